@@ -1,0 +1,105 @@
+"""Grouping value tokens into printed rows and aligning those groups with row labels.
+
+Flattenings disagree on where a row's values sit: after the label (most dumps), before it
+(PDF text prints a value line above a wrapped label), or spread over lines. A *group* is a run
+of value tokens with no other text between them; the aligner gives each located label at most
+one group, keeps order, only pairs a group with a label it touches (between the neighbouring
+labels), and prefers groups that follow their label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nianbao.extraction.locate import Label, Token
+
+_SEPARATORS = set(" \t\r\n|")
+
+
+@dataclass(frozen=True)
+class Group:
+    tokens: tuple[Token, ...]
+
+    @property
+    def start(self) -> int:
+        return self.tokens[0].start
+
+    @property
+    def end(self) -> int:
+        return self.tokens[-1].end
+
+
+def _split_rows(tokens: list[Token], ncols: int) -> list[list[Token]]:
+    """Split a run that holds several printed rows: by line when each line is a full row."""
+    if len(tokens) <= ncols:
+        return [tokens]
+    lines: dict[int, list[Token]] = {}
+    for token in tokens:
+        lines.setdefault(token.line, []).append(token)
+    if len(lines) > 1 and all(len(v) == ncols for v in lines.values()):
+        return list(lines.values())
+    if len(tokens) % ncols == 0 and all(len(v) % ncols == 0 for v in lines.values()):
+        return [tokens[i : i + ncols] for i in range(0, len(tokens), ncols)]
+    return [tokens]
+
+
+def group_tokens(norm: str, tokens: list[Token], ncols: int, breaks: list[int] = ()) -> list[Group]:
+    """Runs of tokens separated only by whitespace or pipes, split into printed rows.
+
+    ``breaks`` are offsets (label starts) that always end a run.
+    """
+    runs: list[list[Token]] = []
+    sorted_breaks = sorted(breaks)
+    for token in tokens:
+        if runs:
+            previous = runs[-1][-1]
+            between = norm[previous.end : token.start]
+            crosses = any(previous.end <= b < token.start for b in sorted_breaks)
+            if not crosses and set(between) <= _SEPARATORS:
+                runs[-1].append(token)
+                continue
+        runs.append([token])
+    return [Group(tuple(part)) for run in runs for part in _split_rows(run, ncols) if part]
+
+
+def align(labels: list[Label], groups: list[Group], region_end: int) -> dict[str, Group]:
+    """Assign groups to labels: monotone, one group per label, adjacency required.
+
+    Dynamic programme over (label i, group j): the score counts assigned groups first, then
+    groups that follow their label.
+    """
+    n_labels, n_groups = len(labels), len(groups)
+    if not n_labels or not n_groups:
+        return {}
+
+    def pair_score(i: int, j: int) -> int:
+        group = groups[j]
+        lower = labels[i - 1].end if i > 0 else -1
+        upper = labels[i + 1].start if i + 1 < n_labels else region_end
+        if group.start < lower or group.end > upper:
+            return 0
+        if group.start >= labels[i].end:
+            return 22
+        return 20 if group.end <= labels[i].start else 0
+
+    best = [[0] * (n_groups + 1) for _ in range(n_labels + 1)]
+    choice = [[0] * (n_groups + 1) for _ in range(n_labels + 1)]
+    for i in range(n_labels - 1, -1, -1):
+        for j in range(n_groups - 1, -1, -1):
+            options = [(best[i + 1][j], 1), (best[i][j + 1], 2)]
+            score = pair_score(i, j)
+            if score:
+                options.append((score + best[i + 1][j + 1], 3))
+            best[i][j], choice[i][j] = max(options)
+    result: dict[str, Group] = {}
+    i = j = 0
+    while i < n_labels and j < n_groups:
+        step = choice[i][j]
+        if step == 3:
+            result[labels[i].row] = groups[j]
+            i, j = i + 1, j + 1
+        elif step == 1:
+            i += 1
+        else:
+            j += 1
+    return result

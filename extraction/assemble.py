@@ -1,0 +1,204 @@
+"""The rule-based assembler: located labels and value tokens → the canonical cells of a template."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from nianbao.extraction.align import Group, align, group_tokens
+from nianbao.extraction.cells import Cell, CellKey
+from nianbao.extraction.checks import APPLICANTS, APPEAL_PARTS
+from nianbao.extraction.locate import Label, Token, find_labels, find_tokens, mask_footers
+from nianbao.extraction.normalize import NormText
+from nianbao.extraction.placement import Placement, differing_columns, place
+from nianbao.extraction.templates import Row, Table, get_template, requests_search_table
+from nianbao.extraction.values import parse_cell
+
+_TRIM = " \t\r\n\u00a0\u3000\u2002\u2003|"
+_SUB_OTHER = ("other_no_correction", "other_unpaid_fee", "other_other")
+APPEAL_ROWS = ("reconsideration", "litigation_direct", "litigation_after_review")
+
+
+@dataclass
+class Assembly:
+    """Cells of one report in contract order, with what the assembler learned on the way."""
+
+    cells: dict[CellKey, Cell] = field(default_factory=dict)
+    request_rows: list[str] = field(default_factory=list)
+    labels: list[Label] = field(default_factory=list)
+    single_other: bool = False
+
+    def get(self, key: CellKey) -> Cell | None:
+        return self.cells.get(key)
+
+
+def _token_cell(table: str, row: str, col: str, token: Token, money: bool, unit: str | None) -> Cell:
+    raw = token.raw
+    lead = len(raw) - len(raw.lstrip(_TRIM))
+    stripped = raw.strip(_TRIM)
+    if not stripped:
+        return Cell(table, row, col, state="blank")
+    parsed = parse_cell(stripped, money=money, default_unit=unit)
+    start = token.start + lead
+    return Cell(table, row, col, parsed.value, stripped, parsed.unit, parsed.state, start, start + len(stripped))
+
+
+def _row_cells(table: Table, row: Row, tokens: Sequence[Token], placement: Placement, unit: str | None) -> list[Cell]:
+    by_col: dict[int, Token] = dict(zip(placement.positions, tokens, strict=False))
+    unsure = differing_columns(placement, [t.raw for t in tokens], len(row.cols))
+    cells = []
+    for index, col in enumerate(row.cols):
+        token = by_col.get(index)
+        money = col in table.money_cols
+        if token is None:
+            cell = Cell(table.name, row.key, col, state="blank")
+        else:
+            cell = _token_cell(table.name, row.key, col, token, money, unit if money else None)
+        cell.ambiguous = placement.ambiguous
+        cell.evidence["differs"] = float(index in unsure)
+        cell.evidence["candidates"] = float(placement.candidates)
+        cells.append(cell)
+    return cells
+
+
+def _missing_row(table: str, row: Row) -> list[Cell]:
+    return [Cell(table, row.key, col, state="missing") for col in row.cols]
+
+
+def _request_scorer(values: Sequence[str]):
+    """Score a placement of a requests row: row sum holds, total printed, (then leftmost)."""
+    parsed = [parse_cell(v.strip(_TRIM)) for v in values]
+
+    def score(mapping: dict[int, int]) -> tuple[int, ...]:
+        by_col = {col: parsed[i] for i, col in mapping.items()}
+        total = by_col.get(6)
+        if total is None or total.state != "number":
+            return (0, 0, 0)
+        parts = sum(p.value for c, p in by_col.items() if c < 6 and p.state == "number" and p.value is not None)
+        holds = abs(float(total.value) - float(parts)) < 1e-6
+        return (0 if holds else -1, 1 if holds else 0, 1)
+
+    return score
+
+
+def _appeals_scorer(values: Sequence[str]):
+    parsed = [parse_cell(v.strip(_TRIM)) for v in values]
+
+    def score(mapping: dict[int, int]) -> tuple[int, ...]:
+        grid = {col: parsed[i] for i, col in mapping.items()}
+        false = true = totals = 0
+        for r in range(3):
+            total = grid.get(r * 5 + 4)
+            if total is None or total.state != "number":
+                continue
+            totals += 1
+            parts = sum(
+                grid[c].value for c in range(r * 5, r * 5 + 4)
+                if c in grid and grid[c].state == "number" and grid[c].value is not None
+            )  # fmt: skip
+            if abs(float(total.value) - float(parts)) < 1e-6:
+                true += 1
+            else:
+                false += 1
+        return (-false, true, totals)
+
+    return score
+
+
+def _fee_unit(nt: NormText, start: int, end: int) -> str | None:
+    header = nt.squeezed[nt.squeezed_pos(start) : nt.squeezed_pos(end)]
+    match = re.search(r"收费金额[(（]?(?:单位[:：])?(万元|亿元|元)", header)
+    return match.group(1) if match else None
+
+
+def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int):
+    labels = find_labels(nt, table, *region)
+    tokens = find_tokens(nt, *region)
+    norm = mask_footers(nt.norm)
+    groups = group_tokens(norm, tokens, ncols, [label.start for label in labels])
+    return labels, align(labels, groups, region[1])
+
+
+def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: Assembly) -> None:
+    table = get_template(template).active
+    labels, assignment = _locate_rows(nt, table, region, 3)
+    out.labels += labels
+    found = {label.row for label in labels}
+    unit = _fee_unit(nt, *region) if template == "2021" else None
+    for row in table.rows:
+        if row.key not in found:
+            cells = _missing_row("active", row)
+        else:
+            tokens = list(assignment[row.key].tokens) if row.key in assignment else []
+            placement = place(len(tokens), len(row.cols), lambda mapping: (0,))
+            cells = _row_cells(table, row, tokens, placement, unit)
+        for cell in cells:
+            out.cells[cell.key] = cell
+
+
+def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out: Assembly) -> None:
+    search = requests_search_table(template)
+    labels, assignment = _locate_rows(nt, search, region, 7)
+    out.labels += labels
+    found = {label.row for label in labels}
+    canonical = get_template(template).requests
+    out.single_other = template == "2021" and "other" in assignment and not found & set(_SUB_OTHER)
+    rows = list(canonical.rows)
+    if out.single_other:
+        index = next(i for i, r in enumerate(rows) if r.key == _SUB_OTHER[0])
+        rows.insert(index, search.row("other"))
+    for row in rows:
+        out.request_rows.append(row.key)
+        if row.key not in found or (row.key in _SUB_OTHER and out.single_other):
+            cells = _missing_row("requests", row)
+        else:
+            tokens = list(assignment[row.key].tokens) if row.key in assignment else []
+            placement = place(len(tokens), 7, _request_scorer([t.raw for t in tokens]))
+            cells = _row_cells(canonical, row, tokens, placement, None)
+        for cell in cells:
+            out.cells[cell.key] = cell
+
+
+def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembly) -> None:
+    cols = (*APPEAL_PARTS, "total")
+    keys = [(row, col) for row in APPEAL_ROWS for col in cols]
+    tokens = find_tokens(nt, *region) if region else []
+    if region is None:
+        for row, col in keys:
+            out.cells[("appeals", row, col)] = Cell("appeals", row, col, state="missing")
+        return
+    tokens = tokens[:15]
+    placement = place(len(tokens), 15, _appeals_scorer([t.raw for t in tokens]))
+    by_pos: dict[int, Token] = dict(zip(placement.positions, tokens, strict=False))
+    unsure = differing_columns(placement, [t.raw for t in tokens], 15)
+    for index, (row, col) in enumerate(keys):
+        token = by_pos.get(index)
+        cell = _token_cell("appeals", row, col, token, False, None) if token else Cell("appeals", row, col, state="blank")
+        cell.ambiguous = placement.ambiguous
+        cell.evidence["differs"] = float(index in unsure)
+        cell.evidence["candidates"] = float(placement.candidates)
+        out.cells[cell.key] = cell
+
+
+def assemble(nt: NormText, template: str, regions: dict[str, tuple[int, int] | None]) -> Assembly:
+    """Build every canonical cell of ``template`` from the text regions of the three tables."""
+    out = Assembly()
+    if regions.get("active"):
+        _assemble_active(nt, template, regions["active"], out)
+    else:
+        for row in get_template(template).active.rows:
+            for cell in _missing_row("active", row):
+                out.cells[cell.key] = cell
+    if regions.get("requests"):
+        _assemble_requests(nt, template, regions["requests"], out)
+    else:
+        for row in get_template(template).requests.rows:
+            out.request_rows.append(row.key)
+            for cell in _missing_row("requests", row):
+                out.cells[cell.key] = cell
+    _assemble_appeals(nt, regions.get("appeals"), out)
+    return out
+
+
+__all__ = ["APPLICANTS", "Assembly", "Group", "assemble"]

@@ -1,0 +1,113 @@
+"""The template's own arithmetic (勾稽关系). Checks flag; they never change a value.
+
+A blank or "/" applicant cell counts as 0, but a total that is not a number makes the rule
+not assessable (``ok: None``): some real reports fill the 总计 column on some rows only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from nianbao.extraction.cells import Cell, CellKey
+
+APPLICANTS = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org")
+APPEAL_PARTS = ("upheld", "corrected", "other", "pending")
+HANDLED_ROWS = (
+    "granted", "partially_granted", "denied_state_secret", "denied_prohibited",
+    "denied_three_safeties", "denied_third_party", "denied_internal_affairs",
+    "denied_process_info", "denied_enforcement_files", "denied_inquiry",
+    "unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear",
+    "not_processed_petition", "not_processed_duplicate", "not_processed_publications",
+    "not_processed_excessive", "not_processed_confirm", "other", "other_no_correction",
+    "other_unpaid_fee", "other_other",
+)  # fmt: skip
+REQUEST_COLS = (*APPLICANTS, "total")
+_TOLERANCE = 1e-6
+
+Lookup = Callable[[CellKey], Cell | None]
+
+
+@dataclass
+class CheckResult:
+    rule: str
+    ok: bool | None
+    detail: str
+    cells: list[CellKey] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "rule": self.rule,
+            "ok": self.ok,
+            "detail": self.detail,
+            "cells": [{"table": t, "row": r, "col": c} for t, r, c in self.cells],
+        }
+
+
+def _amount(cell: Cell | None) -> float:
+    return float(cell.value) if cell is not None and cell.state == "number" and cell.value is not None else 0.0
+
+
+def _is_number(cell: Cell | None) -> bool:
+    return cell is not None and cell.state == "number"
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def sum_rule(rule: str, get: Lookup, total: CellKey, parts: Iterable[CellKey], totals: Iterable[CellKey] = ()) -> CheckResult:
+    """``total (+ extra totals) == sum(parts)``; not assessable when a total is not a number."""
+    parts = [p for p in parts if get(p) is not None]
+    left_keys = [total, *totals]
+    cells = left_keys + parts
+    if not all(_is_number(get(k)) for k in [total]):
+        return CheckResult(rule, None, "total not printed as a number", cells)
+    left = sum(_amount(get(k)) for k in left_keys)
+    right = sum(_amount(get(k)) for k in parts)
+    if abs(left - right) <= _TOLERANCE:
+        return CheckResult(rule, True, "", cells)
+    return CheckResult(rule, False, f"{_fmt(left)} printed, parts add up to {_fmt(right)}", cells)
+
+
+def row_sum_requests(get: Lookup, row: str) -> CheckResult:
+    return sum_rule(
+        f"requests.row_sum.{row}", get, ("requests", row, "total"),
+        [("requests", row, col) for col in APPLICANTS],
+    )  # fmt: skip
+
+
+def row_sum_appeals(get: Lookup, row: str) -> CheckResult:
+    return sum_rule(
+        f"appeals.row_sum.{row}", get, ("appeals", row, "total"),
+        [("appeals", row, col) for col in APPEAL_PARTS],
+    )  # fmt: skip
+
+
+def col_sum_requests(get: Lookup, col: str) -> CheckResult:
+    return sum_rule(
+        f"requests.col_sum.{col}", get, ("requests", "total_processed", col),
+        [("requests", row, col) for row in HANDLED_ROWS],
+    )  # fmt: skip
+
+
+def balance_requests(get: Lookup, col: str) -> CheckResult:
+    """一 + 二 = 三（七）+ 四, written as 三（七）+ 四 - 二 = 一 so the total drives assessability."""
+    rule = f"requests.balance.{col}"
+    keys = [("requests", r, col) for r in ("new_received", "carried_over", "total_processed", "carried_forward")]
+    if not _is_number(get(keys[2])):
+        return CheckResult(rule, None, "total_processed not printed as a number", keys)
+    left = _amount(get(keys[0])) + _amount(get(keys[1]))
+    right = _amount(get(keys[2])) + _amount(get(keys[3]))
+    if abs(left - right) <= _TOLERANCE:
+        return CheckResult(rule, True, "", keys)
+    return CheckResult(rule, False, f"一+二 = {_fmt(left)} but 三（七）+四 = {_fmt(right)}", keys)
+
+
+def run_checks(get: Lookup, request_rows: Iterable[str], appeal_rows: Iterable[str]) -> list[CheckResult]:
+    """Every rule of the spec, in a stable order."""
+    results = [row_sum_requests(get, row) for row in request_rows]
+    results += [col_sum_requests(get, col) for col in REQUEST_COLS]
+    results += [balance_requests(get, col) for col in REQUEST_COLS]
+    results += [row_sum_appeals(get, row) for row in appeal_rows]
+    return results

@@ -1,0 +1,87 @@
+"""Character-for-character normalisation, so every offset stays an offset into the original.
+
+The rules and the model read a normalised copy of the text in which traditional characters
+are simplified, full-width digits and punctuation are ASCII, and exotic spaces are spaces.
+Each character maps to exactly one character, so ``norm[i]`` stands for ``text[i]``.
+A *squeezed* view drops whitespace and keeps, for each kept character, its index in the
+original: labels wrapped over lines or spaced out (``总 计``) match there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from opencc import OpenCC
+
+_T2S = OpenCC("t2s")
+_SPACES = "\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff\u202f\u205f"
+_FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
+_EXTRA = {"\u2014": "—", "\u2015": "—", "\u2500": "—", "\u3001": "、"}
+
+
+@lru_cache(maxsize=65536)
+def _simplify_char(ch: str) -> str:
+    if ch < "\u3400":
+        return ch
+    out = _T2S.convert(ch)
+    return out if len(out) == 1 else ch
+
+
+def normalize_char(ch: str) -> str:
+    """One character in, one character out."""
+    if ch in _SPACES:
+        return " "
+    if ch in _FULLWIDTH:
+        return _FULLWIDTH[ch]
+    if ch in _EXTRA:
+        return _EXTRA[ch]
+    return _simplify_char(ch)
+
+
+def traditional_share(text: str) -> float:
+    """The share of CJK characters that simplification changes."""
+    cjk = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    if not cjk:
+        return 0.0
+    changed = sum(1 for ch in cjk if _simplify_char(ch) != ch)
+    return changed / len(cjk)
+
+
+@dataclass
+class NormText:
+    """Original text, its 1:1 normalised copy and a whitespace-free view with an index map."""
+
+    original: str
+    norm: str = field(init=False)
+    squeezed: str = field(init=False)
+    squeeze_index: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.norm = "".join(normalize_char(ch) for ch in self.original)
+        kept = [(i, ch) for i, ch in enumerate(self.norm) if not ch.isspace()]
+        self.squeezed = "".join(ch for _, ch in kept)
+        self.squeeze_index = [i for i, _ in kept]
+
+    def squeezed_pos(self, offset: int) -> int:
+        """Index in the squeezed view of the first kept character at or after ``offset``."""
+        from bisect import bisect_left
+
+        return bisect_left(self.squeeze_index, offset)
+
+    def original_span(self, sq_start: int, sq_end: int) -> tuple[int, int]:
+        """Original offsets covering squeezed characters ``[sq_start, sq_end)``."""
+        return self.squeeze_index[sq_start], self.squeeze_index[sq_end - 1] + 1
+
+    def search(self, pattern: re.Pattern[str], start: int = 0, end: int | None = None):
+        """Search a pattern in the squeezed view between two original offsets.
+
+        Returns ``(match, (orig_start, orig_end))`` or ``None``.
+        """
+        sq_start = self.squeezed_pos(start)
+        sq_end = self.squeezed_pos(end) if end is not None else len(self.squeezed)
+        match = pattern.search(self.squeezed, sq_start, sq_end)
+        if not match or match.end() == match.start():
+            return None
+        return match, self.original_span(match.start(), match.end())

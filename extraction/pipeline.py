@@ -1,0 +1,100 @@
+"""The extraction pipeline: bytes or text in, the contract's JSON document out.
+
+bytes → decoded text → normalised view → sections and table regions → labels and values
+→ assembled cells → checks → confidence → document. Any failure becomes an ``errors``
+sentence in a document of the contract's shape, never a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+from nianbao.errors import ReadError, message
+from nianbao.extraction.assemble import APPEAL_ROWS, assemble
+from nianbao.extraction.checks import run_checks
+from nianbao.extraction.confidence import review_entries, score_cells
+from nianbao.extraction.locate import detect_template, find_sections
+from nianbao.extraction.metadata import read_meta
+from nianbao.extraction.normalize import NormText
+from nianbao.extraction.reader import decode
+from nianbao.extraction.regions import find_regions
+
+SCHEMA = "nianbao.report/1"
+log = logging.getLogger(__name__)
+
+
+def empty_document(name: str, data: bytes, encoding: str | None, fmt: str, errors: list[str]) -> dict:
+    """A contract document with no sections and no cells, saying why in ``errors``."""
+    return {
+        "schema": SCHEMA,
+        "source": {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "encoding": encoding, "format": fmt},
+        "report": {"agency": None, "year": None, "template": "unknown", "script": "simplified"},
+        "sections": [],
+        "cells": [],
+        "checks": [],
+        "review": [],
+        "errors": errors,
+    }
+
+
+def extract_text(text: str, name: str = "<text>", data: bytes | None = None, encoding: str = "utf-8", fmt: str = "text") -> dict:
+    """Extract a report from decoded text (offsets refer to ``text``)."""
+    raw = data if data is not None else text.encode("utf-8")
+    nt = NormText(text)
+    sections = find_sections(nt)
+    template = detect_template(nt)
+    regions = find_regions(nt, sections)
+    errors: list[str] = []
+    if not sections and not any(regions.values()):
+        return empty_document(name, raw, encoding, fmt, [message("not_a_report")])
+    if template == "unknown":
+        errors.append(message("template_unknown"))
+    assembly = assemble(nt, "2019" if template == "2019" else "2021", regions)
+    checks = run_checks(assembly.get, assembly.request_rows, APPEAL_ROWS)
+    score_cells(assembly.cells.values(), checks)
+    if not any(regions.values()):
+        errors.append(message("no_tables"))
+    meta = read_meta(nt, sections[0].start if sections else 0)
+    doc = empty_document(name, raw, encoding, fmt, errors)
+    doc["report"] = {"agency": meta.agency, "year": meta.year, "template": template, "script": meta.script}
+    doc["sections"] = [
+        {"number": s.number, "title": s.title, "start": s.start, "end": s.end, "confidence": 0.99} for s in sections
+    ]
+    doc["cells"] = [cell.as_json() for cell in assembly.cells.values()]
+    doc["checks"] = [check.as_json() for check in checks]
+    doc["review"] = review_entries(assembly.cells.values(), checks)
+    return doc
+
+
+def extract_bytes(data: bytes, name: str = "<bytes>") -> dict:
+    """Extract a report from raw bytes, detecting the encoding."""
+    try:
+        decoded = decode(data)
+    except ReadError as exc:
+        return empty_document(name, data, None, "text", [exc.sentence])
+    try:
+        return extract_text(decoded.text, name=name, data=data, encoding=decoded.encoding)
+    except Exception as exc:  # noqa: BLE001 - a batch must never lose a report to one bug
+        log.exception("extraction failed for %s", name)
+        return empty_document(name, data, decoded.encoding, "text", [message("internal", type(exc).__name__)])
+
+
+def extract(text_or_path: str | os.PathLike[str] | bytes) -> dict:
+    """Extract one report: a path to a file, raw bytes, or the report text itself."""
+    if isinstance(text_or_path, bytes):
+        return extract_bytes(text_or_path)
+    if isinstance(text_or_path, os.PathLike) or _looks_like_path(text_or_path):
+        path = Path(text_or_path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return empty_document(path.name, b"", None, "text", [message("not_found", str(exc.strerror or exc))])
+        return extract_bytes(data, name=path.name)
+    return extract_text(text_or_path)
+
+
+def _looks_like_path(value: str) -> bool:
+    return "\n" not in value and len(value) < 4096 and (os.path.exists(value) or value.endswith((".txt", ".html", ".htm", ".pdf", ".docx")))

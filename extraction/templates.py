@@ -1,0 +1,126 @@
+"""The 2019 and 2021 national templates as data (``templates.json``), loaded into typed objects."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+TEMPLATES = ("2019", "2021")
+MONEY_UNITS = ("元", "万元", "亿元")
+
+
+@dataclass(frozen=True)
+class Row:
+    """A canonical row: its key, printed label, label patterns and the columns it has."""
+
+    key: str
+    label: str
+    patterns: tuple[re.Pattern[str], ...]
+    cols: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A canonical table of one template."""
+
+    name: str
+    rows: tuple[Row, ...]
+    cols: tuple[str, ...]
+    col_labels: dict[str, str]
+    money_cols: frozenset[str]
+
+    def row(self, key: str) -> Row:
+        return next(r for r in self.rows if r.key == key)
+
+
+@dataclass(frozen=True)
+class Template:
+    """One template: its three tables."""
+
+    name: str
+    active: Table
+    requests: Table
+    appeals: Table
+
+    @property
+    def tables(self) -> tuple[Table, Table, Table]:
+        return (self.active, self.requests, self.appeals)
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    text = resources.files("nianbao.extraction").joinpath("templates.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _compile(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in patterns)
+
+
+def _variants(row: dict) -> list[str]:
+    """The table variants a requests row belongs to (``2021-all`` is the label search set)."""
+    variants = row.get("templates", ["2019", "2021", "2021-single"])
+    if "2021" in variants or "2021-single" in variants:
+        variants = [*variants, "2021-all"]
+    return variants
+
+
+def _requests_table(variant: str) -> Table:
+    data = _data()
+    cols = tuple(key for key, _ in data["requests_cols"])
+    rows = tuple(
+        Row(r["key"], r["label"], _compile(r["patterns"]), cols)
+        for r in data["requests_rows"]
+        if variant in _variants(r)
+    )
+    return Table("requests", rows, cols, dict(data["requests_cols"]), frozenset())
+
+
+def _appeals_table() -> Table:
+    data = _data()
+    cols = tuple(key for key, _ in data["appeals_cols"])
+    rows = tuple(Row(key, label, (), cols) for key, label in data["appeals_rows"])
+    return Table("appeals", rows, cols, dict(data["appeals_cols"]), frozenset())
+
+
+def _active_table(name: str) -> Table:
+    spec = _data()["active"][name]
+    rows = tuple(
+        Row(r["key"], r["label"], _compile(r["patterns"]), tuple(r["cols"])) for r in spec["rows"]
+    )
+    col_labels = {key: label for key, (label, _) in spec["cols"].items()}
+    money = frozenset(key for key, (_, is_money) in spec["cols"].items() if is_money)
+    return Table("active", rows, tuple(spec["cols"]), col_labels, money)
+
+
+@lru_cache(maxsize=4)
+def get_template(name: str) -> Template:
+    """The template ``"2019"`` or ``"2021"``."""
+    if name not in TEMPLATES:
+        raise KeyError(name)
+    return Template(name, _active_table(name), _requests_table(name), _appeals_table())
+
+
+@lru_cache(maxsize=1)
+def requests_with_single_other() -> Table:
+    """The 2021 requests table with （六）其他处理 as one row (some reports print it so)."""
+    return _requests_table("2021-single")
+
+
+@lru_cache(maxsize=1)
+def template_markers() -> dict[str, tuple[str, ...]]:
+    return {name: tuple(words) for name, words in _data()["markers"].items()}
+
+
+@lru_cache(maxsize=1)
+def section_patterns() -> dict[int, tuple[str, ...]]:
+    return {s["number"]: tuple(s["patterns"]) for s in _data()["sections"]}
+
+
+@lru_cache(maxsize=2)
+def requests_search_table(template: str) -> Table:
+    """The rows whose labels are searched: for 2021 also （六）其他处理 before its sub-rows."""
+    return _requests_table("2021-all" if template == "2021" else "2019")

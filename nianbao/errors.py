@@ -1,0 +1,34 @@
+"""Every sentence nianbao puts in a document's ``errors`` list, in one place (spaCy style)."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, str] = {
+    "empty": "The input is empty: there is no report text to read.",
+    "binary": "The input looks like binary data, not report text; convert it to text, HTML, DOCX or PDF first.",
+    "undecodable": "The input could not be decoded as UTF-8, UTF-16, GB18030 or Big5 text.",
+    "not_found": "The input file does not exist or cannot be opened.",
+    "not_a_report": "The text does not look like a government information disclosure annual report: none of its six section headings and none of its three statistics tables were found.",
+    "no_tables": "No statistics table was found in the report: the cells are all missing.",
+    "template_unknown": "The table labels match neither the 2019 nor the 2021 template; cells are reported against the 2021 template.",
+    "internal": "The extractor failed on this input; the report is kept with no cells so that the batch goes on.",
+}
+
+
+class ReadError(Exception):
+    """Raised for input that cannot be read; carries a code from MESSAGES."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+
+    @property
+    def sentence(self) -> str:
+        base = MESSAGES[self.code]
+        return f"{base} ({self.detail})" if self.detail else base
+
+
+def message(code: str, detail: str = "") -> str:
+    """The sentence for an error code, with an optional detail in brackets."""
+    base = MESSAGES[code]
+    return f"{base} ({detail})" if detail else base

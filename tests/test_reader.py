@@ -1,0 +1,65 @@
+"""Decoding: encodings detected, newlines and offsets kept, bad input a sentence not a traceback."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from nianbao import extract
+from nianbao.extraction.reader import decode
+
+SAMPLE = "湖南省公安厅2021年度政府信息公开工作报告\r\n一、总体情况\r\n本年度共收到申请52件。\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (SAMPLE.encode("utf-8"), "utf-8"),
+        (codecs.BOM_UTF8 + SAMPLE.encode("utf-8"), "utf-8-sig"),
+        (SAMPLE.encode("gb18030"), "gb18030"),
+        (SAMPLE.encode("big5", errors="ignore"), "big5"),
+        (SAMPLE.encode("utf-16"), "utf-16"),
+        (SAMPLE.encode("utf-16-le"), "utf-16"),
+    ],
+)
+def test_decode_detects_encoding_and_keeps_newlines(data: bytes, encoding: str) -> None:
+    decoded = decode(data)
+    assert decoded.encoding == encoding
+    if encoding != "big5":
+        assert decoded.text == SAMPLE
+    assert "\r\n" in decoded.text
+
+
+def test_gbk_report_offsets_refer_to_decoded_text(shared) -> None:
+    text = (shared / "seeds" / "000_c304030f2df1b677.txt").read_text("utf-8")
+    doc = extract(text.encode("gb18030"))
+    assert doc["source"]["encoding"] == "gb18030"
+    for cell in doc["cells"]:
+        if cell["state"] == "number":
+            assert text[cell["start"] : cell["end"]] == cell["raw"]
+
+
+def test_crlf_report_keeps_offsets(shared) -> None:
+    text = (shared / "seeds" / "002_0894b26ac3a47999.txt").read_text("utf-8").replace("\n", "\r\n")
+    doc = extract(text.encode("utf-8"))
+    numbers = [c for c in doc["cells"] if c["state"] == "number"]
+    assert len(numbers) == 200
+    assert all(text[c["start"] : c["end"]] == c["raw"] for c in numbers)
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (b"", "empty"),
+        (bytes(range(256)) * 40, "binary"),
+        ("这是一段与年度报告无关的文字。".encode(), "does not look like"),
+        (b"\xff\xfe\x00\xd8", "decoded"),
+    ],
+)
+def test_unreadable_input_yields_an_error_sentence(data: bytes, fragment: str) -> None:
+    doc = extract(data)
+    assert doc["schema"] == "nianbao.report/1"
+    assert doc["cells"] == [] and doc["sections"] == []
+    assert len(doc["errors"]) == 1 and fragment in doc["errors"][0]
+    assert doc["errors"][0].endswith((".", ")"))
