@@ -43,10 +43,29 @@ def _split_rows(tokens: list[Token], ncols: int) -> list[list[Token]]:
     return [tokens]
 
 
-def group_tokens(norm: str, tokens: list[Token], ncols: int, breaks: list[int] = ()) -> list[Group]:
+def inline_layout(tokens: list[Token]) -> bool:
+    """True when rows are printed on one line each (tab rows, PDF text, markdown).
+
+    In one-cell-per-line dumps every line holds one value; when most values share their line
+    with others, a line break ends a printed row.
+    """
+    values = [t for t in tokens if not t.blank]
+    if not values:
+        return False
+    per_line: dict[int, int] = {}
+    for token in values:
+        per_line[token.line] = per_line.get(token.line, 0) + 1
+    shared = sum(1 for t in values if per_line[t.line] > 1)
+    return shared / len(values) > 0.5
+
+
+def group_tokens(
+    norm: str, tokens: list[Token], ncols: int, breaks: list[int] = (), inline: bool = False
+) -> list[Group]:
     """Runs of tokens separated only by whitespace or pipes, split into printed rows.
 
-    ``breaks`` are offsets (label starts) that always end a run.
+    ``breaks`` are offsets (label starts) that always end a run; with ``inline`` a line break
+    ends a run too.
     """
     runs: list[list[Token]] = []
     sorted_breaks = sorted(breaks)
@@ -55,6 +74,7 @@ def group_tokens(norm: str, tokens: list[Token], ncols: int, breaks: list[int] =
             previous = runs[-1][-1]
             between = norm[previous.end : token.start]
             crosses = any(previous.end <= b < token.start for b in sorted_breaks)
+            crosses = crosses or (inline and token.line != previous.line)
             if not crosses and set(between) <= _SEPARATORS:
                 runs[-1].append(token)
                 continue

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
-from nianbao.extraction.align import Group, align, group_tokens
+from nianbao.extraction.align import Group, align, group_tokens, inline_layout
 from nianbao.extraction.cells import Cell, CellKey
-from nianbao.extraction.checks import APPLICANTS, APPEAL_PARTS
+from nianbao.extraction.checks import APPEAL_PARTS, APPLICANTS
+from nianbao.extraction.joint import PendingRow, refine
 from nianbao.extraction.locate import Label, Token, find_labels, find_tokens, mask_footers
 from nianbao.extraction.normalize import NormText
 from nianbao.extraction.placement import Placement, differing_columns, place
@@ -28,6 +30,7 @@ class Assembly:
     request_rows: list[str] = field(default_factory=list)
     labels: list[Label] = field(default_factory=list)
     single_other: bool = False
+    inline: bool = False
 
     def get(self, key: CellKey) -> Cell | None:
         return self.cells.get(key)
@@ -44,7 +47,7 @@ def _token_cell(table: str, row: str, col: str, token: Token, money: bool, unit:
     return Cell(table, row, col, parsed.value, stripped, parsed.unit, parsed.state, start, start + len(stripped))
 
 
-def _row_cells(table: Table, row: Row, tokens: Sequence[Token], placement: Placement, unit: str | None) -> list[Cell]:
+def _row_cells(table: Table, row: Row, tokens: Sequence[Token], placement: Placement, unit: str | None = None) -> list[Cell]:
     by_col: dict[int, Token] = dict(zip(placement.positions, tokens, strict=False))
     unsure = differing_columns(placement, [t.raw for t in tokens], len(row.cols))
     cells = []
@@ -112,17 +115,19 @@ def _fee_unit(nt: NormText, start: int, end: int) -> str | None:
     return match.group(1) if match else None
 
 
-def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int):
+def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int, inline: bool):
     labels = find_labels(nt, table, *region)
+    if any(label.row in _SUB_OTHER for label in labels):
+        labels = [label for label in labels if label.row != "other"]  # a group label then
     tokens = find_tokens(nt, *region)
     norm = mask_footers(nt.norm)
-    groups = group_tokens(norm, tokens, ncols, [label.start for label in labels])
+    groups = group_tokens(norm, tokens, ncols, [label.start for label in labels], inline)
     return labels, align(labels, groups, region[1])
 
 
 def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: Assembly) -> None:
     table = get_template(template).active
-    labels, assignment = _locate_rows(nt, table, region, 3)
+    labels, assignment = _locate_rows(nt, table, region, 3, out.inline)
     out.labels += labels
     found = {label.row for label in labels}
     unit = _fee_unit(nt, *region) if template == "2021" else None
@@ -139,7 +144,7 @@ def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: 
 
 def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out: Assembly) -> None:
     search = requests_search_table(template)
-    labels, assignment = _locate_rows(nt, search, region, 7)
+    labels, assignment = _locate_rows(nt, search, region, 7, out.inline)
     out.labels += labels
     found = {label.row for label in labels}
     canonical = get_template(template).requests
@@ -148,6 +153,7 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
     if out.single_other:
         index = next(i for i, r in enumerate(rows) if r.key == _SUB_OTHER[0])
         rows.insert(index, search.row("other"))
+    pending: list[PendingRow] = []
     for row in rows:
         out.request_rows.append(row.key)
         if row.key not in found or (row.key in _SUB_OTHER and out.single_other):
@@ -155,9 +161,12 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
         else:
             tokens = list(assignment[row.key].tokens) if row.key in assignment else []
             placement = place(len(tokens), 7, _request_scorer([t.raw for t in tokens]))
-            cells = _row_cells(canonical, row, tokens, placement, None)
+            build = partial(_row_cells, canonical, row, tokens, unit=None)
+            pending.append(PendingRow(row.key, placement, build))
+            cells = build(placement)
         for cell in cells:
             out.cells[cell.key] = cell
+    refine(out.cells, pending)
 
 
 def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembly) -> None:
@@ -184,6 +193,8 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
 def assemble(nt: NormText, template: str, regions: dict[str, tuple[int, int] | None]) -> Assembly:
     """Build every canonical cell of ``template`` from the text regions of the three tables."""
     out = Assembly()
+    tokens = [t for region in regions.values() if region for t in find_tokens(nt, *region)]
+    out.inline = inline_layout(tokens)
     if regions.get("active"):
         _assemble_active(nt, template, regions["active"], out)
     else:

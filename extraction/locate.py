@@ -15,13 +15,14 @@ from nianbao.extraction.templates import Table, section_patterns, template_marke
 
 NUMERALS = "一二三四五六"
 _HEADING = re.compile(r"^[ \t|]*(?P<num>[一二三四五六])\s*[、.,，]\s*(?P<body>\S.*?)[ \t|]*$", re.M)
-_FOOTER = re.compile(r"^[ \t]*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[/，,]?\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})[ \t]*$", re.M)
+_FOOTER = re.compile(r"^[ \t]*(?:[-—–][ \t]*\d{1,3}[ \t]*[-—–]|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[/，,]?[ \t]*共[ \t]*\d+[ \t]*页)?|\d{1,3}[ \t]*/[ \t]*\d{1,3})[ \t]*$", re.M)
 # A printed value: a number with sign, 增/减, decimals, thousands separators and a unit suffix,
 # bounded so that numbering (1. 2、), years (2019年) and counts in prose (5件) are not values.
 VALUE = re.compile(
     r"(?<![\w.,+\-/])(?:[增减][ ]?)?[+\-]?\d+(?:,\d{3})*(?:\.\d+)?(?:[ ]?(?:万元|亿元|元|万|亿))?(?![\w.、,]|/\d)"
     r"|(?<![\w/])(?:—+|-{1,2}|－|/|无)(?![\w/\-—])"
 )
+_MD_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{2,}:?[ \t]*\|)+[ \t]*(?::?-{2,}:?)?[ \t]*$", re.M)
 # A cell that is printed but empty: a line holding only non-breaking or ideographic spaces.
 _BLANK_LINE = re.compile(r"^[ \t]*[\u00a0\u3000\u2002]+[ \t\u00a0\u3000\u2002]*$", re.M)
 
@@ -95,8 +96,9 @@ def detect_template(nt: NormText) -> str:
 
 
 def mask_footers(norm: str) -> str:
-    """Blank out page footers (``- 3 -``, ``第 3 页``) keeping every offset."""
-    return _FOOTER.sub(lambda m: " " * len(m.group(0)), norm)
+    """Blank out page footers (``- 3 -``, ``第 3 页``) and markdown rules, keeping every offset."""
+    norm = _FOOTER.sub(lambda m: " " * len(m.group(0)), norm)
+    return _MD_RULE.sub(lambda m: " " * len(m.group(0)), norm)
 
 
 def find_tokens(nt: NormText, start: int, end: int) -> list[Token]:

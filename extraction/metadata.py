@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from nianbao.extraction.normalize import NormText, traditional_share
 
-_TITLE = re.compile(
-    r"(?:标题[:：])?(?P<agency>[^，,。:：;；!！?？《》]{2,40}?)(?P<year>(?:19|20)\d{2})年度?的?(?:政府|政务)?信息公开"
+_TITLE_LINE = re.compile(
+    r"^[ \t]*(?:标题[:：])?[ \t]*(?P<agency>[^，,。:：;；!！?？《》]{0,40}?)[ \t]*(?P<year>(?:19|20)\d{2})[ \t]*年度?的?"
+    r"(?:政府|政务)?信息公开"
 )
 _PROSE = re.compile(
     r"(?P<year>(?:19|20)\d{2})年(?:度)?[,，]?(?P<agency>[^，,。、《》\d]{2,24}?(?:分局|局|人民政府|政府|委员会|办公室|厅|院|委|中心|管理局|办|署|所))"
@@ -29,30 +30,37 @@ def _original_chars(nt: NormText, sq_start: int, sq_end: int) -> str:
     return "".join(ch for ch in nt.original[start:end] if not ch.isspace())
 
 
-def _title_area_end(nt: NormText, body_start: int) -> int:
-    return nt.squeezed_pos(body_start) if body_start else min(len(nt.squeezed), 200)
+def _title_from_lines(nt: NormText, head_end: int) -> tuple[str | None, int | None]:
+    """The title line (``…2020年…信息公开…``); the agency is before the year, or on the line above."""
+    lines = nt.norm[:head_end].split("\n")
+    offset = 0
+    previous: tuple[int, str] | None = None
+    for line in lines:
+        match = _TITLE_LINE.search(line)
+        if match:
+            agency_span = (offset + match.start("agency"), offset + match.end("agency"))
+            agency = "".join(ch for ch in nt.original[agency_span[0] : agency_span[1]] if not ch.isspace())
+            if not agency and previous is not None:
+                agency = "".join(ch for ch in nt.original[previous[0] : previous[0] + len(previous[1])] if not ch.isspace())
+            return agency or None, int(match["year"])
+        if line.strip() and len(line.strip()) <= 40:
+            previous = (offset, line)
+        offset += len(line) + 1
+    return None, None
 
 
 def read_meta(nt: NormText, body_start: int) -> ReportMeta:
     """Agency and year from the title (the text before the first heading), else from the prose."""
     script = "traditional" if traditional_share(nt.original) > 0.02 else "simplified"
-    agency: str | None = None
-    year: int | None = None
-    head_end = max(_title_area_end(nt, body_start), 0)
-    meta_title = _META_TITLE.search(nt.norm)
-    search_from = nt.squeezed_pos(meta_title.start()) if meta_title else 0
-    match = _TITLE.search(nt.squeezed, search_from, max(head_end, search_from + 120))
-    if match:
-        agency = _original_chars(nt, match.start("agency"), match.end("agency"))
-        agency = re.sub(r"^(?:标题|標題)[:：]", "", agency)
-        year = int(match["year"])
+    head_end = body_start if body_start else min(len(nt.norm), 600)
+    agency, year = _title_from_lines(nt, head_end)
+    sq_head = nt.squeezed_pos(head_end)
     if agency is None:
-        window = nt.squeezed[: head_end + 400]
-        prose = _PROSE.search(window)
+        prose = _PROSE.search(nt.squeezed[: sq_head + 400])
         if prose:
             agency = _original_chars(nt, prose.start("agency"), prose.end("agency"))
-            year = int(prose["year"])
+            year = year or int(prose["year"])
     if year is None:
-        period = _PERIOD_YEAR.search(nt.squeezed[: head_end + 600])
+        period = _PERIOD_YEAR.search(nt.squeezed[: sq_head + 600])
         year = int(period["year"]) if period else None
     return ReportMeta(agency, year, script)

@@ -12,7 +12,6 @@ import logging
 import os
 from pathlib import Path
 
-from nianbao.errors import ReadError, message
 from nianbao.extraction.assemble import APPEAL_ROWS, assemble
 from nianbao.extraction.checks import run_checks
 from nianbao.extraction.confidence import review_entries, score_cells
@@ -21,6 +20,8 @@ from nianbao.extraction.metadata import read_meta
 from nianbao.extraction.normalize import NormText
 from nianbao.extraction.reader import decode
 from nianbao.extraction.regions import find_regions
+
+from nianbao.errors import ReadError, message
 
 SCHEMA = "nianbao.report/1"
 log = logging.getLogger(__name__)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -15,9 +16,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Extract æ”¿å
 
 @app.command("extract")
 def extract_command(
-    inputs: list[str] = typer.Argument(..., help="Report files, directories or glob patterns."),
-    out: Path | None = typer.Option(None, "-o", "--out", help="Directory for one JSON file per report."),
-    summary: bool = typer.Option(False, "--summary", help="Print one line per report."),
+    inputs: Annotated[list[str], typer.Argument(help="Report files, directories or glob patterns.")],
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Directory for one JSON file per report.")] = None,
+    summary: Annotated[bool, typer.Option("--summary", help="Print one line per report.")] = False,
 ) -> None:
     """Extract reports into the output contract's JSON (stdout when no -o and one input)."""
     paths = expand_inputs(inputs)
@@ -36,6 +37,26 @@ def extract_command(
             typer.echo(summary_line(path, doc))
     if failures == len(paths):
         raise typer.Exit(1)
+
+
+@app.command("generate")
+def generate_command(
+    n: Annotated[int, typer.Option("-n", help="How many reports.")] = 10,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Directory for the .txt reports and annotations.jsonl.")] = Path("out/generated"),
+    seed: Annotated[int, typer.Option(help="Random seed (the output is reproducible).")] = 0,
+    style: Annotated[list[str] | None, typer.Option(help="Flattening styles to draw from (default: all).")] = None,
+) -> None:
+    """Write generated reports (text files) and their annotations (JSONL) for training and tests."""
+    from nianbao.training.annotations import write_jsonl
+    from nianbao.training.generate import generate
+    from nianbao.training.render import STYLES
+
+    samples = generate(n, seed=seed, styles=tuple(style) if style else STYLES)
+    out.mkdir(parents=True, exist_ok=True)
+    for index, sample in enumerate(samples):
+        (out / f"gen-{seed}-{index:05d}-{sample['meta']['style']}.txt").write_text(sample["text"], "utf-8")
+    write_jsonl(samples, out / "annotations.jsonl")
+    typer.echo(f"wrote {len(samples)} reports and {out / 'annotations.jsonl'}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from nianbao.extraction.values import parse_cell
 
 

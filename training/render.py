@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from training.tables_gen import GenCell, GenRow, GenTables
+from nianbao.training.tables_gen import GenCell, GenRow, GenTables
 
 STYLES = ("lines", "lines_nbsp", "pipe", "tab", "tab_indented", "pdf", "markdown")
 REQUEST_HEADER = ["申请人情况", "自然人", "法人或其他组织", "总计", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]

@@ -215,7 +215,10 @@ def active_items(rng: random.Random, template: str) -> list[tuple[str, list[str]
 
 def break_arithmetic(rng: random.Random, tables: GenTables) -> None:
     """Make one printed total disagree, as some real reports do; the gold keeps the printed value."""
-    row = rng.choice([r for r in tables.requests if r.cells[-1].state == "number"])
+    candidates = [r for r in tables.requests if r.cells[-1].state == "number"]
+    if not candidates:
+        return
+    row = rng.choice(candidates)
     total = row.cells[-1]
     total.value = int(total.value or 0) + rng.choice([1, 2, -1]) if (total.value or 0) > 1 else 1
     total.printed = str(total.value)

@@ -1,0 +1,52 @@
+"""The annotation format: one JSONL line per report, text + labelled spans + gold cells.
+
+``{"text", "spans": [{"start", "end", "label", "text"}], "cells": [...contract cells...],
+"sections": [...], "report": {...}, "failed_checks": [...], "meta": {...}}``. Offsets are
+Python ``str`` indices; every loader checks that ``text[start:end]`` is what the span says.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+SPAN_LABELS = ("TITLE", "SECTION", "CAPTION", "HEADER", "ROW", "VALUE", "NOTE")
+
+
+class AnnotationError(ValueError):
+    """An annotation whose offsets do not match its text."""
+
+
+def validate(record: dict) -> dict:
+    """Check every span and cell offset against the text; return the record."""
+    text = record["text"]
+    for span in record.get("spans", []):
+        if not 0 <= span["start"] < span["end"] <= len(text):
+            raise AnnotationError(f"span {span} is outside the text")
+        if "text" in span and text[span["start"] : span["end"]] != span["text"]:
+            raise AnnotationError(f"span text {span['text']!r} != {text[span['start']:span['end']]!r}")
+        if span["label"] not in SPAN_LABELS:
+            raise AnnotationError(f"unknown span label {span['label']!r}")
+    for cell in record.get("cells", []):
+        if cell.get("start") is not None and text[cell["start"] : cell["end"]] != cell["raw"]:
+            raise AnnotationError(f"cell {cell['table']}.{cell['row']}.{cell['col']} raw {cell['raw']!r} not at its offsets")
+    return record
+
+
+def read_jsonl(path: Path) -> Iterator[dict]:
+    """Annotation records from a JSONL file, validated."""
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                try:
+                    yield validate(json.loads(line))
+                except (AnnotationError, KeyError, json.JSONDecodeError) as exc:
+                    raise AnnotationError(f"{path}:{number}: {exc}") from exc
+
+
+def write_jsonl(records: Iterable[dict], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(validate(record), ensure_ascii=False) + "\n")

@@ -1,0 +1,198 @@
+"""The report generator: realistic reports written by the project, with gold spans and cells.
+
+Every sample is an annotation record (see ``training/annotations.py``): the text, labelled
+character spans for the tagger and the gold cells for the assembler and the evaluation.
+Prose is assembled from phrases written for this project; agencies are invented names.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+
+from nianbao.extraction.cells import Cell
+from nianbao.extraction.checks import run_checks
+from nianbao.training.render import STYLES, Writer, render_active, render_appeals, render_requests
+from nianbao.training.tables_gen import GenCell, GenTables, generate_tables
+from opencc import OpenCC
+
+PLACES = ["青川市", "临江县", "东湖区", "白石镇", "云岭市", "南溪县", "北塘区", "清河市", "汇丰县", "雁山区", "金沙市", "长宁县"]
+BODIES = ["公安局", "人民政府", "财政局", "教育局", "交通运输局", "自然资源局", "卫生健康委员会", "市场监督管理局", "司法局", "生态环境局"]
+HEADINGS = {
+    1: ["总体情况"],
+    2: ["主动公开政府信息情况"],
+    3: ["收到和处理政府信息公开申请情况"],
+    4: ["政府信息公开行政复议、行政诉讼情况"],
+    5: ["存在的主要问题及改进情况", "政府信息公开工作存在的主要问题及改进情况"],
+    6: ["其他需要报告的事项"],
+}
+NUMERALS = "一二三四五六"
+PROSE = [
+    "{year}年，{agency}认真贯彻落实《中华人民共和国政府信息公开条例》，坚持以公开为常态、不公开为例外，持续推进政务公开标准化规范化建设。",
+    "（一）主动公开情况。全年通过门户网站主动公开各类政府信息{n1}条，发布政策解读{n2}篇，及时回应社会关切。",
+    "（二）依申请公开情况。全年共收到政府信息公开申请{req}件，均在法定期限内予以答复。",
+    "（三）政府信息管理情况。严格落实信息发布审核制度，定期开展信息清理，确保公开内容准确规范。",
+    "（四）平台建设情况。优化政府信息公开专栏设置，加强政务新媒体运维管理，提升平台服务水平。",
+    "（五）监督保障情况。将政务公开工作纳入年度绩效考核，开展业务培训{n3}次。",
+]
+PROBLEMS = [
+    "{year}年，{agency}政府信息公开工作取得一定成效，但仍存在公开内容不够丰富、解读形式较为单一等问题。",
+    "下一步，将进一步加强业务培训，健全工作机制，不断提升政府信息公开工作质量。",
+]
+OTHER = ["本年度未收取信息处理费。", "无其他需要报告的事项。", "本机关{year}年未发生因政府信息公开收取信息处理费的情况。"]
+CHROME_TOP = ["发布时间：{date}", "字号：大 中 小", "来源：{agency}"]
+CHROME_BOTTOM = ["附件下载：", "扫一扫在手机打开当前页", "【打印本页】【关闭窗口】"]
+
+
+@dataclass(frozen=True)
+class GenConfig:
+    """What to generate: a style, a template, the script, and how zeros are printed."""
+
+    style: str = "lines"
+    template: str = "2021"
+    traditional: bool = False
+    zero_style: str = "0"
+    chrome: bool = False
+    single_other: bool = False
+
+
+def random_config(rng: random.Random, styles: tuple[str, ...] = STYLES) -> GenConfig:
+    style = rng.choice(styles)
+    zero = rng.choices(["0", "", "/"], [0.75, 0.15, 0.1])[0]
+    if style in ("tab", "pdf", "markdown") and zero == "":
+        zero = "0"  # these flattenings keep cell separators, so a blank must be printed
+    if style == "lines":
+        zero = rng.choice(["0", ""])
+    template = rng.choice(["2019", "2021"])
+    return GenConfig(
+        style, template, rng.random() < 0.15, zero, rng.random() < 0.4,
+        template == "2021" and rng.random() < 0.15,
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=8192)
+def _to_traditional(ch: str) -> str:
+    out = OpenCC("s2t").convert(ch)
+    return out if len(out) == 1 else ch
+
+
+def _heading(w: Writer, number: int, rng: random.Random, sections: list[dict], indent: str = "") -> None:
+    title = NUMERALS[number - 1] + "、" + rng.choice(HEADINGS[number])
+    w.write(indent)
+    start, end = w.write(title, "SECTION")
+    sections.append({"number": number, "title": title, "start": start, "end": end})
+    w.write("\n")
+
+
+def _paragraphs(w: Writer, lines: list[str], values: dict, style: str) -> None:
+    for line in lines:
+        text = line.format(**values)
+        if style == "pdf":
+            for i in range(0, len(text), 28):
+                w.write(text[i : i + 28] + "\n")
+        else:
+            w.write(text + ("\n\n" if style in ("lines", "tab_indented") else "\n"))
+
+
+def _gold_cells(tables: GenTables, placed: dict) -> list[Cell]:
+    cells = []
+    gen: list[GenCell] = [c for _, _, rows in tables.active for r in rows for c in r.cells]
+    gen += [c for r in tables.requests for c in r.cells] + tables.appeals
+    for g in gen:
+        span = placed.get((g.table, g.row, g.col))
+        state = g.state if g.printed else "blank"
+        cell = Cell(g.table, g.row, g.col, g.value if state == "number" else None, g.printed.strip(), g.unit, state)
+        if span and state != "blank":
+            cell.start, cell.end = span
+        cells.append(cell)
+    if tables.single_other:
+        cells += [Cell("requests", key, col, state="missing")
+                  for key in ("other_no_correction", "other_unpaid_fee", "other_other")
+                  for col in ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org", "total")]  # fmt: skip
+    return cells
+
+
+def _footers(text: str, rng: random.Random) -> tuple[str, list[tuple[int, int]]]:
+    """Insert page footers ``- N -`` between lines every ~40 lines; return the insertions."""
+    lines = text.split("\n")
+    out, inserts, old_pos, page = [], [], 0, 1
+    for i, line in enumerate(lines):
+        out.append(line)
+        old_pos += len(line) + 1
+        if i and i % rng.randint(35, 45) == 0 and i + 1 < len(lines):
+            footer = f"- {page} -"
+            out.append(footer)
+            inserts.append((old_pos, len(footer) + 1))
+            page += 1
+    return "\n".join(out), inserts
+
+
+def _shift(offset: int, inserts: list[tuple[int, int]]) -> int:
+    return offset + sum(size for at, size in inserts if at <= offset)
+
+
+def generate_report(rng: random.Random, config: GenConfig) -> dict:
+    """One annotated report: ``{"text", "spans", "cells", "sections", "report", "meta"}``."""
+    tables = generate_tables(rng, config.template, config.zero_style, config.single_other)
+    agency = rng.choice(PLACES) + rng.choice(BODIES)
+    year = rng.randint(2019, 2020) if config.template == "2019" else rng.randint(2021, 2025)
+    values = {"agency": agency, "year": year, "n1": rng.randint(50, 3000), "n2": rng.randint(1, 80),
+              "req": rng.randint(0, 300), "n3": rng.randint(1, 12), "date": f"{year + 1}-01-{rng.randint(10, 31)}"}  # fmt: skip
+    w, sections = Writer(), []
+    if config.chrome:
+        _paragraphs(w, CHROME_TOP, values, "plain")
+    w.write(f"{agency}{year}年政府信息公开工作年度报告", "TITLE")
+    w.write("\n")
+    indent = rng.choice(["", "\u00a0\u00a0", "\u3000\u3000"]) if config.style in ("lines", "lines_nbsp") else ""
+    _heading(w, 1, rng, sections, indent)
+    _paragraphs(w, PROSE, values, config.style)
+    for number, render in ((2, render_active), (3, render_requests), (4, render_appeals)):
+        _heading(w, number, rng, sections, indent)
+        render(w, tables, config.style, rng)
+    _heading(w, 5, rng, sections, indent)
+    _paragraphs(w, PROBLEMS, values, config.style)
+    _heading(w, 6, rng, sections, indent)
+    _paragraphs(w, [rng.choice(OTHER)], values, config.style)
+    if config.chrome:
+        _paragraphs(w, CHROME_BOTTOM, values, "plain")
+    text, cells = w.text, _gold_cells(tables, w.placed)
+    spans = w.spans
+    if config.style == "pdf":
+        text, inserts = _footers(text, rng)
+        spans = [{**s, "start": _shift(s["start"], inserts), "end": _shift(s["end"] - 1, inserts) + 1} for s in spans]
+        sections = [{**s, "start": _shift(s["start"], inserts), "end": _shift(s["end"] - 1, inserts) + 1} for s in sections]
+        for cell in cells:
+            if cell.start is not None:
+                cell.start, cell.end = _shift(cell.start, inserts), _shift(cell.end - 1, inserts) + 1
+    if config.traditional:
+        text = "".join(_to_traditional(ch) for ch in text)
+        for section in sections:
+            section["title"] = text[section["start"] : section["end"]]
+        agency = "".join(_to_traditional(ch) for ch in agency)
+    lookup = {c.key: c for c in cells}
+    failed = [c.rule for c in run_checks(lookup.get, _request_rows(tables), ("reconsideration", "litigation_direct", "litigation_after_review")) if c.ok is False]
+    return {
+        "text": text,
+        "spans": [{**s, "text": text[s["start"] : s["end"]]} for s in spans],
+        "cells": [c.as_json() | {"raw": text[c.start : c.end] if c.start is not None else ""} for c in cells],
+        "sections": sections,
+        "report": {"agency": agency, "year": year, "template": config.template,
+                   "script": "traditional" if config.traditional else "simplified"},  # fmt: skip
+        "failed_checks": failed,
+        "meta": {"style": config.style, "zero_style": config.zero_style, "generator": "nianbao-gen/1",
+                 "single_other": config.single_other, "chrome": config.chrome},  # fmt: skip
+    }
+
+
+def _request_rows(tables: GenTables) -> list[str]:
+    rows = [r.key for r in tables.requests]
+    if tables.single_other:
+        rows += ["other_no_correction", "other_unpaid_fee", "other_other"]
+    return rows
+
+
+def generate(n: int, seed: int = 0, styles: tuple[str, ...] = STYLES) -> list[dict]:
+    """``n`` annotated reports, reproducible from ``seed``."""
+    rng = random.Random(seed)
+    return [generate_report(rng, random_config(rng, styles)) for _ in range(n)]
