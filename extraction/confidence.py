@@ -31,7 +31,11 @@ def score_cells(cells: Iterable[Cell], checks: list[CheckResult]) -> None:
             cell.reasons.append("ambiguous_placement")
         if cell.key in failed:
             confidence *= 0.5
-            cell.reasons.append("check_failed")
+            rules = failed[cell.key]
+            if any(not rule.startswith("narrative.") for rule in rules):
+                cell.reasons.append("check_failed")
+            if any(rule.startswith("narrative.") for rule in rules):
+                cell.reasons.append("narrative_mismatch")
         if cell.state == "text":
             cell.reasons.append("unparsed_value")
         cell.confidence = confidence

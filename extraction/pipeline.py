@@ -12,16 +12,17 @@ import logging
 import os
 from pathlib import Path
 
+from nianbao.errors import ReadError, message
 from nianbao.extraction.assemble import APPEAL_ROWS, assemble
 from nianbao.extraction.checks import run_checks
 from nianbao.extraction.confidence import review_entries, score_cells
+from nianbao.extraction.formats import render_input
 from nianbao.extraction.locate import detect_template, find_sections
 from nianbao.extraction.metadata import read_meta
+from nianbao.extraction.narrative import check_narrative
 from nianbao.extraction.normalize import NormText
 from nianbao.extraction.reader import decode
 from nianbao.extraction.regions import find_regions
-
-from nianbao.errors import ReadError, message
 
 SCHEMA = "nianbao.report/1"
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def extract_text(text: str, name: str = "<text>", data: bytes | None = None, enc
         errors.append(message("template_unknown"))
     assembly = assemble(nt, "2019" if template == "2019" else "2021", regions)
     checks = run_checks(assembly.get, assembly.request_rows, APPEAL_ROWS)
+    checks += check_narrative(nt, sections, assembly.cells)
     score_cells(assembly.cells.values(), checks)
     if not any(regions.values()):
         errors.append(message("no_tables"))
@@ -71,7 +73,19 @@ def extract_text(text: str, name: str = "<text>", data: bytes | None = None, enc
 
 
 def extract_bytes(data: bytes, name: str = "<bytes>") -> dict:
-    """Extract a report from raw bytes, detecting the encoding."""
+    """Extract a report from raw bytes: HTML, DOCX and PDF are rendered, text is decoded."""
+    try:
+        rendered = render_input(data, name)
+    except ReadError as exc:
+        return empty_document(name, data, None, _format_of(name), [exc.sentence])
+    if rendered is not None:
+        try:
+            doc = extract_text(rendered.text, name=name, data=data, encoding=rendered.encoding, fmt=rendered.format)
+        except Exception as exc:  # noqa: BLE001 - a batch must never lose a report to one bug
+            log.exception("extraction failed for %s", name)
+            doc = empty_document(name, data, rendered.encoding, rendered.format, [message("internal", type(exc).__name__)])
+        doc["source"]["rendered_text"] = rendered.text
+        return doc
     try:
         decoded = decode(data)
     except ReadError as exc:
@@ -81,6 +95,21 @@ def extract_bytes(data: bytes, name: str = "<bytes>") -> dict:
     except Exception as exc:  # noqa: BLE001 - a batch must never lose a report to one bug
         log.exception("extraction failed for %s", name)
         return empty_document(name, data, decoded.encoding, "text", [message("internal", type(exc).__name__)])
+
+
+class Extractor:
+    """A loaded extractor: build once (per worker), call per report.
+
+    ``model`` is a model directory or an mlflow model URI; None means the shipped default.
+    """
+
+    def __init__(self, model: str | None = None) -> None:
+        self.model = model
+
+    def __call__(self, source: str | os.PathLike[str] | bytes, name: str | None = None) -> dict:
+        if isinstance(source, bytes):
+            return extract_bytes(source, name=name or "<bytes>")
+        return extract(source)
 
 
 def extract(text_or_path: str | os.PathLike[str] | bytes) -> dict:
@@ -95,6 +124,11 @@ def extract(text_or_path: str | os.PathLike[str] | bytes) -> dict:
             return empty_document(path.name, b"", None, "text", [message("not_found", str(exc.strerror or exc))])
         return extract_bytes(data, name=path.name)
     return extract_text(text_or_path)
+
+
+def _format_of(name: str) -> str:
+    suffix = Path(name).suffix.lower().lstrip(".")
+    return {"htm": "html", "html": "html", "docx": "docx", "pdf": "pdf"}.get(suffix, "text")
 
 
 def _looks_like_path(value: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 from typing import Annotated
@@ -58,6 +59,29 @@ def generate_command(
     write_jsonl(samples, out / "annotations.jsonl")
     typer.echo(f"wrote {len(samples)} reports and {out / 'annotations.jsonl'}")
 
+
+# Commands that live beside the parts they drive; each module exposes ``register(app)``.
+PLUGINS = (
+    "nianbao.training.cli",
+    "nianbao.evaluation.cli",
+    "nianbao.extraction.review.cli",
+    "nianbao.extraction.service",
+    "nianbao.extraction.series",
+)
+
+
+def _register_plugins() -> None:
+    for module_name in PLUGINS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue  # that part is not installed in this checkout
+            raise
+        module.register(app)
+
+
+_register_plugins()
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import codecs
 
 import pytest
-from nianbao.extraction.reader import decode
 
 from nianbao import extract
+from nianbao.extraction.reader import decode
 
 SAMPLE = "湖南省公安厅2021年度政府信息公开工作报告\r\n一、总体情况\r\n本年度共收到申请52件。\n"
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from nianbao.evaluation.gold import load_gold
 
 from nianbao import extract
+from nianbao.evaluation.gold import load_gold
 
 from .conftest import GOLD_DIR
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from nianbao.extraction.values import parse_cell
 
 

@@ -11,11 +11,12 @@ import random
 from dataclasses import dataclass
 from functools import lru_cache
 
+from opencc import OpenCC
+
 from nianbao.extraction.cells import Cell
 from nianbao.extraction.checks import run_checks
 from nianbao.training.render import STYLES, Writer, render_active, render_appeals, render_requests
 from nianbao.training.tables_gen import GenCell, GenTables, generate_tables
-from opencc import OpenCC
 
 PLACES = ["青川市", "临江县", "东湖区", "白石镇", "云岭市", "南溪县", "北塘区", "清河市", "汇丰县", "雁山区", "金沙市", "长宁县"]
 BODIES = ["公安局", "人民政府", "财政局", "教育局", "交通运输局", "自然资源局", "卫生健康委员会", "市场监督管理局", "司法局", "生态环境局"]

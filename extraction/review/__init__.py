@@ -1,0 +1,1 @@
+"""The reviewer workflow: store, web app, export."""
