@@ -12,6 +12,7 @@ from nianbao.extraction.cells import Cell, CellKey
 from nianbao.extraction.checks import APPEAL_PARTS, APPLICANTS
 from nianbao.extraction.joint import PendingRow, refine
 from nianbao.extraction.locate import Label, Token, find_labels, find_tokens, mask_footers
+from nianbao.extraction.locator import RuleLocator
 from nianbao.extraction.normalize import NormText
 from nianbao.extraction.placement import Placement, differing_columns, place
 from nianbao.extraction.templates import Row, Table, get_template, requests_search_table
@@ -31,6 +32,7 @@ class Assembly:
     labels: list[Label] = field(default_factory=list)
     single_other: bool = False
     inline: bool = False
+    locator: RuleLocator = field(default_factory=lambda: RuleLocator())
 
     def get(self, key: CellKey) -> Cell | None:
         return self.cells.get(key)
@@ -65,8 +67,12 @@ def _row_cells(table: Table, row: Row, tokens: Sequence[Token], placement: Place
     return cells
 
 
-def _missing_row(table: str, row: Row) -> list[Cell]:
-    return [Cell(table, row.key, col, state="missing") for col in row.cols]
+def _missing_row(table: str, row: Row, unexpected: bool = False) -> list[Cell]:
+    """Cells of a row not printed; ``unexpected`` when its table was found (worth a look)."""
+    cells = [Cell(table, row.key, col, state="missing") for col in row.cols]
+    for cell in cells:
+        cell.evidence["row_not_found"] = float(unexpected)
+    return cells
 
 
 def _request_scorer(values: Sequence[str]):
@@ -115,25 +121,28 @@ def _fee_unit(nt: NormText, start: int, end: int) -> str | None:
     return match.group(1) if match else None
 
 
-def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int, inline: bool):
+def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int, out: Assembly):
     labels = find_labels(nt, table, *region)
+    extra = out.locator.extra_labels(nt, table, region, labels)
+    if extra:
+        labels = _merge_labels(labels, extra, [row.key for row in table.rows])
     if any(label.row in _SUB_OTHER for label in labels):
         labels = [label for label in labels if label.row != "other"]  # a group label then
-    tokens = find_tokens(nt, *region)
+    tokens = [t for t in find_tokens(nt, *region) if out.locator.keep_token(t)]
     norm = mask_footers(nt.norm)
-    groups = group_tokens(norm, tokens, ncols, [label.start for label in labels], inline)
+    groups = group_tokens(norm, tokens, ncols, [label.start for label in labels], out.inline)
     return labels, align(labels, groups, region[1])
 
 
 def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: Assembly) -> None:
     table = get_template(template).active
-    labels, assignment = _locate_rows(nt, table, region, 3, out.inline)
+    labels, assignment = _locate_rows(nt, table, region, 3, out)
     out.labels += labels
     found = {label.row for label in labels}
     unit = _fee_unit(nt, *region) if template == "2021" else None
     for row in table.rows:
         if row.key not in found:
-            cells = _missing_row("active", row)
+            cells = _missing_row("active", row, unexpected=True)
         else:
             tokens = list(assignment[row.key].tokens) if row.key in assignment else []
             placement = place(len(tokens), len(row.cols), lambda mapping: (0,))
@@ -144,7 +153,7 @@ def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: 
 
 def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out: Assembly) -> None:
     search = requests_search_table(template)
-    labels, assignment = _locate_rows(nt, search, region, 7, out.inline)
+    labels, assignment = _locate_rows(nt, search, region, 7, out)
     out.labels += labels
     found = {label.row for label in labels}
     canonical = get_template(template).requests
@@ -157,7 +166,7 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
     for row in rows:
         out.request_rows.append(row.key)
         if row.key not in found or (row.key in _SUB_OTHER and out.single_other):
-            cells = _missing_row("requests", row)
+            cells = _missing_row("requests", row, unexpected=not (row.key in _SUB_OTHER and out.single_other))
         else:
             tokens = list(assignment[row.key].tokens) if row.key in assignment else []
             placement = place(len(tokens), 7, _request_scorer([t.raw for t in tokens]))
@@ -172,7 +181,7 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
 def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembly) -> None:
     cols = (*APPEAL_PARTS, "total")
     keys = [(row, col) for row in APPEAL_ROWS for col in cols]
-    tokens = find_tokens(nt, *region) if region else []
+    tokens = [t for t in find_tokens(nt, *region) if out.locator.keep_token(t)] if region else []
     if region is None:
         for row, col in keys:
             out.cells[("appeals", row, col)] = Cell("appeals", row, col, state="missing")
@@ -190,10 +199,25 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
         out.cells[cell.key] = cell
 
 
-def assemble(nt: NormText, template: str, regions: dict[str, tuple[int, int] | None]) -> Assembly:
+def _merge_labels(found: list[Label], extra: list[Label], order: list[str]) -> list[Label]:
+    """Add model-found labels, keeping text order and template order consistent."""
+    merged = sorted(found + extra, key=lambda label: label.start)
+    kept: list[Label] = []
+    for label in merged:
+        if kept and order.index(label.row) < order.index(kept[-1].row):
+            if label in extra:
+                continue
+            kept = [k for k in kept if k not in extra or order.index(k.row) < order.index(label.row)]
+        kept.append(label)
+    return kept
+
+
+def assemble(
+    nt: NormText, template: str, regions: dict[str, tuple[int, int] | None], locator: RuleLocator | None = None
+) -> Assembly:
     """Build every canonical cell of ``template`` from the text regions of the three tables."""
-    out = Assembly()
-    tokens = [t for region in regions.values() if region for t in find_tokens(nt, *region)]
+    out = Assembly(locator=locator or RuleLocator())
+    tokens = [t for region in regions.values() if region for t in find_tokens(nt, *region) if out.locator.keep_token(t)]
     out.inline = inline_layout(tokens)
     if regions.get("active"):
         _assemble_active(nt, template, regions["active"], out)

@@ -26,6 +26,9 @@ def score_cells(cells: Iterable[Cell], checks: list[CheckResult]) -> None:
                 failed.setdefault(key, []).append(check.rule)
     for cell in cells:
         confidence = _PRIOR.get(cell.state, 0.5)
+        if cell.evidence.get("row_not_found"):
+            confidence = 0.5
+            cell.reasons.append("row_not_found")
         if cell.ambiguous:
             confidence = 0.35 if cell.evidence.get("differs") else min(confidence, 0.75)
             cell.reasons.append("ambiguous_placement")

@@ -17,7 +17,8 @@ from nianbao.extraction.assemble import APPEAL_ROWS, assemble
 from nianbao.extraction.checks import run_checks
 from nianbao.extraction.confidence import review_entries, score_cells
 from nianbao.extraction.formats import render_input
-from nianbao.extraction.locate import detect_template, find_sections
+from nianbao.extraction.locate import detect_template
+from nianbao.extraction.locator import RuleLocator, make_locator
 from nianbao.extraction.metadata import read_meta
 from nianbao.extraction.narrative import check_narrative
 from nianbao.extraction.normalize import NormText
@@ -25,6 +26,17 @@ from nianbao.extraction.reader import decode
 from nianbao.extraction.regions import find_regions
 
 SCHEMA = "nianbao.report/1"
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "default"
+_default: RuleLocator | None = None
+
+
+def default_locator() -> RuleLocator:
+    """The shipped default model when present (loaded once per process), else the rules."""
+    global _default
+    if _default is None:
+        model = os.environ.get("NIANBAO_MODEL") or (str(DEFAULT_MODEL) if (DEFAULT_MODEL / "tagger.json").exists() else "rules")
+        _default = make_locator(model)
+    return _default
 log = logging.getLogger(__name__)
 
 
@@ -42,11 +54,16 @@ def empty_document(name: str, data: bytes, encoding: str | None, fmt: str, error
     }
 
 
-def extract_text(text: str, name: str = "<text>", data: bytes | None = None, encoding: str = "utf-8", fmt: str = "text") -> dict:
+def extract_text(
+    text: str, name: str = "<text>", data: bytes | None = None, encoding: str = "utf-8", fmt: str = "text",
+    locator: RuleLocator | None = None,
+) -> dict:
     """Extract a report from decoded text (offsets refer to ``text``)."""
     raw = data if data is not None else text.encode("utf-8")
+    locator = locator or default_locator()
     nt = NormText(text)
-    sections = find_sections(nt)
+    locator.prepare(nt)
+    sections = locator.sections(nt)
     template = detect_template(nt)
     regions = find_regions(nt, sections)
     errors: list[str] = []
@@ -54,7 +71,7 @@ def extract_text(text: str, name: str = "<text>", data: bytes | None = None, enc
         return empty_document(name, raw, encoding, fmt, [message("not_a_report")])
     if template == "unknown":
         errors.append(message("template_unknown"))
-    assembly = assemble(nt, "2019" if template == "2019" else "2021", regions)
+    assembly = assemble(nt, "2019" if template == "2019" else "2021", regions, locator)
     checks = run_checks(assembly.get, assembly.request_rows, APPEAL_ROWS)
     checks += check_narrative(nt, sections, assembly.cells)
     score_cells(assembly.cells.values(), checks)
@@ -72,7 +89,7 @@ def extract_text(text: str, name: str = "<text>", data: bytes | None = None, enc
     return doc
 
 
-def extract_bytes(data: bytes, name: str = "<bytes>") -> dict:
+def extract_bytes(data: bytes, name: str = "<bytes>", locator: RuleLocator | None = None) -> dict:
     """Extract a report from raw bytes: HTML, DOCX and PDF are rendered, text is decoded."""
     try:
         rendered = render_input(data, name)
@@ -80,7 +97,7 @@ def extract_bytes(data: bytes, name: str = "<bytes>") -> dict:
         return empty_document(name, data, None, _format_of(name), [exc.sentence])
     if rendered is not None:
         try:
-            doc = extract_text(rendered.text, name=name, data=data, encoding=rendered.encoding, fmt=rendered.format)
+            doc = extract_text(rendered.text, name, data, rendered.encoding, rendered.format, locator)
         except Exception as exc:  # noqa: BLE001 - a batch must never lose a report to one bug
             log.exception("extraction failed for %s", name)
             doc = empty_document(name, data, rendered.encoding, rendered.format, [message("internal", type(exc).__name__)])
@@ -91,7 +108,7 @@ def extract_bytes(data: bytes, name: str = "<bytes>") -> dict:
     except ReadError as exc:
         return empty_document(name, data, None, "text", [exc.sentence])
     try:
-        return extract_text(decoded.text, name=name, data=data, encoding=decoded.encoding)
+        return extract_text(decoded.text, name=name, data=data, encoding=decoded.encoding, locator=locator)
     except Exception as exc:  # noqa: BLE001 - a batch must never lose a report to one bug
         log.exception("extraction failed for %s", name)
         return empty_document(name, data, decoded.encoding, "text", [message("internal", type(exc).__name__)])
@@ -105,25 +122,26 @@ class Extractor:
 
     def __init__(self, model: str | None = None) -> None:
         self.model = model
+        self.locator = default_locator() if model is None else make_locator(model)
 
     def __call__(self, source: str | os.PathLike[str] | bytes, name: str | None = None) -> dict:
         if isinstance(source, bytes):
-            return extract_bytes(source, name=name or "<bytes>")
-        return extract(source)
+            return extract_bytes(source, name=name or "<bytes>", locator=self.locator)
+        return extract(source, locator=self.locator)
 
 
-def extract(text_or_path: str | os.PathLike[str] | bytes) -> dict:
+def extract(text_or_path: str | os.PathLike[str] | bytes, locator: RuleLocator | None = None) -> dict:
     """Extract one report: a path to a file, raw bytes, or the report text itself."""
     if isinstance(text_or_path, bytes):
-        return extract_bytes(text_or_path)
+        return extract_bytes(text_or_path, locator=locator)
     if isinstance(text_or_path, os.PathLike) or _looks_like_path(text_or_path):
         path = Path(text_or_path)
         try:
             data = path.read_bytes()
         except OSError as exc:
             return empty_document(path.name, b"", None, "text", [message("not_found", str(exc.strerror or exc))])
-        return extract_bytes(data, name=path.name)
-    return extract_text(text_or_path)
+        return extract_bytes(data, name=path.name, locator=locator)
+    return extract_text(text_or_path, locator=locator)
 
 
 def _format_of(name: str) -> str:

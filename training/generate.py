@@ -61,7 +61,7 @@ class GenConfig:
 def random_config(rng: random.Random, styles: tuple[str, ...] = STYLES) -> GenConfig:
     style = rng.choice(styles)
     zero = rng.choices(["0", "", "/"], [0.75, 0.15, 0.1])[0]
-    if style in ("tab", "pdf", "markdown") and zero == "":
+    if style in ("tab", "pdf", "markdown", "ocr") and zero == "":
         zero = "0"  # these flattenings keep cell separators, so a blank must be printed
     if style == "lines":
         zero = rng.choice(["0", ""])
@@ -138,14 +138,15 @@ def generate_report(rng: random.Random, config: GenConfig) -> dict:
     tables = generate_tables(rng, config.template, config.zero_style, config.single_other)
     agency = rng.choice(PLACES) + rng.choice(BODIES)
     year = rng.randint(2019, 2020) if config.template == "2019" else rng.randint(2021, 2025)
+    received = next(r.cells[-1].value for r in tables.requests if r.key == "new_received") or 0
     values = {"agency": agency, "year": year, "n1": rng.randint(50, 3000), "n2": rng.randint(1, 80),
-              "req": rng.randint(0, 300), "n3": rng.randint(1, 12), "date": f"{year + 1}-01-{rng.randint(10, 31)}"}  # fmt: skip
+              "req": received, "n3": rng.randint(1, 12), "date": f"{year + 1}-01-{rng.randint(10, 31)}"}  # fmt: skip
     w, sections = Writer(), []
     if config.chrome:
         _paragraphs(w, CHROME_TOP, values, "plain")
     w.write(f"{agency}{year}年政府信息公开工作年度报告", "TITLE")
     w.write("\n")
-    indent = rng.choice(["", "\u00a0\u00a0", "\u3000\u3000"]) if config.style in ("lines", "lines_nbsp") else ""
+    indent = rng.choice(["", "\u00a0\u00a0", "\u3000\u3000"]) if config.style in ("lines", "lines_nbsp", "html_text") else ""
     _heading(w, 1, rng, sections, indent)
     _paragraphs(w, PROSE, values, config.style)
     for number, render in ((2, render_active), (3, render_requests), (4, render_appeals)):

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 
 from nianbao.training.tables_gen import GenCell, GenRow, GenTables
 
-STYLES = ("lines", "lines_nbsp", "pipe", "tab", "tab_indented", "pdf", "markdown")
+STYLES = ("lines", "lines_nbsp", "pipe", "tab", "tab_indented", "pdf", "markdown", "ocr", "html_text")
+# OCR-like confusions applied to printed labels (a scanned report run through OCR).
+OCR_CONFUSIONS = {"公": "会", "申": "甲", "请": "清", "数": "教", "政": "攻", "开": "升", "处": "外", "理": "埋",
+                  "密": "蜜", "信": "倍", "息": "患", "事": "李", "务": "各", "年": "午", "结": "给", "转": "传"}  # fmt: skip
 REQUEST_HEADER = ["申请人情况", "自然人", "法人或其他组织", "总计", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
 REQUEST_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 APPEALS_HEADER = ["行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"]
@@ -73,6 +76,9 @@ def _one_per_line(w: Writer, rows: list[tuple[str | None, str, list[GenCell]]], 
 
 
 def _header_lines(w: Writer, header: list[str], style: str, rng: random.Random) -> None:
+    if style == "ocr":
+        header = [ocr(word, rng) for word in header]
+    style = BASE_STYLE.get(style, style)
     if style in ("tab", "markdown"):
         joiner = "\t" if style == "tab" else " | "
         w.write("| " if style == "markdown" else "")
@@ -133,11 +139,45 @@ def _value_run(w: Writer, cells: list[GenCell], joiner: str) -> None:
             w.write(joiner)
 
 
+BASE_STYLE = {"ocr": "tab", "html_text": "lines_nbsp"}
+
+
+def ocr(text: str, rng: random.Random, rate: float = 0.35) -> str:
+    """Replace confusable characters, as OCR of a scanned report does."""
+    return "".join(OCR_CONFUSIONS[ch] if ch in OCR_CONFUSIONS and rng.random() < rate else ch for ch in text)
+
+
 def render_rows(w: Writer, rows: list[tuple[str | None, str, list[GenCell]]], style: str, rng: random.Random) -> None:
+    if style == "ocr":
+        rows = [(ocr(group, rng) if group else None, ocr(label, rng), cells) for group, label, cells in rows]
+    if style == "html_text":
+        _html_rows(w, rows)
+        return
+    style = BASE_STYLE.get(style, style)
     if style in ("tab", "markdown", "pdf"):
         _inline_rows(w, rows, style, rng)
     else:
         _one_per_line(w, rows, style, blank_line=style in ("lines", "tab_indented", "lines_nbsp"))
+
+
+def _html_rows(w: Writer, rows: list[tuple[str | None, str, list[GenCell]]]) -> None:
+    """An HTML table saved as text: each cell on its own padded line, empty cells as NBSP."""
+    for group, label, cells in rows:
+        if group:
+            w.write("  ")
+            w.write(group, "ROW")
+            w.write(" \n")
+        w.write("  ")
+        w.write(label, "ROW")
+        w.write(" \n")
+        for cell in cells:
+            w.write("  ")
+            if cell.printed:
+                w.cell(cell)
+            else:
+                w.write("\u00a0")
+            w.write(" \n")
+        w.write("\n")
 
 
 def render_active(w: Writer, tables: GenTables, style: str, rng: random.Random) -> None:
@@ -168,6 +208,7 @@ def render_appeals(w: Writer, tables: GenTables, style: str, rng: random.Random)
     _header_lines(w, APPEALS_HEADER[:2], style, rng)
     _header_lines(w, APPEALS_HEADER[2:], style, rng)
     _header_lines(w, APPEALS_SUBHEADER, style, rng)
+    style = BASE_STYLE.get(style, style)
     if style in ("tab", "markdown", "pdf"):
         joiner = {"tab": "\t", "markdown": " | ", "pdf": " "}[style]
         w.write("| " if style == "markdown" else "")

@@ -1,0 +1,76 @@
+"""``nianbao evaluate`` and ``nianbao bench``: registered on the main CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def evaluate_command(
+    gold: Annotated[list[Path], typer.Option("--gold", help="Gold directory (tests/gold) or annotation JSONL; repeatable.")],
+    model: Annotated[str | None, typer.Option(help="Model directory or mlflow URI (default: the shipped model).")] = None,
+    pred: Annotated[Path | None, typer.Option(help="Score these predictions (<case>.json) instead of extracting.")] = None,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Directory for metrics.json, report.md and plots.")] = Path("out/eval"),
+    shared: Annotated[Path | None, typer.Option(help="The shared/ folder holding the real reports.")] = None,
+    mlflow: Annotated[bool, typer.Option("--mlflow", help="Log the run to mlflow.")] = False,
+) -> None:
+    """Score extraction against gold: the model, the rules and the positional baseline side by side."""
+    from nianbao.evaluation.harness import SystemResult, evaluate, load_cases, run_system, tagger_f1
+    from nianbao.evaluation.report import (
+        markdown_report,
+        plot_placement_confusion,
+        plot_reliability,
+    )
+    from nianbao.extraction.pipeline import DEFAULT_MODEL
+
+    cases = [case for path in gold for case in load_cases(path, shared)]
+    if pred is not None:
+        docs = {p.stem: json.loads(p.read_text("utf-8")) for p in pred.glob("*.json")}
+        results = {"pred": run_system("pred", cases, lambda text: docs.get(_case_for(cases, text), {"cells": [], "sections": [], "checks": []}))}
+    else:
+        chosen = model or (str(DEFAULT_MODEL) if (DEFAULT_MODEL / "tagger.json").exists() else "rules")
+        results = evaluate(cases, chosen)
+    metrics = {name: result.scores.as_dict() for name, result in results.items()}
+    if "model" in results:
+        from nianbao.extraction.locator import ModelLocator
+        from nianbao.training.tracking import resolve_model
+
+        metrics["model"]["tagger_f1"] = tagger_f1(cases, ModelLocator(resolve_model(str(model or DEFAULT_MODEL))))
+    out.mkdir(parents=True, exist_ok=True)
+    flat = {f"{name}.{key}": value for name, values in metrics.items() for key, value in values.items()}
+    (out / "metrics.json").write_text(json.dumps(flat, indent=1, ensure_ascii=False), "utf-8")
+    (out / "report.md").write_text(markdown_report(results, cases, metrics), "utf-8")
+    primary: SystemResult = next(iter(results.values()))
+    plots = [plot_reliability(primary, out / "reliability.png"), plot_placement_confusion(primary, out / "placement.png")]
+    for name, values in metrics.items():
+        typer.echo(f"{name:>10}: cell_accuracy {values.get('cell_accuracy', float('nan')):.4f}  "
+                   f"reports_fully_right {values.get('reports_fully_right', float('nan')):.4f}  "
+                   f"sections_f1 {values.get('sections_f1', float('nan')):.4f}")  # fmt: skip
+    typer.echo(f"wrote {out / 'metrics.json'}, {out / 'report.md'} and plots")
+    if mlflow:
+        from nianbao.training.tracking import log_evaluation
+
+        log_evaluation(flat, [out / "report.md", *plots], params={"gold": ",".join(map(str, gold)), "model": str(model)})
+
+
+def _case_for(cases, text: str) -> str:
+    return next(case.name for case in cases if case.text == text)
+
+
+def bench_command(
+    n: Annotated[int, typer.Option("-n", help="Generated reports in the fixed benchmark set.")] = 200,
+    model: Annotated[str | None, typer.Option(help="Model directory or mlflow URI (default: shipped).")] = None,
+) -> None:
+    """Throughput, the pipeline/read-and-tokenize ratio and peak memory, measured in one run."""
+    from nianbao.evaluation.bench import run_bench
+
+    for line in run_bench(n, model):
+        typer.echo(line)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("evaluate")(evaluate_command)
+    app.command("bench")(bench_command)

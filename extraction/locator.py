@@ -1,0 +1,144 @@
+"""Locators: where headings, row labels and values are. Rules alone, or rules plus the model.
+
+The rule locator is the baseline. The model locator runs the trained tagger (as a spaCy
+component) and uses its spans to (1) add headings the rules missed, (2) drop number-like
+tokens the model is sure are not table values (page numbers, prose counts, chrome) and
+(3) find row labels the patterns missed (OCR-like confusions, unusual wording) by matching
+its ROW spans to the template's labels.
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+from pathlib import Path
+
+import numpy as np
+
+from nianbao.extraction.locate import NUMERALS, Label, Section, Token, find_sections
+from nianbao.extraction.normalize import NormText
+from nianbao.extraction.templates import Table, section_patterns
+
+_NUMBERING = re.compile(r"^[一二三四五六七八九十]*[、.]?[(（]?[一二三四五六七八九十]*[)）]?\d*[.、]?")
+DROP_BELOW = 0.02
+ROW_MATCH = 0.6
+
+
+class RuleLocator:
+    """The rules-only locator (the baseline the model must beat)."""
+
+    name = "rules"
+
+    def prepare(self, nt: NormText) -> None:
+        """Per-report work before locating (none for rules)."""
+
+    def sections(self, nt: NormText) -> list[Section]:
+        return find_sections(nt)
+
+    def keep_token(self, token: Token) -> bool:
+        return True
+
+    def extra_labels(self, nt: NormText, table: Table, region: tuple[int, int], found: list[Label]) -> list[Label]:
+        return []
+
+    def value_probability(self, start: int, end: int) -> float | None:
+        return None
+
+
+class ModelLocator(RuleLocator):
+    """Rules plus the tagger's spans."""
+
+    name = "model"
+
+    def __init__(self, model_dir: Path) -> None:
+        from nianbao.models.component import SPANS_KEY, build_nlp
+
+        self.nlp = build_nlp(model_dir)
+        self.model_dir = model_dir
+        self._key = SPANS_KEY
+        self.probs: np.ndarray | None = None
+        self.spans: list[tuple[int, int, str, float]] = []
+        self._value_ids = self._ids("VALUE")
+
+    def _ids(self, label: str) -> list[int]:
+        from nianbao.models.tagger import BIO_LABELS
+
+        return [BIO_LABELS.index(f"B-{label}"), BIO_LABELS.index(f"I-{label}")]
+
+    def prepare(self, nt: NormText) -> None:
+        doc = self.nlp(nt.norm)
+        self.probs = doc.user_data["nianbao_probs"]
+        group = doc.spans[self._key]
+        self.spans = [(s.start_char, s.end_char, s.label_, score) for s, score in zip(group, group.attrs["scores"], strict=True)]
+
+    def sections(self, nt: NormText) -> list[Section]:
+        found = find_sections(nt)
+        numbers = {s.number for s in found}
+        for start, end, label, _ in self.spans:
+            if label != "SECTION":
+                continue
+            text = nt.norm[start:end].strip()
+            if not text or text[0] not in NUMERALS:
+                continue
+            number = NUMERALS.index(text[0]) + 1
+            body = text[1:].lstrip("、., ")
+            if number in numbers or not any(p in body for p in section_patterns()[number]):
+                continue
+            found.append(Section(number, nt.original[start:end].strip(), start, end))
+            numbers.add(number)
+        found.sort(key=lambda s: s.start)
+        return [s for i, s in enumerate(found) if all(s.number > p.number for p in found[:i])]
+
+    def value_probability(self, start: int, end: int) -> float | None:
+        if self.probs is None or end <= start:
+            return None
+        return float(self.probs[start:end, self._value_ids].sum(axis=1).mean())
+
+    def keep_token(self, token: Token) -> bool:
+        if token.blank:
+            return True
+        probability = self.value_probability(token.start, token.end)
+        return probability is None or probability >= DROP_BELOW
+
+    def extra_labels(self, nt: NormText, table: Table, region: tuple[int, int], found: list[Label]) -> list[Label]:
+        """Model ROW spans matched to the rows the patterns did not find, in template order."""
+        have = {label.row for label in found}
+        order = [row.key for row in table.rows]
+        extra: list[Label] = []
+        candidates = [(s, e) for s, e, label, _ in self.spans if label == "ROW" and region[0] <= s < region[1]]
+        for row in table.rows:
+            if row.key in have:
+                continue
+            lower, upper = _neighbours(found + extra, order, row.key, region)
+            target = _core(row.label)
+            best, best_ratio = None, ROW_MATCH
+            for start, end in candidates:
+                if not lower <= start < upper:
+                    continue
+                ratio = SequenceMatcher(None, _core(nt.norm[start:end]), target).ratio()
+                if ratio > best_ratio:
+                    best, best_ratio = (start, end), ratio
+            if best:
+                extra.append(Label(row.key, *best))
+        return extra
+
+
+def _core(label: str) -> str:
+    squeezed = "".join(label.split())
+    return _NUMBERING.sub("", squeezed)
+
+
+def _neighbours(labels: list[Label], order: list[str], key: str, region: tuple[int, int]) -> tuple[int, int]:
+    index = order.index(key)
+    before = [lab.end for lab in labels if order.index(lab.row) < index]
+    after = [lab.start for lab in labels if order.index(lab.row) > index]
+    return (max(before) if before else region[0], min(after) if after else region[1])
+
+
+def make_locator(model: str | Path | None) -> RuleLocator:
+    """``"rules"`` → rules only; a directory or mlflow URI → the model locator."""
+    if model in (None, "rules"):
+        return RuleLocator()
+    from nianbao.training.tracking import resolve_model
+
+    return ModelLocator(resolve_model(str(model)))

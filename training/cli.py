@@ -1,0 +1,58 @@
+"""``nianbao train`` and ``nianbao generate``: registered on the main CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def train_command(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="TOML training config.")] = None,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Directory for the trained model.")] = Path("out/model"),
+    annotated: Annotated[list[Path] | None, typer.Option("--annotated", help="Annotated JSONL (real reports, reviewer corrections).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a config key: key=value (dotted for tagger.*).")] = None,
+    tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI (default sqlite:///./mlflow.db).")] = None,
+    no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Do not log to mlflow.")] = False,
+    alias: Annotated[str, typer.Option(help="Registry alias to move to the new model.")] = "candidate",
+) -> None:
+    """Train the tagger from generated reports plus annotated JSONL; log and register it in mlflow."""
+    from nianbao.training.tracking import log_training
+    from nianbao.training.train import TrainConfig, train
+
+    overrides = dict(item.split("=", 1) for item in set_ or [])
+    if annotated:
+        overrides["annotated"] = ",".join(str(p) for p in annotated) + ","
+    cfg = TrainConfig.from_toml(config, overrides)
+    result = train(cfg, log=typer.echo)
+    result.tagger.save(out)
+    typer.echo(f"saved {out} ({result.records} reports; dev char accuracy {result.metrics['dev_char_accuracy']:.4f})")
+    if not no_mlflow:
+        config_text = config.read_text("utf-8") if config else ""
+        uri = log_training(out, cfg.flat(), result.metrics, config_text, tracking_uri, alias)
+        typer.echo(f"registered {uri}")
+
+
+def generate_command(
+    n: Annotated[int, typer.Option("-n", help="How many reports.")] = 10,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Directory for the .txt reports and annotations.jsonl.")] = Path("out/generated"),
+    seed: Annotated[int, typer.Option(help="Random seed (the output is reproducible).")] = 0,
+    style: Annotated[list[str] | None, typer.Option(help="Flattening styles to draw from (default: all).")] = None,
+) -> None:
+    """Write generated reports (text files) and their annotations (JSONL) for training and tests."""
+    from nianbao.training.annotations import write_jsonl
+    from nianbao.training.generate import generate
+    from nianbao.training.render import STYLES
+
+    samples = generate(n, seed=seed, styles=tuple(style) if style else STYLES)
+    out.mkdir(parents=True, exist_ok=True)
+    for index, sample in enumerate(samples):
+        (out / f"gen-{seed}-{index:05d}-{sample['meta']['style']}.txt").write_text(sample["text"], "utf-8")
+    write_jsonl(samples, out / "annotations.jsonl")
+    typer.echo(f"wrote {len(samples)} reports and {out / 'annotations.jsonl'}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train_command)
+    app.command("generate")(generate_command)
