@@ -15,6 +15,12 @@ from nianbao.extraction.locate import Label, Token, find_labels, find_tokens, ma
 from nianbao.extraction.locator import RuleLocator
 from nianbao.extraction.normalize import NormText
 from nianbao.extraction.placement import Placement, differing_columns, place
+from nianbao.extraction.run_tables import (
+    appeals_from_run,
+    assemble_run_rows,
+    is_run_layout,
+    resolve,
+)
 from nianbao.extraction.templates import Row, Table, get_template, requests_search_table
 from nianbao.extraction.values import parse_cell
 
@@ -140,6 +146,17 @@ def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: 
     out.labels += labels
     found = {label.row for label in labels}
     unit = _fee_unit(nt, *region) if template == "2021" else None
+    if is_run_layout(nt.norm, region):
+        rows = [row for row in table.rows if row.key in found]
+        cells, pending = assemble_run_rows(nt.norm, table, rows, labels, region[1], unit)
+        out.cells.update(cells)
+        found_rows = {row.key for row in rows}
+        for row in table.rows:
+            if row.key not in found_rows:
+                for cell in _missing_row("active", row, unexpected=True):
+                    out.cells[cell.key] = cell
+        out.cells = {key: out.cells[key] for key in _ordered_keys(out.cells, table)}
+        return
     for row in table.rows:
         if row.key not in found:
             cells = _missing_row("active", row, unexpected=True)
@@ -162,6 +179,9 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
     if out.single_other:
         index = next(i for i, r in enumerate(rows) if r.key == _SUB_OTHER[0])
         rows.insert(index, search.row("other"))
+    if is_run_layout(nt.norm, region):
+        _requests_from_runs(nt, canonical, rows, labels, found, region, out)
+        return
     pending: list[PendingRow] = []
     for row in rows:
         out.request_rows.append(row.key)
@@ -178,6 +198,31 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
     refine(out.cells, pending)
 
 
+def _requests_from_runs(nt: NormText, canonical: Table, rows: list[Row], labels: list[Label], found: set[str],
+                        region: tuple[int, int], out: Assembly) -> None:  # fmt: skip
+    present = [row for row in rows if row.key in found and not (row.key in _SUB_OTHER and out.single_other)]
+    used = [label for label in labels if label.row in {row.key for row in present}]
+    table = canonical if not out.single_other else requests_search_table("2021")
+    cells, pending = assemble_run_rows(nt.norm, table, present, used, region[1])
+    for row in rows:
+        out.request_rows.append(row.key)
+        if row in present:
+            for col in row.cols:
+                out.cells[("requests", row.key, col)] = cells[("requests", row.key, col)]
+        else:
+            expected = not (row.key in _SUB_OTHER and out.single_other)
+            for cell in _missing_row("requests", row, unexpected=expected):
+                out.cells[cell.key] = cell
+    resolve(out.cells, pending)
+
+
+def _ordered_keys(cells: dict[CellKey, Cell], table: Table) -> list[CellKey]:
+    """Cell keys with this table's cells in template order, other tables' cells first."""
+    others = [key for key in cells if key[0] != table.name]
+    mine = [(table.name, row.key, col) for row in table.rows for col in row.cols if (table.name, row.key, col) in cells]
+    return others + mine
+
+
 def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembly) -> None:
     cols = (*APPEAL_PARTS, "total")
     keys = [(row, col) for row in APPEAL_ROWS for col in cols]
@@ -185,6 +230,11 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
     if region is None:
         for row, col in keys:
             out.cells[("appeals", row, col)] = Cell("appeals", row, col, state="missing")
+        return
+    run_cells = appeals_from_run(nt.norm, *region) if is_run_layout(nt.norm, region) else None
+    if run_cells is not None:
+        for cell in run_cells:
+            out.cells[cell.key] = cell
         return
     tokens = tokens[:15]
     placement = place(len(tokens), 15, _appeals_scorer([t.raw for t in tokens]))

@@ -31,7 +31,7 @@ def score_cells(cells: Iterable[Cell], checks: list[CheckResult]) -> None:
             cell.reasons.append("row_not_found")
         if cell.ambiguous:
             confidence = 0.35 if cell.evidence.get("differs") else min(confidence, 0.75)
-            cell.reasons.append("ambiguous_placement")
+            cell.reasons.append("ambiguous_split" if cell.evidence.get("split") else "ambiguous_placement")
         if cell.key in failed:
             confidence *= 0.5
             rules = failed[cell.key]

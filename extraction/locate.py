@@ -61,26 +61,50 @@ def _heading_matches(number: int, body: str) -> bool:
     return any(p in body for p in section_patterns()[number])
 
 
+_TITLES = {
+    1: ("总体情况", "概述"),
+    2: ("主动公开政府信息情况",),
+    3: ("收到和处理政府信息公开申请情况",),
+    4: ("政府信息公开行政复议、行政诉讼情况", "政府信息公开行政复议和行政诉讼情况"),
+    5: ("政府信息公开工作存在的主要问题及改进情况", "存在的主要问题及改进情况", "存在的主要问题和改进情况"),
+    6: ("其他需要报告的事项",),
+}
+_LONG_LINE = 300
+
+
+def _line_heading(nt: NormText, number: int, cursor: int) -> Section | None:
+    for match in _HEADING.finditer(nt.norm, cursor):
+        if NUMERALS.index(match["num"]) + 1 == number and _heading_matches(number, match["body"]):
+            start, end = match.start("num"), match.end("body")
+            return Section(number, nt.original[start:end], start, end)
+    return None
+
+
+def _inline_heading(nt: NormText, number: int, cursor: int) -> Section | None:
+    """A heading inside a one-line body: the numeral and a standard title, ending with it."""
+    titles = "|".join(re.escape(t) for t in sorted(_TITLES[number], key=len, reverse=True))
+    pattern = re.compile(rf"{NUMERALS[number - 1]}\s*[、.]\s*(?:{titles})")
+    for match in pattern.finditer(nt.norm, cursor):
+        line_start = nt.norm.rfind("\n", 0, match.start()) + 1
+        line_end = nt.norm.find("\n", match.end())
+        if (line_end if line_end >= 0 else len(nt.norm)) - line_start > _LONG_LINE:
+            return Section(number, nt.original[match.start() : match.end()], match.start(), match.end())
+    return None
+
+
 def find_sections(nt: NormText) -> list[Section]:
-    """The six standard headings, each at most once, in document order."""
+    """The six standard headings, each at most once, in document order.
+
+    A heading is a line ``N、title``; in a crawled one-line body it is ``N、`` and a standard
+    title inside the line.
+    """
     found: list[Section] = []
     cursor = 0
-    next_number = 1
-    candidates = list(_HEADING.finditer(nt.norm))
     for number in range(1, 7):
-        for match in candidates:
-            if match.start() < cursor:
-                continue
-            if NUMERALS.index(match["num"]) + 1 != number:
-                continue
-            if not _heading_matches(number, match["body"]):
-                continue
-            start, end = match.start("num"), match.end("body")
-            found.append(Section(number, nt.original[start:end], start, end))
-            cursor = end
-            next_number = number + 1
-            break
-    del next_number
+        section = _line_heading(nt, number, cursor) or _inline_heading(nt, number, cursor)
+        if section is not None:
+            found.append(section)
+            cursor = section.end
     return found
 
 

@@ -61,7 +61,7 @@ class GenConfig:
 def random_config(rng: random.Random, styles: tuple[str, ...] = STYLES) -> GenConfig:
     style = rng.choice(styles)
     zero = rng.choices(["0", "", "/"], [0.75, 0.15, 0.1])[0]
-    if style in ("tab", "pdf", "markdown", "ocr") and zero == "":
+    if style in ("tab", "pdf", "markdown", "ocr", "crawl") and zero == "":
         zero = "0"  # these flattenings keep cell separators, so a blank must be printed
     if style == "lines":
         zero = rng.choice(["0", ""])
@@ -129,6 +129,23 @@ def _footers(text: str, rng: random.Random) -> tuple[str, list[tuple[int, int]]]
     return "\n".join(out), inserts
 
 
+CRAWL_HEADER = "标题: {title}\n发布时间: {date} 09:30\n文号: \n发布机构: \n栏目: 政府信息公开年报\n==================== 正文 ====================\n"
+
+
+def _one_line(text: str, rng: random.Random) -> tuple[str, dict[int, int]]:
+    """A crawler's one-line body: newlines and tabs removed, now and then a space left."""
+    out: list[str] = []
+    remap: dict[int, int] = {}
+    for index, ch in enumerate(text):
+        if ch in "\n\t":
+            if rng.random() < 0.12 and out and out[-1] != " ":
+                out.append(" ")
+            continue
+        remap[index] = len(out)
+        out.append(ch)
+    return "".join(out), remap
+
+
 def _shift(offset: int, inserts: list[tuple[int, int]]) -> int:
     return offset + sum(size for at, size in inserts if at <= offset)
 
@@ -167,6 +184,21 @@ def generate_report(rng: random.Random, config: GenConfig) -> dict:
         for cell in cells:
             if cell.start is not None:
                 cell.start, cell.end = _shift(cell.start, inserts), _shift(cell.end - 1, inserts) + 1
+    if config.style == "crawl":
+        text, remap = _one_line(text, rng)
+        spans = [{**s, "start": remap[s["start"]], "end": remap[s["end"] - 1] + 1} for s in spans]
+        sections = [{**s, "start": remap[s["start"]], "end": remap[s["end"] - 1] + 1} for s in sections]
+        for cell in cells:
+            if cell.start is not None:
+                cell.start, cell.end = remap[cell.start], remap[cell.end - 1] + 1
+        header = CRAWL_HEADER.format(title=f"{agency}{year}年政府信息公开工作年度报告", **values)
+        shift = len(header)
+        text = header + text
+        spans = [{**s, "start": s["start"] + shift, "end": s["end"] + shift} for s in spans]
+        sections = [{**s, "start": s["start"] + shift, "end": s["end"] + shift} for s in sections]
+        for cell in cells:
+            if cell.start is not None:
+                cell.start, cell.end = cell.start + shift, cell.end + shift
     if config.traditional:
         text = "".join(_to_traditional(ch) for ch in text)
         for section in sections:

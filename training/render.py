@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from nianbao.training.tables_gen import GenCell, GenRow, GenTables
 
-STYLES = ("lines", "lines_nbsp", "pipe", "tab", "tab_indented", "pdf", "markdown", "ocr", "html_text")
+STYLES = ("lines", "lines_nbsp", "pipe", "tab", "tab_indented", "pdf", "markdown", "ocr", "html_text", "crawl")
 # OCR-like confusions applied to printed labels (a scanned report run through OCR).
 OCR_CONFUSIONS = {"公": "会", "申": "甲", "请": "清", "数": "教", "政": "攻", "开": "升", "处": "外", "理": "埋",
                   "密": "蜜", "信": "倍", "息": "患", "事": "李", "务": "各", "年": "午", "结": "给", "转": "传"}  # fmt: skip
@@ -139,7 +139,7 @@ def _value_run(w: Writer, cells: list[GenCell], joiner: str) -> None:
             w.write(joiner)
 
 
-BASE_STYLE = {"ocr": "tab", "html_text": "lines_nbsp"}
+BASE_STYLE = {"ocr": "tab", "html_text": "lines_nbsp", "crawl": "tab"}
 
 
 def ocr(text: str, rng: random.Random, rate: float = 0.35) -> str:
