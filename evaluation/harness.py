@@ -90,8 +90,11 @@ def tagger_f1(cases: list[Case], locator: ModelLocator) -> float:
     for case in cases:
         if not case.gold.get("spans"):
             continue
+        labels = char_labels(case.gold)
+        if min(labels, default=0) < 0:
+            continue  # partially labelled (a reviewer's correction): no full truth to score
         locator.prepare(NormText(case.text))
-        truth.append([BIO_LABELS[i] for i in char_labels(case.gold)])
+        truth.append([BIO_LABELS[i] for i in labels])
         predicted.append([BIO_LABELS[i] for i in locator.probs.argmax(axis=1)])
     return float(f1_score(truth, predicted)) if truth else float("nan")
 

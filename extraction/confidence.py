@@ -17,33 +17,50 @@ REVIEW_THRESHOLD = 0.6
 _PRIOR = {"number": 0.97, "na": 0.95, "blank": 0.93, "missing": 0.9, "text": 0.55}
 
 
-def score_cells(cells: Iterable[Cell], checks: list[CheckResult]) -> None:
-    """Set ``confidence`` and review ``reasons`` on every cell, in place."""
+def score_cells(cells: Iterable[Cell], checks: list[CheckResult], calibrator=None) -> float:
+    """Set ``confidence`` and review ``reasons`` on every cell, in place; return the threshold.
+
+    With a calibrator (fitted on held-out reports, shipped with the model) the confidence is
+    its calibrated probability and the review threshold its own; otherwise a fixed prior.
+    """
+    from nianbao.models.calibrator import cell_features
+
+    threshold = calibrator.threshold_ if calibrator is not None else REVIEW_THRESHOLD
     failed: dict[CellKey, list[str]] = {}
     for check in checks:
         if check.ok is False:
             for key in check.cells:
                 failed.setdefault(key, []).append(check.rule)
     for cell in cells:
-        confidence = _PRIOR.get(cell.state, 0.5)
-        if cell.evidence.get("row_not_found"):
-            confidence = 0.5
-            cell.reasons.append("row_not_found")
-        if cell.ambiguous:
-            confidence = 0.35 if cell.evidence.get("differs") else min(confidence, 0.75)
-            cell.reasons.append("ambiguous_split" if cell.evidence.get("split") else "ambiguous_placement")
-        if cell.key in failed:
-            confidence *= 0.5
-            rules = failed[cell.key]
-            if any(not rule.startswith("narrative.") for rule in rules):
-                cell.reasons.append("check_failed")
-            if any(rule.startswith("narrative.") for rule in rules):
-                cell.reasons.append("narrative_mismatch")
-        if cell.state == "text":
-            cell.reasons.append("unparsed_value")
+        rules = failed.get(cell.key, [])
+        confidence = _prior(cell, rules)
+        cell.evidence["ambiguous"] = float(cell.ambiguous)
+        if calibrator is not None:
+            confidence = float(calibrator.predict_proba([cell_features(cell.state, cell.evidence, rules)])[0])
         cell.confidence = confidence
-        if confidence < REVIEW_THRESHOLD and "low_confidence" not in cell.reasons:
+        if confidence < threshold and "low_confidence" not in cell.reasons:
             cell.reasons.insert(0, "low_confidence")
+    return threshold
+
+
+def _prior(cell: Cell, rules: list[str]) -> float:
+    """The fixed prior and the review reasons of one cell."""
+    confidence = _PRIOR.get(cell.state, 0.5)
+    if cell.evidence.get("row_not_found"):
+        confidence = 0.5
+        cell.reasons.append("row_not_found")
+    if cell.ambiguous:
+        confidence = 0.35 if cell.evidence.get("differs") else min(confidence, 0.75)
+        cell.reasons.append("ambiguous_split" if cell.evidence.get("split") else "ambiguous_placement")
+    if rules:
+        confidence *= 0.5
+        if any(not rule.startswith("narrative.") for rule in rules):
+            cell.reasons.append("check_failed")
+        if any(rule.startswith("narrative.") for rule in rules):
+            cell.reasons.append("narrative_mismatch")
+    if cell.state == "text":
+        cell.reasons.append("unparsed_value")
+    return confidence
 
 
 def review_entries(cells: Iterable[Cell], checks: list[CheckResult]) -> list[dict]:

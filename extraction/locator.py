@@ -28,6 +28,7 @@ class RuleLocator:
     """The rules-only locator (the baseline the model must beat)."""
 
     name = "rules"
+    calibrator = None
 
     def prepare(self, nt: NormText) -> None:
         """Per-report work before locating (none for rules)."""
@@ -55,6 +56,7 @@ class ModelLocator(RuleLocator):
 
         self.nlp = build_nlp(model_dir)
         self.model_dir = model_dir
+        self.calibrator = _load_calibrator(model_dir)
         self._key = SPANS_KEY
         self.probs: np.ndarray | None = None
         self.spans: list[tuple[int, int, str, float]] = []
@@ -121,6 +123,13 @@ class ModelLocator(RuleLocator):
             if best:
                 extra.append(Label(row.key, *best))
         return extra
+
+
+def _load_calibrator(model_dir: Path):
+    from nianbao.models.calibrator import CellCalibrator
+
+    path = Path(model_dir) / "calibrator.json"
+    return CellCalibrator.load(path) if path.exists() else None
 
 
 def _core(label: str) -> str:

@@ -56,9 +56,12 @@ def empty_document(name: str, data: bytes, encoding: str | None, fmt: str, error
 
 def extract_text(
     text: str, name: str = "<text>", data: bytes | None = None, encoding: str = "utf-8", fmt: str = "text",
-    locator: RuleLocator | None = None,
+    locator: RuleLocator | None = None, collect: list | None = None,
 ) -> dict:
-    """Extract a report from decoded text (offsets refer to ``text``)."""
+    """Extract a report from decoded text (offsets refer to ``text``).
+
+    ``collect``, when given, receives the assembled cells with their evidence (calibration).
+    """
     raw = data if data is not None else text.encode("utf-8")
     locator = locator or default_locator()
     nt = NormText(text)
@@ -74,7 +77,14 @@ def extract_text(
     assembly = assemble(nt, "2019" if template == "2019" else "2021", regions, locator)
     checks = run_checks(assembly.get, assembly.request_rows, APPEAL_ROWS)
     checks += check_narrative(nt, sections, assembly.cells)
-    score_cells(assembly.cells.values(), checks)
+    for cell in assembly.cells.values():
+        if cell.start is not None:
+            probability = locator.value_probability(cell.start, cell.end)
+            if probability is not None:
+                cell.evidence["value_prob"] = probability
+    threshold = score_cells(assembly.cells.values(), checks, locator.calibrator)
+    if collect is not None:
+        collect.extend(assembly.cells.values())
     if not any(regions.values()):
         errors.append(message("no_tables"))
     meta = read_meta(nt, sections[0].start if sections else 0)
@@ -86,6 +96,7 @@ def extract_text(
     doc["cells"] = [cell.as_json() for cell in assembly.cells.values()]
     doc["checks"] = [check.as_json() for check in checks]
     doc["review"] = review_entries(assembly.cells.values(), checks)
+    doc["review_threshold"] = round(threshold, 4)
     return doc
 
 

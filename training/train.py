@@ -95,8 +95,15 @@ def _parse_scalar(value: str) -> object:
 
 
 def char_labels(record: dict) -> list[int]:
-    """One BIO label id per character from the record's spans."""
-    labels = [0] * len(record["text"])
+    """One BIO label id per character from the record's spans.
+
+    A record that labels only some span kinds (a reviewer's correction labels values and
+    headings, not row labels) is partial: its unlabelled characters get ``-100`` (ignored)
+    rather than "outside", so the model is not taught that row labels are nothing.
+    """
+    kinds = {span["label"] for span in record["spans"]}
+    partial = record.get("meta", {}).get("partial_labels", not {"ROW", "VALUE", "SECTION"} <= kinds)
+    labels = [IGNORE if partial else 0] * len(record["text"])
     for span in record["spans"]:
         begin = BIO_LABELS.index(f"B-{span['label']}")
         labels[span["start"]] = begin
@@ -115,7 +122,7 @@ def window_examples(records: list[dict], vocab: CharVocab, config: TaggerConfig)
         batch, mask = encode_windows(ids, spans, config.window)
         target = torch.full_like(batch, IGNORE)
         for row, (start, end) in enumerate(spans):
-            target[row, 1 : 1 + end - start] = torch.tensor(labels[start:end])
+            target[row, 1 : 1 + end - start] = torch.tensor(labels[start:end], dtype=torch.long)
         all_ids.append(batch)
         all_masks.append(mask)
         all_labels.append(target)
@@ -148,11 +155,11 @@ class TrainResult:
     records: int
 
 
-def train(config: TrainConfig, log=print) -> TrainResult:
-    """Train a tagger; ``log`` receives progress lines."""
+def train(config: TrainConfig, log=print, extra: list[dict] | None = None) -> TrainResult:
+    """Train a tagger; ``log`` receives progress lines; ``extra`` adds annotation records."""
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
-    records = load_records(config)
+    records = load_records(config) + list(extra or [])
     rng.shuffle(records)
     n_dev = max(1, int(len(records) * config.dev_share))
     dev, train_records = records[:n_dev], records[n_dev:]
@@ -198,4 +205,18 @@ def _logits(model, ids: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
     return torch.cat(parts) if parts else torch.zeros((0, ids.shape[1], len(BIO_LABELS)))
 
 
-__all__ = ["CLS", "SEP", "TrainConfig", "TrainResult", "train"]
+class TaggerTrainer:
+    """The tagger as an estimator: config-only ``__init__``, ``fit`` returns self, state in ``_``."""
+
+    def __init__(self, config: TrainConfig | None = None) -> None:
+        self.config = config
+
+    def fit(self, X: list[dict] | None = None, y: None = None) -> TaggerTrainer:
+        """Train on ``X`` (annotation records) plus the config's generated reports."""
+        config = self.config or TrainConfig()
+        result = train(config, log=lambda line: None, extra=list(X or []))
+        self.tagger_, self.metrics_ = result.tagger, result.metrics
+        return self
+
+
+__all__ = ["CLS", "SEP", "TaggerTrainer", "TrainConfig", "TrainResult", "train"]

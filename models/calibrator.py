@@ -1,0 +1,83 @@
+"""The cell-level calibrator: P(cell value right | evidence), fitted on held-out reports.
+
+Features are the evidence the pipeline keeps for each cell (state, ambiguity of its
+placement or split, failed checks, a missing row, the tagger's value probability). A
+logistic regression (scikit-learn) maps them to a calibrated probability; the review
+threshold comes from the review-budget curve of the same held-out data. Saved as JSON
+(coefficients, threshold), never pickled.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+STATES = ("number", "blank", "na", "missing", "text")
+FEATURES = (*[f"state_{s}" for s in STATES], "ambiguous", "differs", "check_failed", "narrative_failed",
+            "row_not_found", "split", "value_prob", "has_value_prob")  # fmt: skip
+
+
+def cell_features(state: str, evidence: dict[str, float], failed_rules: list[str]) -> list[float]:
+    """The feature vector of one cell (see FEATURES)."""
+    value_prob = evidence.get("value_prob")
+    return [
+        *[float(state == s) for s in STATES],
+        evidence.get("ambiguous", 0.0),
+        evidence.get("differs", 0.0),
+        float(any(not r.startswith("narrative.") for r in failed_rules)),
+        float(any(r.startswith("narrative.") for r in failed_rules)),
+        evidence.get("row_not_found", 0.0),
+        evidence.get("split", 0.0),
+        value_prob if value_prob is not None else 0.5,
+        float(value_prob is not None),
+    ]
+
+
+class CellCalibrator:
+    """Logistic calibration of cell correctness (scikit-learn estimator contract)."""
+
+    def __init__(self, C: float = 1.0, target_caught: float = 0.9) -> None:
+        self.C = C
+        self.target_caught = target_caught
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> CellCalibrator:
+        from sklearn.linear_model import LogisticRegression
+
+        from nianbao.evaluation.calibration import choose_threshold, review_budget_curve
+
+        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=int)
+        if len(set(y.tolist())) < 2:  # all right (or all wrong): a constant model
+            self.coef_ = np.zeros(X.shape[1])
+            rate = float(y.mean()) if len(y) else 1.0
+            self.intercept_ = float(np.log(max(rate, 1e-6) / max(1 - rate, 1e-6)))
+        else:
+            model = LogisticRegression(C=self.C, max_iter=1000).fit(X, y)
+            self.coef_, self.intercept_ = model.coef_[0], float(model.intercept_[0])
+        curve = review_budget_curve(self.predict_proba(X), y.astype(bool))
+        self.threshold_ = float(choose_threshold(curve, self.target_caught))
+        self.n_samples_ = int(len(y))
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        z = np.asarray(X, dtype=float) @ self.coef_ + self.intercept_
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def save(self, path: Path) -> None:
+        data = {"features": list(FEATURES), "coef": list(map(float, self.coef_)), "intercept": self.intercept_,
+                "threshold": self.threshold_, "n_samples": self.n_samples_, "C": self.C,
+                "target_caught": self.target_caught}  # fmt: skip
+        path.write_text(json.dumps(data, indent=1), "utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> CellCalibrator:
+        data = json.loads(path.read_text("utf-8"))
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError(f"{path}: calibrator features do not match this version of nianbao")
+        calibrator = cls(data["C"], data["target_caught"])
+        calibrator.coef_ = np.asarray(data["coef"])
+        calibrator.intercept_ = data["intercept"]
+        calibrator.threshold_ = data["threshold"]
+        calibrator.n_samples_ = data["n_samples"]
+        return calibrator

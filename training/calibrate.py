@@ -1,0 +1,44 @@
+"""Fitting the cell calibrator on held-out generated reports (disjoint from training)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from nianbao.extraction.locator import ModelLocator
+from nianbao.extraction.pipeline import extract_text
+from nianbao.models.calibrator import CellCalibrator, cell_features
+from nianbao.training.generate import generate
+
+CALIBRATION_SEED_OFFSET = 100_003  # never a training seed
+
+
+def calibration_data(model_dir: Path, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Features and correctness of every cell of ``n`` held-out reports, extracted by the model."""
+    locator = ModelLocator(model_dir)
+    locator.calibrator = None  # features must not depend on a previous calibrator
+    rows, labels = [], []
+    for sample in generate(n, seed=seed + CALIBRATION_SEED_OFFSET):
+        cells: list = []
+        doc = extract_text(sample["text"], locator=locator, collect=cells)
+        failed: dict = {}
+        for check in doc["checks"]:
+            if check["ok"] is False:
+                for key in check["cells"]:
+                    failed.setdefault((key["table"], key["row"], key["col"]), []).append(check["rule"])
+        gold = {(c["table"], c["row"], c["col"]): c["value"] for c in sample["cells"]}
+        for cell in cells:
+            if cell.key not in gold:
+                continue
+            rows.append(cell_features(cell.state, cell.evidence, failed.get(cell.key, [])))
+            labels.append(int(cell.value == gold[cell.key]))
+    return np.asarray(rows, dtype=float), np.asarray(labels, dtype=int)
+
+
+def fit_calibrator(model_dir: Path, n: int = 60, seed: int = 0) -> CellCalibrator:
+    """Fit and save ``calibrator.json`` next to the model; return it."""
+    X, y = calibration_data(model_dir, n, seed)
+    calibrator = CellCalibrator().fit(X, y)
+    calibrator.save(model_dir / "calibrator.json")
+    return calibrator
