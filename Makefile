@@ -21,7 +21,12 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/nianbao extract examples/*.txt -o out/examples --summary
 
-test: $(STAMP)
+# Debian's chromium for the browser test (tests/test_review_browser.py); never `playwright install`
+.PHONY: browser
+browser:
+	command -v chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

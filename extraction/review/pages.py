@@ -1,0 +1,142 @@
+"""Rendering of the review pages: labels, the highlighted source text, the rebuilt tables.
+
+Every piece of report text goes through Jinja's autoescape or :func:`markupsafe.escape`;
+the only markup built here is the highlight around already escaped text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import DictLoader, Environment
+from markupsafe import Markup, escape
+
+from nianbao.extraction.review.store import FieldView, RevisionView
+from nianbao.extraction.review.templates import TEMPLATES
+from nianbao.extraction.templates import TEMPLATES as TEMPLATE_NAMES
+from nianbao.extraction.templates import get_template, requests_with_single_other
+
+TABLE_TITLES = {"active": "二、主动公开政府信息情况", "requests": "三、收到和处理政府信息公开申请情况",
+                "appeals": "四、政府信息公开行政复议、行政诉讼情况"}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _labels() -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], str]]:
+    rows: dict[tuple[str, str], str] = {}
+    cols: dict[tuple[str, str], str] = {}
+    tables = [t for name in TEMPLATE_NAMES for t in get_template(name).tables] + [requests_with_single_other()]
+    for table in tables:
+        for row in table.rows:
+            rows.setdefault((table.name, row.key), row.label)
+        for key, label in table.col_labels.items():
+            cols.setdefault((table.name, key), label)
+    return rows, cols
+
+
+def row_label(table: str, row: str) -> str:
+    """The printed label of a canonical row (the key itself for an unknown row)."""
+    return _labels()[0].get((table, row), row)
+
+
+def col_label(table: str, col: str) -> str:
+    """The printed label of a canonical column."""
+    return _labels()[1].get((table, col), col)
+
+
+def label(field: FieldView) -> str:
+    """A field's human name: table, row label and column label."""
+    return f"{field.table} · {row_label(field.table, field.row)} · {col_label(field.table, field.col)}"
+
+
+def shown(rev: RevisionView) -> str:
+    """How a value is shown in a table cell."""
+    if rev.state == "missing":
+        return "(not printed)"
+    if rev.state == "number":
+        return rev.raw or str(rev.value)
+    return rev.raw
+
+
+def highlight(text: str, fields: list[FieldView], contract_cells: list[dict[str, Any]], focus: int | None) -> Markup:
+    """The source text, escaped, with every field's printed span linked and the focus marked.
+
+    A field whose newest revision has no offsets (a correction typed by a reviewer) is shown
+    at the offsets it was extracted from.
+    """
+    spans = []
+    for field in fields:
+        start, end = field.head.start, field.head.end
+        if start is None and field.position < len(contract_cells):
+            start, end = contract_cells[field.position].get("start"), contract_cells[field.position].get("end")
+        if start is not None and end is not None and end > start:
+            spans.append((start, end, field))
+    spans.sort(key=lambda s: (s[0], s[2].id != focus))
+    parts: list[str] = []
+    pos = 0
+    for start, end, field in spans:
+        if start < pos:
+            continue  # overlapping spans: the first one wins
+        parts.append(escape(text[pos:start]))
+        piece = escape(text[start:end])
+        if field.id == focus:
+            parts.append(Markup('<mark id="focus" class="focus" data-field="{}">{}</mark>').format(field.id, piece))
+        else:
+            parts.append(Markup('<span class="v st-{}" data-field="{}" title="{}"><a href="?field={}#focus">{}</a></span>')
+                         .format(field.head.status, field.id, label(field), field.id, piece))  # fmt: skip
+        pos = end
+    parts.append(escape(text[pos:]))
+    return Markup("").join(parts)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class TableRow:
+    key: str
+    label: str
+    cells: list[FieldView | None]
+
+
+@dataclass(frozen=True)
+class RebuiltTable:
+    name: str
+    cols: list[Column]
+    rows: list[TableRow]
+
+
+def rebuild_tables(fields: list[FieldView]) -> list[RebuiltTable]:
+    """The three statistics tables as the fields' newest revisions fill them."""
+    out = []
+    for name in ("active", "requests", "appeals"):
+        of_table = [f for f in fields if f.table == name]
+        if not of_table:
+            continue
+        cols = list(dict.fromkeys(f.col for f in of_table))
+        by_key = {(f.row, f.col): f for f in of_table}
+        rows = [
+            TableRow(row, row_label(name, row), [by_key.get((row, col)) for col in cols])
+            for row in dict.fromkeys(f.row for f in of_table)
+        ]
+        out.append(RebuiltTable(TABLE_TITLES.get(name, name), [Column(c, col_label(name, c)) for c in cols], rows))
+    return out
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The Jinja environment of the review pages (autoescape on for every template)."""
+    env = Environment(loader=DictLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(label=label, shown=shown)
+    return env
+
+
+def render(name: str, **context: Any) -> str:
+    """Render one page template."""
+    context.setdefault("reviewer", None)
+    context.setdefault("csrf", "")
+    return environment().get_template(name).render(**context)
