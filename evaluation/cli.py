@@ -71,6 +71,29 @@ def bench_command(
         typer.echo(line)
 
 
+def loso_command(
+    style: Annotated[list[str] | None, typer.Option(help="Styles to hold out (default: all).")] = None,
+    n_train: Annotated[int, typer.Option(help="Generated training reports per fold.")] = 100,
+    epochs: Annotated[int, typer.Option(help="Training epochs per fold.")] = 3,
+    n_eval: Annotated[int, typer.Option(help="Held-out reports per style.")] = 20,
+    out: Annotated[Path, typer.Option("-o", "--out")] = Path("out/loso"),
+) -> None:
+    """Leave-one-style-out: the model (trained without a style) against the rules on that style."""
+    from dataclasses import replace
+
+    from nianbao.evaluation.loso import leave_one_style_out, markdown_table
+    from nianbao.training.render import STYLES
+    from nianbao.training.train import TrainConfig
+
+    base = replace(TrainConfig.from_toml(Path(__file__).resolve().parents[1] / "training" / "default.toml"),
+                   n_generated=n_train, epochs=epochs)  # fmt: skip
+    out.mkdir(parents=True, exist_ok=True)
+    results = leave_one_style_out(list(style or STYLES), base, n_eval, out, log=typer.echo)
+    (out / "loso.md").write_text(markdown_table(results), "utf-8")
+    typer.echo(markdown_table(results))
+
+
 def register(app: typer.Typer) -> None:
     app.command("evaluate")(evaluate_command)
+    app.command("loso")(loso_command)
     app.command("bench")(bench_command)

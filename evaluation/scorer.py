@@ -25,6 +25,8 @@ class CellOutcome:
     confidence: float
     pred_start: int | None
     gold_start: int | None
+    in_review: bool = False
+    gold_ambiguous: bool = False
 
     @property
     def correct(self) -> bool:
@@ -46,11 +48,13 @@ class Scores:
         self.reports += 1
         template = gold["report"]["template"]
         pred = {(c["table"], c["row"], c["col"]): c for c in doc["cells"]}
+        review = {(r["table"], r["row"], r["col"]) for r in doc.get("review", [])}
         for cell in gold["cells"]:
             key = (cell["table"], cell["row"], cell["col"])
             got = pred.get(key, {"value": None, "state": "missing", "confidence": 0.0, "start": None})
             self.outcomes.append(CellOutcome(case, style, template, key, cell["value"], got["value"], cell["state"],
-                                             got["state"], float(got.get("confidence", 0.0)), got.get("start"), cell.get("start")))  # fmt: skip
+                                             got["state"], float(got.get("confidence", 0.0)), got.get("start"), cell.get("start"),
+                                             key in review, bool(cell.get("ambiguous"))))  # fmt: skip
         want = {(s["number"], s["start"], s["end"]) for s in gold["sections"]}
         have = {(s["number"], s["start"], s["end"]) for s in doc["sections"]}
         self.sections_tp += len(want & have)
@@ -76,6 +80,13 @@ class Scores:
         for attr in ("template", "style"):
             for name, items in _group(self.outcomes, lambda o, a=attr: getattr(o, a)).items():
                 out[f"cell_accuracy.{attr}.{name}"] = _mean(o.correct for o in items)
+        for name, items in _group(self.outcomes, lambda o: o.style).items():
+            wrong = [o for o in items if not o.correct]
+            out[f"review_share.style.{name}"] = _mean(o.in_review for o in items)
+            out[f"wrong_caught_by_review.style.{name}"] = _mean(o.in_review for o in wrong) if wrong else 1.0
+        ambiguous = [o for o in self.outcomes if o.gold_ambiguous]
+        if ambiguous:
+            out["gold_ambiguous_sent_to_review"] = _mean(o.in_review for o in ambiguous)
         for name, items in _group(self.outcomes, lambda o: o.key[0]).items():
             out[f"cell_accuracy.table.{name}"] = _mean(o.correct for o in items)
         tables = _group(self.outcomes, lambda o: (o.case, o.key[0]))

@@ -34,14 +34,19 @@ class CheckResult:
     ok: bool | None
     detail: str
     cells: list[CellKey] = field(default_factory=list)
+    # optional positions behind the verdict (e.g. the prose span of a narrative check)
+    evidence: dict = field(default_factory=dict)
 
     def as_json(self) -> dict:
-        return {
+        out = {
             "rule": self.rule,
             "ok": self.ok,
             "detail": self.detail,
             "cells": [{"table": t, "row": r, "col": c} for t, r, c in self.cells],
         }
+        if self.evidence:
+            out["evidence"] = self.evidence
+        return out
 
 
 def _amount(cell: Cell | None) -> float:

@@ -14,7 +14,7 @@ from nianbao.training.render import STYLES
 DENSE = [
     GenConfig(style, template, traditional, zero)
     for style in STYLES
-    if style != "ocr"
+    if style not in ("ocr", "crawl")  # own tests: model vs rules, and the splitter
     for template in ("2019", "2021")
     for traditional, zero in ((False, "0"), (True, "/"))
 ]
@@ -22,7 +22,7 @@ DENSE = [
 
 @pytest.mark.parametrize("config", DENSE, ids=lambda c: f"{c.style}-{c.template}-{'trad' if c.traditional else 'simp'}")
 def test_dense_styles_exact(config: GenConfig) -> None:
-    for seed in range(3):
+    for seed in range(2):
         sample = generate_report(random.Random(seed), config)
         problems = compare(sample, extract_text(sample["text"]))
         assert problems == [], f"seed {seed}:\n" + "\n".join(problems[:20])

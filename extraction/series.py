@@ -1,0 +1,320 @@
+"""Series checks: each year of an agency's reports against the year before.
+
+``nianbao series DIR -o OUT [--aliases aliases.toml]`` reads the extracted report JSONs in DIR
+(the output contract's documents, e.g. from ``nianbao extract … -o DIR``), groups them by
+agency and year, and checks consecutive years:
+
+- ``series.carry.<col>`` (hard, severity ``error``): 四、结转下年度继续办理 of year N-1 equals
+  二、上年结转 of year N, per applicant column and the total;
+- ``series.in_force.<rules|normative_docs>`` (soft, severity ``warning``): 现行有效件数 of
+  year N equals that of N-1 + 本年制发 − 本年废止 (2021 template; reports differ on
+  自然失效, so a difference is a question, not an error);
+- ``series.missing_years``: the years absent between an agency's first and last report.
+
+Agency names are normalised (whitespace removed, traditional → simplified, full-width →
+ASCII); an alias file maps the variants of one body to one name::
+
+    [aliases]
+    "淮安市洪泽区人民政府" = ["洪泽区人民政府", "洪泽区政府"]
+
+Output in OUT: ``series.json`` (every agency, its years, every check with both reports'
+cell spans), ``series.csv`` (one row per agency and year), ``checks.csv`` (one row per failed
+check) and ``plots/<agency>.png`` (received / granted / carried over across years).
+Checks flag; they never change a value.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from nianbao.extraction.checks import REQUEST_COLS
+from nianbao.extraction.normalize import normalize_char
+
+SCHEMA = "nianbao.series/1"
+PLOTTED = (("new_received", "received"), ("granted", "granted"), ("carried_over", "carried over"))
+SERIES_FIELDS = (
+    ("requests", "new_received", "total"), ("requests", "carried_over", "total"),
+    ("requests", "granted", "total"), ("requests", "partially_granted", "total"),
+    ("requests", "total_processed", "total"), ("requests", "carried_forward", "total"),
+    ("active", "normative_docs", "in_force"), ("active", "rules", "in_force"),
+)  # fmt: skip
+
+
+@dataclass
+class Report:
+    """One extracted report: where it came from and its cells by key."""
+
+    path: Path
+    doc: dict[str, Any]
+    agency: str
+    year: int
+    cells: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        return str(self.doc.get("source", {}).get("name") or self.path.name)
+
+    def value(self, key: tuple[str, str, str]) -> int | float | None:
+        cell = self.cells.get(key)
+        return cell.get("value") if cell and cell.get("state") == "number" else None
+
+
+def normalize_agency(name: str) -> str:
+    """An agency name compared across reports: no whitespace, simplified, ASCII punctuation."""
+    return "".join(normalize_char(ch) for ch in name if not ch.isspace()).strip()
+
+
+def load_aliases(path: Path | None) -> dict[str, str]:
+    """Variant (normalised) → canonical name, from a TOML file with an ``[aliases]`` table."""
+    if path is None:
+        return {}
+    data = tomllib.loads(path.read_text("utf-8"))
+    table = data.get("aliases", data)
+    out: dict[str, str] = {}
+    for canonical, variants in table.items():
+        name = normalize_agency(canonical)
+        out[name] = name
+        for variant in [variants] if isinstance(variants, str) else variants:
+            out[normalize_agency(str(variant))] = name
+    return out
+
+
+def load_reports(directory: Path, aliases: dict[str, str]) -> tuple[list[Report], list[dict[str, str]]]:
+    """The contract documents in a directory (recursively) with agency and year, and the rest."""
+    reports: list[Report] = []
+    skipped: list[dict[str, str]] = []
+    for path in sorted(directory.rglob("*.json")):
+        try:
+            doc = json.loads(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            skipped.append({"path": str(path), "reason": f"not readable as JSON ({type(exc).__name__})"})
+            continue
+        if not isinstance(doc, dict) or doc.get("schema") != "nianbao.report/1":
+            continue  # not an extracted report (e.g. an earlier series.json)
+        meta = doc.get("report") or {}
+        if not meta.get("agency") or not isinstance(meta.get("year"), int):
+            skipped.append({"path": str(path), "reason": "the report's agency or year was not found"})
+            continue
+        name = normalize_agency(meta["agency"])
+        cells = {(c["table"], c["row"], c["col"]): c for c in doc.get("cells", [])}
+        reports.append(Report(path, doc, aliases.get(name, name), meta["year"], cells))
+    return reports, skipped
+
+
+def _span(report: Report, key: tuple[str, str, str]) -> dict[str, Any]:
+    cell = report.cells.get(key) or {}
+    return {
+        "source": report.source, "path": str(report.path), "year": report.year,
+        "table": key[0], "row": key[1], "col": key[2], "value": cell.get("value"),
+        "raw": cell.get("raw"), "state": cell.get("state", "missing"),
+        "start": cell.get("start"), "end": cell.get("end"),
+    }  # fmt: skip
+
+
+def _amount(report: Report, key: tuple[str, str, str]) -> float | None:
+    """A number; blank and "/" count as 0; None when the cell is missing or unreadable."""
+    cell = report.cells.get(key)
+    if cell is None or cell.get("state") in ("missing", "text", None):
+        return None
+    return float(cell["value"]) if cell.get("state") == "number" and cell.get("value") is not None else 0.0
+
+
+def _fmt(x: float | None) -> str:
+    return "–" if x is None else str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def carry_checks(prev: Report, cur: Report) -> list[dict[str, Any]]:
+    """结转下年度 of year N-1 == 上年结转 of year N, per column (hard)."""
+    out = []
+    for col in REQUEST_COLS:
+        before, after = ("requests", "carried_forward", col), ("requests", "carried_over", col)
+        a, b = _amount(prev, before), _amount(cur, after)
+        states = (prev.cells.get(before, {}).get("state"), cur.cells.get(after, {}).get("state"))
+        if a is None or b is None or "number" not in states:
+            ok, detail = None, "not assessable: a cell is missing or neither is printed as a number"
+        else:
+            ok = abs(a - b) < 1e-6
+            detail = f"{prev.year} 结转下年度 {_fmt(a)} vs {cur.year} 上年结转 {_fmt(b)}"
+        out.append({"rule": f"series.carry.{col}", "severity": "error", "ok": ok, "detail": detail,
+                    "from_year": prev.year, "to_year": cur.year, "cells": [_span(prev, before), _span(cur, after)]})  # fmt: skip
+    return out
+
+
+def in_force_checks(prev: Report, cur: Report) -> list[dict[str, Any]]:
+    """现行有效 N = 现行有效 N-1 + 制发 N − 废止 N (soft: reports differ on 自然失效)."""
+    out = []
+    for doc in ("rules", "normative_docs"):
+        keys = [("active", doc, "in_force")] + [("active", doc, c) for c in ("issued", "repealed", "in_force")]
+        owners = (prev, cur, cur, cur)
+        if not all(k in r.cells for r, k in zip(owners, keys, strict=True)):
+            continue  # a 2019-template year has no 现行有效 column
+        spans = [_span(r, k) for r, k in zip(owners, keys, strict=True)]
+        start, now = prev.value(keys[0]), cur.value(keys[3])
+        issued, repealed = _amount(cur, keys[1]), _amount(cur, keys[2])
+        if start is None or now is None or issued is None or repealed is None:
+            ok, detail = None, "not assessable: 现行有效件数 not printed as a number in both years"
+        else:
+            expected = start + issued - repealed
+            ok = abs(expected - now) < 1e-6
+            detail = (f"{prev.year} 现行有效 {_fmt(start)} + {cur.year} 制发 {_fmt(issued)} − 废止 {_fmt(repealed)}"
+                      f" = {_fmt(expected)}, {cur.year} prints {_fmt(now)}")  # fmt: skip
+            detail += "" if ok else " (the difference may be 自然失效 or a report's mistake)"
+        out.append({"rule": f"series.in_force.{doc}", "severity": "warning", "ok": ok, "detail": detail,
+                    "from_year": prev.year, "to_year": cur.year, "cells": spans})  # fmt: skip
+    return out
+
+
+def build_series(reports: list[Report]) -> list[dict[str, Any]]:
+    """One entry per agency: its years, missing years and every check between consecutive years."""
+    by_agency: dict[str, dict[int, list[Report]]] = {}
+    for report in reports:
+        by_agency.setdefault(report.agency, {}).setdefault(report.year, []).append(report)
+    series = []
+    for agency in sorted(by_agency):
+        years = by_agency[agency]
+        chosen = {year: sorted(group, key=lambda r: str(r.path))[0] for year, group in years.items()}
+        missing = [y for y in range(min(years), max(years) + 1) if y not in years]
+        checks: list[dict[str, Any]] = []
+        for year in sorted(chosen):
+            if year - 1 in chosen:
+                checks += carry_checks(chosen[year - 1], chosen[year])
+                checks += in_force_checks(chosen[year - 1], chosen[year])
+        if missing:
+            checks.append({"rule": "series.missing_years", "severity": "warning", "ok": False,
+                           "detail": "no report for " + ", ".join(map(str, missing)), "years": missing, "cells": []})  # fmt: skip
+        duplicates = {y: [str(r.path) for r in g] for y, g in years.items() if len(g) > 1}
+        series.append({
+            "agency": agency,
+            "spellings": sorted({str(r.doc["report"]["agency"]) for g in years.values() for r in g}),
+            "years": [_year_entry(chosen[y]) for y in sorted(chosen)],
+            "missing_years": missing,
+            "duplicates": {str(y): paths for y, paths in sorted(duplicates.items())},
+            "checks": checks,
+        })  # fmt: skip
+    return series
+
+
+def _year_entry(report: Report) -> dict[str, Any]:
+    values = {f"{t}.{r}.{c}": report.value((t, r, c)) for t, r, c in SERIES_FIELDS}
+    return {"year": report.year, "source": report.source, "path": str(report.path),
+            "template": report.doc.get("report", {}).get("template"), "values": values}  # fmt: skip
+
+
+def failed(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """The checks of one agency that failed (errors and warnings)."""
+    return [c for c in entry["checks"] if c["ok"] is False]
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[\\/:*?\"<>|\s]+", "_", name)[:80] or "agency"
+
+
+def plot_agency(entry: dict[str, Any], path: Path) -> None:
+    """A PNG of received / granted / carried over across the agency's years."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    cjk = [f.name for f in font_manager.fontManager.ttflist if re.search(r"CJK|WenQuanYi|Han Sans|SimHei|Droid Sans Fallback", f.name)]
+    years = [y["year"] for y in entry["years"]]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for row, label in PLOTTED:
+        values = [y["values"][f"requests.{row}.total"] for y in entry["years"]]
+        ax.plot(years, [float("nan") if v is None else v for v in values], marker="o", label=label)
+    for check in failed(entry):
+        if check["rule"].startswith("series.carry.total"):
+            ax.axvspan(check["from_year"], check["to_year"], color="red", alpha=0.12)
+    # without a CJK font the name would print as boxes: the file name carries it instead
+    title = entry["agency"] if cjk else f"{len(years)} reports, {min(years)}-{max(years)} (agency: see file name)"
+    if cjk:
+        plt.rcParams["font.sans-serif"] = [cjk[0], *plt.rcParams["font.sans-serif"]]
+    ax.set_title(title)
+    ax.set_xlabel("year")
+    ax.set_ylabel("requests (total column)")
+    ax.set_xticks(years)
+    ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def write_outputs(series: list[dict[str, Any]], skipped: list[dict[str, str]], out: Path, plots: bool = True) -> dict[str, Any]:
+    """series.json, series.csv, checks.csv and one PNG per agency; returns the JSON document."""
+    out.mkdir(parents=True, exist_ok=True)
+    for entry in series:
+        entry["plot"] = f"plots/{_slug(entry['agency'])}.png" if plots and entry["years"] else None
+        if entry["plot"]:
+            plot_agency(entry, out / entry["plot"])
+    doc = {"schema": SCHEMA, "agencies": series, "skipped": skipped}
+    (out / "series.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1), "utf-8")
+    with (out / "series.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["agency", "year", "source", "template", *[".".join(k) for k in SERIES_FIELDS], "failed_checks"])
+        for entry in series:
+            for year in entry["years"]:
+                rules = sorted({c["rule"] for c in failed(entry) if year["year"] in (c.get("from_year"), c.get("to_year"))})
+                writer.writerow([entry["agency"], year["year"], year["source"], year["template"],
+                                 *[_csv(year["values"][".".join(k)]) for k in SERIES_FIELDS], " ".join(rules)])  # fmt: skip
+    with (out / "checks.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["agency", "rule", "severity", "from_year", "to_year", "detail",
+                         "prev_source", "prev_cell", "prev_raw", "prev_start", "prev_end",
+                         "cur_source", "cur_cell", "cur_raw", "cur_start", "cur_end"])  # fmt: skip
+        for entry in series:
+            for check in failed(entry):
+                spans = check["cells"]
+                prev, cur = (spans[0], spans[-1]) if spans else ({}, {})
+                writer.writerow([entry["agency"], check["rule"], check["severity"], check.get("from_year", ""),
+                                 check.get("to_year", ""), check["detail"], *_span_csv(prev), *_span_csv(cur)])  # fmt: skip
+    return doc
+
+
+def _csv(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _span_csv(span: dict[str, Any]) -> list[str]:
+    if not span:
+        return ["", "", "", "", ""]
+    cell = f"{span['table']}.{span['row']}.{span['col']}"
+    return [span["source"], cell, _csv(span["raw"]), _csv(span["start"]), _csv(span["end"])]
+
+
+def run_series(directory: Path, out: Path, aliases: Path | None = None, plots: bool = True) -> dict[str, Any]:
+    """Load, group, check and write; the importable body of ``nianbao series``."""
+    reports, skipped = load_reports(directory, load_aliases(aliases))
+    return write_outputs(build_series(reports), skipped, out, plots)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``nianbao series`` to the command line."""
+
+    @app.command("series")
+    def series_command(
+        directory: Annotated[Path, typer.Argument(help="A folder of extracted report JSONs.")],
+        out: Annotated[Path, typer.Option("-o", "--out", help="Folder for series.json, series.csv, checks.csv, plots/.")],
+        aliases: Annotated[Path | None, typer.Option("--aliases", help="TOML file: [aliases] canonical = [variants].")] = None,
+        plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Write one PNG per agency.")] = True,
+    ) -> None:
+        """Check each agency's years against each other: 结转 carried across years, 现行有效件数, gaps."""
+        if not directory.is_dir():
+            typer.echo(f"{directory} is not a folder of extracted reports.", err=True)
+            raise typer.Exit(2)
+        doc = run_series(directory, out, aliases, plots)
+        agencies = doc["agencies"]
+        errors = sum(1 for e in agencies for c in failed(e) if c["severity"] == "error")
+        warnings = sum(1 for e in agencies for c in failed(e) if c["severity"] == "warning")
+        reports = sum(len(e["years"]) for e in agencies)
+        typer.echo(f"{len(agencies)} agencies, {reports} reports, {errors} failed checks, {warnings} warnings, "
+                   f"{len(doc['skipped'])} skipped → {out / 'series.json'}")  # fmt: skip

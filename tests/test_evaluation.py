@@ -1,0 +1,67 @@
+"""The evaluation harness: metrics, calibration numbers, baselines, report, plots, mlflow."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from nianbao.cli import app
+from nianbao.evaluation.calibration import (
+    brier_score, choose_threshold, expected_calibration_error, reliability_table, review_budget_curve,
+)  # fmt: skip
+from nianbao.evaluation.scorer import Scores
+
+
+def test_ece_bins_and_brier_on_known_numbers() -> None:
+    confidence = [0.95] * 10 + [0.55] * 10
+    correct = [True] * 9 + [False] + [True] * 5 + [False] * 5
+    table = reliability_table(confidence, correct)
+    assert [row["n"] for row in table] == [0, 0, 0, 0, 0, 10, 0, 0, 0, 10]
+    assert table[9]["accuracy"] == pytest.approx(0.9)
+    assert expected_calibration_error(confidence, correct) == pytest.approx(0.5 * 0.05 + 0.5 * 0.05)
+    assert brier_score([1.0, 0.0], [True, False]) == 0.0
+    curve = review_budget_curve(confidence, correct)
+    assert curve[0]["reviewed"] == 0.0 and curve[-1]["caught"] == 1.0
+    assert all(a["reviewed"] <= b["reviewed"] for a, b in zip(curve, curve[1:], strict=False))
+    assert choose_threshold(curve, 0.8) == pytest.approx(0.55, abs=0.06)
+
+
+def _doc(value: int) -> dict:
+    cells = [{"table": "appeals", "row": "reconsideration", "col": "total", "value": value, "state": "number",
+              "confidence": 0.9, "start": 5}]  # fmt: skip
+    return {"cells": cells, "sections": [{"number": 1, "start": 0, "end": 4}], "checks": [], "review": []}
+
+
+def test_scorer_flat_metrics() -> None:
+    gold = {"report": {"template": "2021"}, "sections": [{"number": 1, "start": 0, "end": 4}, {"number": 2, "start": 9, "end": 12}],
+            "cells": [{"table": "appeals", "row": "reconsideration", "col": "total", "value": 3, "state": "number", "start": 5}]}  # fmt: skip
+    scores = Scores()
+    scores.add("a", "pdf", gold, _doc(3))
+    scores.add("b", "pdf", gold, _doc(4))
+    metrics = scores.as_dict()
+    assert metrics["cell_accuracy"] == 0.5 and metrics["reports_fully_right"] == 0.5
+    assert metrics["sections_precision"] == 1.0 and metrics["sections_recall"] == 0.5
+    assert all(isinstance(v, float) for v in metrics.values())
+
+
+def test_evaluate_cli_real_reports_with_baselines_and_mlflow(tmp_path, shared, monkeypatch) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    out = tmp_path / "eval"
+    result = CliRunner().invoke(app, ["evaluate", "--gold", "tests/gold", "--model", "rules", "-o", str(out),
+                                      "--shared", str(shared), "--mlflow"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text("utf-8"))
+    assert metrics["rules.cell_accuracy"] == 1.0 and metrics["rules.sections_f1"] == 1.0
+    assert metrics["positional.cell_accuracy"] < 0.95 and metrics["positional.sections_f1"] == 0.0
+    assert metrics["rules.gold_ambiguous_sent_to_review"] == 1.0
+    report = (out / "report.md").read_text("utf-8")
+    assert "| cell_accuracy |" in report and "Reliability" in report
+    assert (out / "reliability.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "placement.png").stat().st_size > 1000
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    runs = mlflow.search_runs(experiment_names=["nianbao"])
+    assert len(runs) == 1 and runs["metrics.rules.cell_accuracy"].iloc[0] == 1.0
