@@ -9,7 +9,11 @@ from typer.testing import CliRunner
 
 from nianbao.cli import app
 from nianbao.evaluation.calibration import (
-    brier_score, choose_threshold, expected_calibration_error, reliability_table, review_budget_curve,
+    brier_score,
+    choose_threshold,
+    expected_calibration_error,
+    reliability_table,
+    review_budget_curve,
 )  # fmt: skip
 from nianbao.evaluation.scorer import Scores
 
