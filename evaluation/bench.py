@@ -35,6 +35,13 @@ def run_bench(n: int = 200, model: str | None = None) -> list[str]:
     baseline = _time(lambda data: NormText(decode(data).text), texts)
     rules_time = _time(lambda data: extract_bytes(data, locator=rules), texts)
     full = _time(lambda data: extract_bytes(data, locator=locator), texts)
+    crawl = [s["text"].encode("utf-8") for s in generate(n, seed=515151, styles=("crawl",))]
+    from nianbao.extraction import run_tables
+
+    run_tables.SPLIT_SECONDS[0] = 0.0
+    crawl_time = _time(lambda data: extract_bytes(data, locator=locator), crawl)
+    split_share = run_tables.SPLIT_SECONDS[0] / crawl_time
+    worst = max(_time(lambda data: extract_bytes(data, locator=rules), [d]) for d in crawl[:50])
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     size = sum(map(len, texts)) / len(texts) / 1024
     return [
@@ -42,5 +49,7 @@ def run_bench(n: int = 200, model: str | None = None) -> list[str]:
         f"read+normalise only: {n / baseline:.1f} reports/s",
         f"rules pipeline: {n / rules_time:.1f} reports/s (ratio to read+normalise {rules_time / baseline:.2f})",
         f"full pipeline: {n / full:.1f} reports/s per core (ratio to read+normalise {full / baseline:.2f})",
+        f"crawled one-line dumps: {n / crawl_time:.1f} reports/s per core; splitter share of the time "
+        f"{split_share:.1%}; slowest of 50 (rules) {worst * 1000:.0f} ms",
         f"peak RSS: {peak_mb:.0f} MB (one worker)",
     ]

@@ -89,6 +89,7 @@ class Scores:
             out["gold_ambiguous_sent_to_review"] = _mean(o.in_review for o in ambiguous)
         for name, items in _group(self.outcomes, lambda o: o.key[0]).items():
             out[f"cell_accuracy.table.{name}"] = _mean(o.correct for o in items)
+        out.update({f"cell_accuracy.{k}": v for k, v in self.per_row_col().items()})
         tables = _group(self.outcomes, lambda o: (o.case, o.key[0]))
         out["tables_fully_right"] = _mean(all(o.correct for o in items) for items in tables.values())
         reports = _group(self.outcomes, lambda o: o.case)

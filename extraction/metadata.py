@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nianbao.extraction.normalize import NormText, traditional_share
 
@@ -18,11 +18,29 @@ _PERIOD_YEAR = re.compile(r"(?P<year>(?:19|20)\d{2})年(?:度)?(?:1月1日|政�
 _META_TITLE = re.compile(r"^标题[:：][ \t]*(?P<title>.+)$", re.M)
 
 
+_HEADER_FIELDS = {"发布时间": "published", "原文链接": "url", "发布机构": "publisher", "文号": "document_number", "栏目": "column"}
+_HEADER_LINE = re.compile(r"^(标题|发布时间|发布机构|原文链接|文号|栏目)[:：][ \t]*(.*?)[ \t]*$", re.M)
+
+
 @dataclass(frozen=True)
 class ReportMeta:
     agency: str | None
     year: int | None
     script: str
+    source_fields: dict[str, str] = field(default_factory=dict)
+
+
+def header_fields(nt: NormText) -> dict[str, str]:
+    """A crawler's metadata header (发布时间, 原文链接, …) before the body, as source fields."""
+    body = nt.norm.find("正文")
+    head = nt.norm[: body if body > 0 else 2000]
+    fields = {}
+    for match in _HEADER_LINE.finditer(head):
+        key = _HEADER_FIELDS.get(match.group(1))
+        value = nt.original[match.start(2) : match.end(2)]
+        if key and value:
+            fields[key] = value
+    return fields
 
 
 def _original_chars(nt: NormText, sq_start: int, sq_end: int) -> str:
@@ -63,4 +81,4 @@ def read_meta(nt: NormText, body_start: int) -> ReportMeta:
     if year is None:
         period = _PERIOD_YEAR.search(nt.squeezed[: sq_head + 600])
         year = int(period["year"]) if period else None
-    return ReportMeta(agency, year, script)
+    return ReportMeta(agency, year, script, header_fields(nt))

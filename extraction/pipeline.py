@@ -90,6 +90,7 @@ def extract_text(
     meta = read_meta(nt, sections[0].start if sections else 0)
     doc = empty_document(name, raw, encoding, fmt, errors)
     doc["report"] = {"agency": meta.agency, "year": meta.year, "template": template, "script": meta.script}
+    doc["source"].update(meta.source_fields)
     doc["sections"] = [
         {"number": s.number, "title": s.title, "start": s.start, "end": s.end, "confidence": 0.99} for s in sections
     ]

@@ -9,6 +9,7 @@ whose own arithmetic fails keeps the splits the run alone allows and its checks 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -21,6 +22,7 @@ from nianbao.extraction.templates import Row, Table
 from nianbao.extraction.values import parse_cell
 
 SplitScore = Callable[[list[Piece]], bool]
+SPLIT_SECONDS = [0.0]  # time spent splitting runs in this process (read by the benchmark)
 
 
 def is_run_layout(norm: str, region: tuple[int, int]) -> bool:
@@ -92,11 +94,13 @@ def assemble_run_rows(norm: str, table: Table, rows: list[Row], labels: list[Lab
                 cells[(table.name, row.key, col)] = Cell(table.name, row.key, col, state="blank")
             continue
         kinds = [(col in table.money_cols, col == "items_change") for col in row.cols]
+        started = time.perf_counter()
         options: list[list[Piece]] = []
         if table.name == "requests":
             options = list(splits(run, kinds, {6: range(6)}))
         if not options:  # active rows have no identities; a broken row keeps what the run allows
             options = list(splits(run, kinds))
+        SPLIT_SECONDS[0] += time.perf_counter() - started
         if not options:
             for col in row.cols:
                 cells[(table.name, row.key, col)] = Cell(table.name, row.key, col, state="text", raw=run.text)
@@ -110,7 +114,9 @@ def assemble_run_rows(norm: str, table: Table, rows: list[Row], labels: list[Lab
 
 def resolve(cells: dict, pending: list[PendingRow]) -> None:
     """Choose among surviving splits with the column identities (requests table)."""
+    started = time.perf_counter()
     refine(cells, pending)
+    SPLIT_SECONDS[0] += time.perf_counter() - started
     for row in pending:
         if not row.placement.ambiguous:
             continue
@@ -130,8 +136,10 @@ def appeals_from_run(norm: str, start: int, end: int) -> list[Cell] | None:
         run, cursor = found, found.end
     if run is None:
         return None
+    started = time.perf_counter()
     totals = {r * 5 + 4: range(r * 5, r * 5 + 4) for r in range(3)}
     options = list(splits(run, [(False, False)] * 15, totals)) or list(splits(run, [(False, False)] * 15))
+    SPLIT_SECONDS[0] += time.perf_counter() - started
     if not options:
         return None
     rows = ("reconsideration", "litigation_direct", "litigation_after_review")

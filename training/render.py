@@ -106,7 +106,10 @@ def _header_lines(w: Writer, header: list[str], style: str, rng: random.Random) 
 def _inline_rows(w: Writer, rows: list[tuple[str | None, str, list[GenCell]]], style: str, rng: random.Random) -> None:
     """Tab rows, markdown rows and PDF text (labels wrapped, value lines before labels)."""
     for group, label, cells in rows:
-        if group and style != "markdown":
+        if group and style == "pdf" and rng.random() < 0.4:
+            w.write("\n".join(group), "ROW")  # a vertical group label, one character per line
+            w.write("\n")
+        elif group and style != "markdown":
             w.write(group, "ROW")
             w.write("\t" if style == "tab" else "\n")
         if style == "pdf" and len(label) > 14 and rng.random() < 0.6:
