@@ -4,7 +4,8 @@ A row whose values fit several placements (``10`` and ``10`` in a 7-column row) 
 placed by its own row sum. The 三 column sums and the balance 一+二 = 三（七）+四 then tie the
 rows together: coordinate ascent over each ambiguous row's tied placements keeps the choice
 that satisfies the most column identities, and a row stays ambiguous only if several
-placements still fit equally well.
+placements still fit equally well, alone or together with the same column move in the other
+undecided rows (a table whose rows all print ``n`` and ``n`` fits any applicant column).
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from nianbao.extraction.cells import Cell, CellKey
-from nianbao.extraction.checks import REQUEST_COLS, balance_requests, col_sum_requests
+from nianbao.extraction.checks import HANDLED_ROWS, REQUEST_COLS
 from nianbao.extraction.placement import Placement
 
 MAX_PASSES = 3
+Vector = tuple[np.ndarray, np.ndarray]  # values, printed-as-number mask
 
 
 @dataclass
@@ -29,40 +33,67 @@ class PendingRow:
 
     def __post_init__(self) -> None:
         self.options = self.placement.alternatives
+        self._vectors: dict[tuple[int, ...], Vector] = {}
+
+    def vector_at(self, positions: tuple[int, ...]) -> Vector:
+        """The row's numbers per requests column for one placement (cached)."""
+        if positions not in self._vectors:
+            cells = self.build(Placement(positions, False, self.placement.candidates, (positions,)))
+            self._vectors[positions] = _vector(cells)
+        return self._vectors[positions]
 
 
-def _column_score(cells: dict[CellKey, Cell]) -> tuple[int, int]:
-    results = [col_sum_requests(cells.get, col) for col in REQUEST_COLS]
-    results += [balance_requests(cells.get, col) for col in REQUEST_COLS]
-    return (-sum(r.ok is False for r in results), sum(r.ok is True for r in results))
+def _vector(cells: list[Cell]) -> Vector:
+    by_col = {cell.col: cell for cell in cells}
+    values = np.zeros(len(REQUEST_COLS))
+    mask = np.zeros(len(REQUEST_COLS), dtype=bool)
+    for index, col in enumerate(REQUEST_COLS):
+        cell = by_col.get(col)
+        if cell is not None and cell.state == "number" and cell.value is not None:
+            values[index], mask[index] = float(cell.value), True
+    return values, mask
 
 
-def _install(cells: dict[CellKey, Cell], built: list[Cell]) -> None:
-    for cell in built:
-        cells[cell.key] = cell
+def _table_vectors(cells: dict[CellKey, Cell]) -> dict[str, Vector]:
+    rows: dict[str, list[Cell]] = {}
+    for (table, row, _), cell in cells.items():
+        if table == "requests":
+            rows.setdefault(row, []).append(cell)
+    return {row: _vector(row_cells) for row, row_cells in rows.items()}
 
 
-def _score_with(cells: dict[CellKey, Cell], changes: list[tuple[PendingRow, tuple[int, ...]]]) -> tuple[int, int]:
-    """The column score with some rows re-placed; the rows are put back afterwards."""
+def _column_score(vectors: dict[str, Vector]) -> tuple[int, int]:
+    """(−failed, passed) over the 三 column sums and the balance (the rules of ``checks``)."""
+    zero = (np.zeros(len(REQUEST_COLS)), np.zeros(len(REQUEST_COLS), dtype=bool))
+    total, assessable = vectors.get("total_processed", zero)
+    parts = sum((vectors[row][0] for row in HANDLED_ROWS if row in vectors), np.zeros(len(REQUEST_COLS)))
+    left = vectors.get("new_received", zero)[0] + vectors.get("carried_over", zero)[0]
+    right = total + vectors.get("carried_forward", zero)[0]
+    ok_sum = np.abs(parts - total) <= 1e-6
+    ok_balance = np.abs(left - right) <= 1e-6
+    passed = int((ok_sum & assessable).sum() + (ok_balance & assessable).sum())
+    failed = int((~ok_sum & assessable).sum() + (~ok_balance & assessable).sum())
+    return (-failed, passed)
+
+
+def _score_with(vectors: dict[str, Vector], changes: list[tuple[PendingRow, tuple[int, ...]]]) -> tuple[int, int]:
+    trial = dict(vectors)
     for row, positions in changes:
-        _install(cells, row.build(replace(row.placement, positions=positions)))
-    score = _column_score(cells)
-    for row, _ in changes:
-        _install(cells, row.build(row.placement))
-    return score
+        trial[row.key] = row.vector_at(positions)
+    return _column_score(trial)
 
 
-def _ascend(cells: dict[CellKey, Cell], rows: list[PendingRow]) -> None:
+def _ascend(vectors: dict[str, Vector], rows: list[PendingRow]) -> None:
     """Coordinate ascent: each row in turn takes its best placement given the others."""
     for _ in range(MAX_PASSES):
         changed = False
         for row in rows:
-            scored = [(_score_with(cells, [(row, p)]), p) for p in row.options]
+            scored = [(_score_with(vectors, [(row, p)]), p) for p in row.options]
             best = max(score for score, _ in scored)
             choice = min(p for s, p in scored if s == best)
             if choice != row.placement.positions:
                 row.placement = replace(row.placement, positions=choice)
-                _install(cells, row.build(row.placement))
+                vectors[row.key] = row.vector_at(choice)
                 changed = True
         if not changed:
             return
@@ -76,7 +107,7 @@ def _shifted(positions: tuple[int, ...], a: int, b: int) -> tuple[int, ...]:
     return tuple(sorted(dst if p == src else p for p in positions))
 
 
-def _symmetric_ties(cells: dict[CellKey, Cell], rows: list[PendingRow], best: tuple[int, int]) -> dict[int, set]:
+def _symmetric_ties(vectors: dict[str, Vector], rows: list[PendingRow], best: tuple[int, int]) -> dict[int, set]:
     """Placements reached by moving one applicant column into another in every free row at once."""
     ties: dict[int, set] = {}
     for a in range(6):
@@ -86,29 +117,28 @@ def _symmetric_ties(cells: dict[CellKey, Cell], rows: list[PendingRow], best: tu
                 moved = _shifted(row.placement.positions, a, b)
                 if moved != row.placement.positions and moved in row.options:
                     changes.append((index, row, moved))
-            if changes and _score_with(cells, [(r, m) for _, r, m in changes]) == best:
+            if changes and _score_with(vectors, [(r, m) for _, r, m in changes]) == best:
                 for index, _, moved in changes:
                     ties.setdefault(index, set()).add(moved)
     return ties
 
 
 def refine(cells: dict[CellKey, Cell], rows: list[PendingRow]) -> None:
-    """Re-place ambiguous rows to satisfy the column identities; updates ``cells`` in place.
-
-    A row stays ambiguous when another of its placements scores as well, alone or together
-    with the same column move in the other undecided rows (a table whose rows all print
-    ``n`` and ``n`` fits any single applicant column equally well).
-    """
+    """Re-place ambiguous rows to satisfy the column identities; updates ``cells`` in place."""
     free = [row for row in rows if row.placement.ambiguous and len(row.options) > 1]
     if not free:
         return
-    _ascend(cells, free)
-    best = _column_score(cells)
-    symmetric = _symmetric_ties(cells, free, best)
+    vectors = _table_vectors(cells)
+    for row in free:
+        vectors[row.key] = row.vector_at(row.placement.positions)
+    _ascend(vectors, free)
+    best = _column_score(vectors)
+    symmetric = _symmetric_ties(vectors, free, best)
     for index, row in enumerate(free):
-        tied = {p for p in row.options if _score_with(cells, [(row, p)]) == best}
+        tied = {p for p in row.options if _score_with(vectors, [(row, p)]) == best}
         tied |= symmetric.get(index, set())
         tied.add(row.placement.positions)
         alternatives = tuple(sorted(tied))
         row.placement = replace(row.placement, ambiguous=len(alternatives) > 1, alternatives=alternatives)
-        _install(cells, row.build(row.placement))
+        for cell in row.build(row.placement):
+            cells[cell.key] = cell

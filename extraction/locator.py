@@ -47,7 +47,11 @@ class RuleLocator:
 
 
 class ModelLocator(RuleLocator):
-    """Rules plus the tagger's spans."""
+    """Rules plus the tagger's spans.
+
+    The tagger runs when the rules leave a gap in a report (a heading or a row label not
+    found); a report the rules read completely costs no model time.
+    """
 
     name = "model"
 
@@ -68,13 +72,22 @@ class ModelLocator(RuleLocator):
         return [BIO_LABELS.index(f"B-{label}"), BIO_LABELS.index(f"I-{label}")]
 
     def prepare(self, nt: NormText) -> None:
-        doc = self.nlp(nt.norm)
+        """Remember the report; the tagger runs only when the rules leave a gap (lazily)."""
+        self._nt, self.probs, self.spans = nt, None, []
+
+    def _ensure(self) -> None:
+        if self.probs is not None:
+            return
+        doc = self.nlp(self._nt.norm)
         self.probs = doc.user_data["nianbao_probs"]
         group = doc.spans[self._key]
         self.spans = [(s.start_char, s.end_char, s.label_, score) for s, score in zip(group, group.attrs["scores"], strict=True)]
 
     def sections(self, nt: NormText) -> list[Section]:
         found = find_sections(nt)
+        if len(found) == 6:
+            return found
+        self._ensure()
         numbers = {s.number for s in found}
         for start, end, label, _ in self.spans:
             if label != "SECTION":
@@ -105,6 +118,9 @@ class ModelLocator(RuleLocator):
     def extra_labels(self, nt: NormText, table: Table, region: tuple[int, int], found: list[Label]) -> list[Label]:
         """Model ROW spans matched to the rows the patterns did not find, in template order."""
         have = {label.row for label in found}
+        if all(row.key in have for row in table.rows if not row.key.startswith("other")):
+            return []
+        self._ensure()
         order = [row.key for row in table.rows]
         extra: list[Label] = []
         candidates = [(s, e) for s, e, label, _ in self.spans if label == "ROW" and region[0] <= s < region[1]]
