@@ -38,9 +38,10 @@ def test_train_registers_and_extract_loads_by_uri(tmp_path, shared, monkeypatch)
     assert result.exit_code == 0, result.output
     assert "registered models:/nianbao-tagger@candidate" in result.output
     assert sorted(p.name for p in (tmp_path / "model").iterdir()) == ["config.json", "model.safetensors", "tagger.json", "vocab.json"]
-    seed = str(shared / "seeds" / "000_c304030f2df1b677.txt")
+    from nianbao.extraction.pipeline import Extractor
+
+    seed = shared / "seeds" / "000_c304030f2df1b677.txt"
     for model in ("model", "models:/nianbao-tagger@candidate"):
-        result = runner.invoke(app, ["extract", seed, "--model", model])
-        assert result.exit_code == 0, result.output
-        doc = json.loads(result.output[result.output.index("{"):])
-        assert len(doc["cells"]) == 198
+        extractor = Extractor(model)
+        assert extractor.locator.name == "model"
+        assert len(extractor(seed)["cells"]) == 198
