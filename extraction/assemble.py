@@ -148,7 +148,7 @@ def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: 
     unit = _fee_unit(nt, *region) if template == "2021" else None
     if is_run_layout(nt.norm, region):
         rows = [row for row in table.rows if row.key in found]
-        cells, pending = assemble_run_rows(nt.norm, table, rows, labels, region[1], unit)
+        cells, pending = assemble_run_rows(nt.norm, nt.original, table, rows, labels, region[1], unit)
         out.cells.update(cells)
         found_rows = {row.key for row in rows}
         for row in table.rows:
@@ -203,7 +203,7 @@ def _requests_from_runs(nt: NormText, canonical: Table, rows: list[Row], labels:
     present = [row for row in rows if row.key in found and not (row.key in _SUB_OTHER and out.single_other)]
     used = [label for label in labels if label.row in {row.key for row in present}]
     table = canonical if not out.single_other else requests_search_table("2021")
-    cells, pending = assemble_run_rows(nt.norm, table, present, used, region[1])
+    cells, pending = assemble_run_rows(nt.norm, nt.original, table, present, used, region[1])
     for row in rows:
         out.request_rows.append(row.key)
         if row in present:
@@ -231,7 +231,7 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
         for row, col in keys:
             out.cells[("appeals", row, col)] = Cell("appeals", row, col, state="missing")
         return
-    run_cells = appeals_from_run(nt.norm, *region) if is_run_layout(nt.norm, region) else None
+    run_cells = appeals_from_run(nt.norm, nt.original, *region) if is_run_layout(nt.norm, region) else None
     if run_cells is not None:
         for cell in run_cells:
             out.cells[cell.key] = cell

@@ -130,6 +130,8 @@ def find_tokens(nt: NormText, start: int, end: int) -> list[Token]:
     norm = mask_footers(nt.norm)
     tokens: list[Token] = []
     for match in VALUE.finditer(norm, start, end):
+        if match.group(0) == "无" and _in_vertical_label(norm, match.start(), match.end()):
+            continue
         tokens.append(
             Token(match.start(), match.end(), nt.original[match.start():match.end()], norm.count("\n", 0, match.start()))
         )
@@ -137,6 +139,25 @@ def find_tokens(nt: NormText, start: int, end: int) -> list[Token]:
         tokens.append(Token(match.start(), match.end(), "", norm.count("\n", 0, match.start()), True))
     tokens.sort(key=lambda t: t.start)
     return tokens
+
+
+def _neighbour_line(norm: str, start: int, end: int, step: int) -> str:
+    if step < 0:
+        stop = norm.rfind("\n", 0, start)
+        return norm[norm.rfind("\n", 0, stop) + 1 : stop].strip() if stop >= 0 else ""
+    begin = norm.find("\n", end)
+    if begin < 0:
+        return ""
+    stop = norm.find("\n", begin + 1)
+    return norm[begin + 1 : stop if stop >= 0 else len(norm)].strip()
+
+
+def _in_vertical_label(norm: str, start: int, end: int) -> bool:
+    """A lone 无 inside a label printed one character per line (（四）无法提供 in PDF text)."""
+    if norm[norm.rfind("\n", 0, start) + 1 : start].strip() or norm[end : (norm.find("\n", end) + 1 or len(norm))].strip():
+        return False
+    neighbours = (_neighbour_line(norm, start, end, -1), _neighbour_line(norm, start, end, 1))
+    return any(len(line) == 1 and line != "无" and not line.isdigit() for line in neighbours)
 
 
 def find_labels(nt: NormText, table: Table, start: int, end: int) -> list[Label]:

@@ -62,6 +62,19 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+def _truncated_utf8(data: bytes) -> Decoded | None:
+    """UTF-8 cut inside its last character (a truncated download): keep it, mark the tail."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
+            try:
+                return Decoded(data[: exc.start].decode("utf-8") + "\ufffd", "utf-8")
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
 def decode(data: bytes) -> Decoded:
     """Decode report bytes, detecting the encoding; raise ReadError with a sentence if it cannot."""
     if not data:
@@ -77,6 +90,9 @@ def decode(data: bytes) -> Decoded:
         return Decoded(utf16, "utf-16")
     if _looks_binary(data):
         raise ReadError("binary")
+    truncated = _truncated_utf8(data)
+    if truncated is not None:
+        return truncated
     best: Decoded | None = None
     best_share = -1.0
     for encoding in _CANDIDATES[:3]:

@@ -45,21 +45,24 @@ def _row_sum(parts: slice, total: int) -> SplitScore:
     return lambda split: abs(sum(piece_value(p) for p in split[parts]) - piece_value(split[total])) < 1e-6
 
 
-def _cells_for(table: str, row: str, cols: tuple[str, ...], split: list[Piece], money: frozenset, unit: str | None) -> list[Cell]:
+def _cells_for(table: str, row: str, cols: tuple[str, ...], split: list[Piece], money: frozenset, unit: str | None,
+               original: str) -> list[Cell]:  # fmt: skip
+    """Cells of one split; ``raw`` is the original text (the split ran on the normalised copy)."""
     cells = []
     for col, piece in zip(cols, split, strict=True):
-        parsed = parse_cell(piece.raw, money=col in money, default_unit=unit if col in money else None)
-        cells.append(Cell(table, row, col, parsed.value, piece.raw, parsed.unit, parsed.state, piece.start, piece.end))
+        raw = original[piece.start : piece.end]
+        parsed = parse_cell(raw, money=col in money, default_unit=unit if col in money else None)
+        cells.append(Cell(table, row, col, parsed.value, raw, parsed.unit, parsed.state, piece.start, piece.end))
     return cells
 
 
-def _pending(table: Table, row: Row, options: list[list[Piece]], unit: str | None) -> PendingRow:
+def _pending(table: Table, row: Row, options: list[list[Piece]], unit: str | None, original: str) -> PendingRow:
     by_key = {tuple(p.start for p in split) + (len(split),): split for split in options}
     keys = tuple(sorted(by_key))
 
     def build(placement: Placement) -> list[Cell]:
         chosen = by_key[placement.positions]
-        cells = _cells_for(table.name, row.key, row.cols, chosen, table.money_cols, unit)
+        cells = _cells_for(table.name, row.key, row.cols, chosen, table.money_cols, unit, original)
         alternatives = [by_key[k] for k in placement.alternatives] if placement.ambiguous else [chosen]
         for index, cell in enumerate(cells):
             cell.ambiguous = placement.ambiguous
@@ -81,7 +84,7 @@ def _runs_by_label(norm: str, labels: list[Label], region_end: int) -> dict[str,
     return runs
 
 
-def assemble_run_rows(norm: str, table: Table, rows: list[Row], labels: list[Label], region_end: int,
+def assemble_run_rows(norm: str, original: str, table: Table, rows: list[Row], labels: list[Label], region_end: int,
                       unit: str | None = None) -> tuple[dict, list[PendingRow]]:  # fmt: skip
     """Cells for rows whose values are digit runs; returns cells and the pending rows."""
     runs = _runs_by_label(norm, labels, region_end)
@@ -103,9 +106,10 @@ def assemble_run_rows(norm: str, table: Table, rows: list[Row], labels: list[Lab
         SPLIT_SECONDS[0] += time.perf_counter() - started
         if not options:
             for col in row.cols:
-                cells[(table.name, row.key, col)] = Cell(table.name, row.key, col, state="text", raw=run.text)
+                raw = original[run.start : run.end]
+                cells[(table.name, row.key, col)] = Cell(table.name, row.key, col, state="text", raw=raw, start=run.start, end=run.end)
             continue
-        pending_row = _pending(table, row, options, unit)
+        pending_row = _pending(table, row, options, unit, original)
         pending.append(pending_row)
         for cell in pending_row.build(pending_row.placement):
             cells[cell.key] = cell
@@ -125,7 +129,7 @@ def resolve(cells: dict, pending: list[PendingRow]) -> None:
             cells[cell.key] = cell
 
 
-def appeals_from_run(norm: str, start: int, end: int) -> list[Cell] | None:
+def appeals_from_run(norm: str, original: str, start: int, end: int) -> list[Cell] | None:
     """The 15 appeals cells from the last digit run of the region (three row sums filter)."""
     run = None
     cursor = start
@@ -147,8 +151,9 @@ def appeals_from_run(norm: str, start: int, end: int) -> list[Cell] | None:
     split = options[0]
     cells = []
     for index, piece in enumerate(split):
-        parsed = parse_cell(piece.raw)
-        cell = Cell("appeals", rows[index // 5], cols[index % 5], parsed.value, piece.raw, None, parsed.state, piece.start, piece.end)
+        raw = original[piece.start : piece.end]
+        parsed = parse_cell(raw)
+        cell = Cell("appeals", rows[index // 5], cols[index % 5], parsed.value, raw, None, parsed.state, piece.start, piece.end)
         cell.ambiguous = len(options) > 1
         cell.evidence["split"] = 1.0
         cell.evidence["differs"] = float(len({o[index].raw for o in options}) > 1)

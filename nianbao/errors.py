@@ -10,6 +10,13 @@ MESSAGES: dict[str, str] = {
     "not_a_report": "The text does not look like a government information disclosure annual report: none of its six section headings and none of its three statistics tables were found.",
     "no_tables": "No statistics table was found in the report: the cells are all missing.",
     "template_unknown": "The table labels match neither the 2019 nor the 2021 template; cells are reported against the 2021 template.",
+    "too_large": "The input is larger than one report can be; it was not read (split it or extract its text first).",
+    "not_docx": "The input is a ZIP archive but not a Word (.docx) document; only DOCX, PDF, HTML and text are read.",
+    "bad_docx": "The input looks like a Word (.docx) document but it is damaged or not a valid DOCX file.",
+    "bad_pdf": "The input looks like a PDF but it is damaged or encrypted, so its text could not be read.",
+    "no_text_layer": "The PDF has no text layer (a scanned image): run OCR on it first, then extract the text.",
+    "bad_html": "The input looks like an HTML page but its markup could not be parsed.",
+    "no_visible_text": "The document has no visible text to read.",
     "internal": "The extractor failed on this input; the report is kept with no cells so that the batch goes on.",
 }
 

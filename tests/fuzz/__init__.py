@@ -1,0 +1,1 @@
+"""Fuzzing: the atheris target and the contract invariants it shares with the property tests."""

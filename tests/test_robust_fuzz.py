@@ -1,0 +1,43 @@
+"""The atheris fuzz target runs for a bounded time (``NIANBAO_FUZZ_SECONDS``, 20 s by default).
+
+A crash (an exception escaping ``extract_bytes`` or a broken contract invariant) or a single
+input taking over 10 s fails the test; libFuzzer's report and the crashing input are shown.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nianbao.training.generate import generate
+
+FUZZ_TARGET = Path(__file__).parent / "fuzz" / "fuzz_extract.py"
+SECONDS = int(os.environ.get("NIANBAO_FUZZ_SECONDS", "20"))
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("atheris") is None,
+    reason="atheris is not installed (it ships wheels for CPython <= 3.11 on x86_64 only)",
+)
+def test_fuzz_target_runs_without_crashing(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i, report in enumerate(generate(4, seed=13)):
+        text = report["text"].encode("utf-8")
+        (corpus / f"text{i}").write_bytes(b"\x00" + text)  # name byte 0: report.txt
+        (corpus / f"html{i}").write_bytes(b"\x07" + text)  # report.html, wrapped in a page
+        (corpus / f"table{i}").write_bytes(b"\x0d" + text)  # report.html, lines as cells
+    command = [
+        sys.executable, str(FUZZ_TARGET), f"-max_total_time={SECONDS}", "-timeout=10",
+        "-rss_limit_mb=4096", "-max_len=65536", f"-artifact_prefix={tmp_path}/", str(corpus),
+    ]
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    result = subprocess.run(command, capture_output=True, text=True, timeout=SECONDS + 120, env=env, cwd=tmp_path)
+    report = (result.stdout + result.stderr)[-6000:]
+    assert result.returncode == 0, report
+    assert "Done" in report, report
