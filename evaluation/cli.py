@@ -63,12 +63,18 @@ def _case_for(cases, text: str) -> str:
 def bench_command(
     n: Annotated[int, typer.Option("-n", help="Generated reports in the fixed benchmark set.")] = 200,
     model: Annotated[str | None, typer.Option(help="Model directory or mlflow URI (default: shipped).")] = None,
+    scaling: Annotated[bool, typer.Option(help="Also run the batch engine with 1 and 2 workers.")] = True,
+    ray: Annotated[bool, typer.Option(help="Include the Ray engine in the scaling run.")] = True,
 ) -> None:
-    """Throughput, the pipeline/read-and-tokenize ratio and peak memory, measured in one run."""
+    """Throughput, the pipeline/read-and-tokenize ratio, peak memory, and scaling with workers and Ray."""
     from nianbao.evaluation.bench import run_bench
 
     for line in run_bench(n, model):
         typer.echo(line)
+    if scaling:
+        from nianbao.evaluation.bench_batch import bench_batch
+
+        bench_batch(n, model=model, workers=(1, 2), ray=ray, echo=typer.echo)
 
 
 def loso_command(

@@ -1,14 +1,46 @@
-"""Input expansion, atomic output and summaries for extracting many reports."""
+"""Batch extraction: inputs, atomic outputs, a resumable ledger and a pool of workers.
+
+``OUT`` holds one ``<name>.json`` per input (written to a temp file and renamed, so a
+file either is complete or does not exist), ``.nianbao-ledger.jsonl`` (one line appended
+per finished report, the run's progress) and, at the end, ``manifest.jsonl`` (one line
+per input, in input order). A run that is killed and started again skips every input
+whose output exists and carries the input's sha256, so the final ``OUT`` has every
+report exactly once. One ``Extractor`` is built per worker process (``initializer``).
+"""
 
 from __future__ import annotations
 
+import fcntl
 import glob
+import hashlib
 import json
+import multiprocessing
 import os
+import sys
 import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+import rich.progress as rp
+from rich.console import Console
+from rich.text import Text
+
+from nianbao.errors import message
+from nianbao.extraction.pipeline import Extractor, empty_document
+
 SUFFIXES = (".txt", ".html", ".htm", ".pdf", ".docx", ".text")
+LEDGER = ".nianbao-ledger.jsonl"
+MANIFEST = "manifest.jsonl"
+LOCK = ".nianbao.lock"
+Record = dict
+OnRecord = Callable[[Record], None]
 
 
 def expand_inputs(inputs: list[str]) -> list[Path]:
@@ -25,14 +57,29 @@ def expand_inputs(inputs: list[str]) -> list[Path]:
     return list(dict.fromkeys(paths))
 
 
-def write_document(doc: dict, out_dir: Path, source: Path) -> Path:
-    """Write ``<stem>.json`` atomically (temp file + rename) and return its path."""
+def dump_document(doc: dict) -> str:
+    """The on-disk text of a document (the same bytes whichever engine produced it)."""
+    return json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+def write_atomic(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` through a temp file in the same directory and a rename."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    try:
+        os.fchmod(fd, 0o644)  # mkstemp makes 0600
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_document(doc: dict, out_dir: Path, source: Path, name: str | None = None) -> Path:
+    """Write ``<name or stem>.json`` atomically (temp file + rename) and return its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{source.stem}.json"
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".tmp-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(doc, handle, ensure_ascii=False, indent=1)
-    os.replace(tmp, target)
+    target = out_dir / f"{name or source.stem}.json"
+    write_atomic(target, dump_document(doc))
     return target
 
 
@@ -47,3 +94,323 @@ def summary_line(path: Path, doc: dict) -> str:
         f"sections={len(doc['sections'])} cells={len(doc['cells'])} numbers={numbers} "
         f"failed_checks={failed} review={len(doc['review'])} [{errors}]"
     )
+
+
+def output_names(paths: list[Path]) -> list[str]:
+    """Output names: the file stem, plus a hash of the path where two inputs share a stem."""
+    stems = Counter(p.stem for p in paths)
+    return [
+        p.stem if stems[p.stem] == 1 else f"{p.stem}-{hashlib.sha1(str(p.resolve()).encode()).hexdigest()[:8]}"
+        for p in paths
+    ]
+
+
+@dataclass(frozen=True)
+class BatchTask:
+    """One input: its position in the input list, path and output name."""
+
+    index: int
+    path: Path
+    name: str
+
+
+@dataclass
+class BatchResult:
+    """Every input's record (input order), and how many were extracted now or skipped."""
+
+    records: list[Record]
+    extracted: int = 0
+    skipped: int = 0
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for r in self.records if r["failed"])
+
+
+def record_of(task: BatchTask, doc: dict) -> Record:
+    """The ledger/manifest line for one extracted document."""
+    reasons = Counter(reason for entry in doc["review"] for reason in entry.get("reasons", []))
+    return {
+        "input": str(task.path), "output": f"{task.name}.json", "sha256": doc["source"]["sha256"],
+        "errors": doc["errors"], "failed": bool(doc["errors"]) and not doc["cells"],
+        "cells": len(doc["cells"]), "review": len(doc["review"]), "reasons": dict(sorted(reasons.items())),
+        "failed_checks": sum(1 for c in doc["checks"] if c["ok"] is False),
+        "summary": summary_line(task.path, doc),
+    }  # fmt: skip
+
+
+def extract_path(extractor: Extractor, path: Path) -> dict:
+    """Extract one file; any failure becomes a document with ``errors``, never an exception."""
+    try:
+        return extractor(Path(path))
+    except Exception as exc:  # noqa: BLE001 - a batch must never lose a report to one bug
+        return empty_document(Path(path).name, b"", None, "text", [message("internal", type(exc).__name__)])
+
+
+def extract_task(extractor: Extractor, task: BatchTask, out: Path) -> Record:
+    """Extract, write the output atomically and return the report's record."""
+    doc = extract_path(extractor, task.path)
+    write_document(doc, out, task.path, task.name)
+    return record_of(task, doc)
+
+
+def sha256_file(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+@lru_cache(maxsize=8)
+def extractor_id(model: str | None) -> str:
+    """Which code and model make the outputs (version, a hash of their files, the model option).
+
+    A resumed run re-extracts outputs made by another ``extractor_id``, so ``OUT`` never
+    mixes versions or models.
+    """
+    import nianbao
+    import nianbao.extraction
+    import nianbao.models
+
+    digest = hashlib.sha256()
+    roots = [Path(m.__file__).parent for m in (nianbao, nianbao.extraction, nianbao.models)]  # type: ignore[arg-type]
+    for root in roots + ([Path(model)] if model and Path(model).is_dir() else []):
+        for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".json", ".safetensors")):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return f"{nianbao.__version__}+{digest.hexdigest()[:12]}/{model or 'default'}"
+
+
+def _read_ledger(out: Path) -> tuple[dict[str, Record], Record]:
+    """The ledger's latest record per output, and its latest run line."""
+    records: dict[str, Record] = {}
+    last_run: Record = {}
+    try:
+        lines = (out / LEDGER).read_text("utf-8").splitlines()
+    except OSError:
+        return records, last_run
+    for line in lines:
+        try:
+            record = json.loads(line)
+            if "run" in record:
+                last_run = record
+            else:
+                records[record["output"]] = record
+        except (ValueError, KeyError, TypeError):
+            continue  # a line torn by a kill
+    return records, last_run
+
+
+def _done_record(task: BatchTask, out: Path, sha: str, known: dict[str, Record], last_run: Record, made_by: str) -> Record | None:
+    """The record of an input already extracted into ``out`` (same sha256, same extractor), else None."""
+    target = out / f"{task.name}.json"
+    if not sha or not target.is_file() or target.stat().st_size == 0:
+        return None
+    record = known.get(target.name)
+    if record is not None and record.get("sha256") == sha:
+        return {**record, "input": str(task.path)} if record.get("extractor") == made_by else None
+    # Written by the last run but killed before its ledger line? Only if that run was this
+    # extractor and the file is not older than it (older files may come from other versions).
+    if last_run.get("run") != made_by or target.stat().st_mtime < last_run.get("started", 0) - 1:
+        return None
+    try:
+        doc = json.loads(target.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {**record_of(task, doc), "extractor": made_by} if doc.get("source", {}).get("sha256") == sha else None
+
+
+class Ledger:
+    """``OUT``'s lock and append-only progress file (one JSON line per finished report)."""
+
+    def __init__(self, out: Path) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        self.out = out
+        self._lock = open(out / LOCK, "a")  # held (flock) for the whole run
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise RuntimeError(f"another nianbao extract is writing to {out}") from None
+        for stale in out.glob(".tmp-*"):
+            stale.unlink(missing_ok=True)  # temp files of a killed run
+        self._fd = os.open(out / LEDGER, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        size = os.fstat(self._fd).st_size
+        if size and os.pread(self._fd, 1, size - 1) != b"\n":
+            os.write(self._fd, b"\n")  # end a line torn by a kill, so the next one parses
+
+    def append(self, record: Record) -> None:
+        os.write(self._fd, (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+
+    def close(self) -> None:
+        os.close(self._fd)
+        self._lock.close()
+
+
+def plan_batch(
+    paths: list[Path], out: Path, ledger: Ledger, made_by: str, force: bool = False
+) -> tuple[list[BatchTask], dict[int, Record]]:
+    """All tasks, and the records of those already done by ``made_by`` (by input index)."""
+    tasks = [BatchTask(i, p, n) for i, (p, n) in enumerate(zip(paths, output_names(paths), strict=True))]
+    known, last_run = ({}, {}) if force else _read_ledger(out)
+    done: dict[int, Record] = {}
+    for task in [] if force else tasks:
+        try:
+            sha = sha256_file(task.path)
+        except OSError:
+            continue
+        record = _done_record(task, out, sha, known, last_run, made_by)
+        if record is not None:
+            done[task.index] = record
+            if known.get(record["output"]) != record:
+                ledger.append(record)
+    ledger.append({"run": made_by, "started": time.time()})
+    return tasks, done
+
+
+class _Rate(rp.ProgressColumn):
+    def render(self, task: rp.Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f} reports/s" if speed else "-- reports/s", style="progress.data.speed")
+
+
+@contextmanager
+def progress_bar(total: int, quiet: bool) -> Iterator[Callable[[], None]]:
+    """A rich bar with rate and ETA on stderr (off when quiet or not a terminal); yields ``advance``."""
+    console = Console(stderr=True)
+    columns = (rp.TextColumn("[bold]extract"), rp.BarColumn(), rp.MofNCompleteColumn(), _Rate(),
+               rp.TimeElapsedColumn(), rp.TextColumn("ETA"), rp.TimeRemainingColumn())  # fmt: skip
+    with rp.Progress(*columns, console=console, disable=quiet or not console.is_terminal) as progress:
+        task = progress.add_task("extract", total=total)
+        yield lambda: progress.advance(task)
+
+
+# ---- the local engine: a process pool, one Extractor per worker -------------------------
+
+_WORKER: Extractor | None = None
+
+
+def init_worker(model: str | None) -> Extractor:
+    """Worker initializer: one thread for torch, then build this process's ``Extractor``."""
+    global _WORKER
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    _WORKER = Extractor(model)
+    torch = sys.modules.get("torch")  # set only if the extractor uses torch (importing costs ~2 s)
+    if torch is not None:
+        torch.set_num_threads(1)
+    return _WORKER
+
+
+def _work(task: BatchTask, out: Path) -> Record:
+    assert _WORKER is not None, "init_worker did not run"
+    return extract_task(_WORKER, task, out)
+
+
+def _pool(workers: int, model: str | None) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("forkserver")  # no fork of a threaded parent
+    context.set_forkserver_preload(["nianbao.extraction.pipeline"])
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker, initargs=(model,))
+
+
+def _run_pool(tasks: list[BatchTask], out: Path, workers: int, model: str | None, done: OnRecord) -> list[BatchTask]:
+    """Run tasks on one pool; return the tasks in flight if a worker died (pool broken)."""
+    queue, window = iter(tasks), max(4, workers * 4)
+    running: dict[Future[Record], BatchTask] = {}
+    with _pool(workers, model) as pool:
+        while True:
+            while len(running) < window and (task := next(queue, None)) is not None:
+                running[pool.submit(_work, task, out)] = task
+            if not running:
+                return []
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = running.pop(future)
+                try:
+                    done({**future.result(), "index": task.index})
+                except BrokenProcessPool:
+                    lost = [task, *running.values()]
+                    rest = list(queue)
+                    return lost + rest
+
+
+def _workers_start(model: str | None) -> bool:
+    """Whether a worker process can start and build its extractor at all."""
+    try:
+        with _pool(1, model) as pool:
+            return pool.submit(bool, 1).result()
+    except BrokenProcessPool:
+        return False
+
+
+def run_local(tasks: list[BatchTask], out: Path, workers: int, model: str | None, done: OnRecord) -> None:
+    """Extract ``tasks`` in-process (one worker) or on a process pool.
+
+    Workers are started by a fork server, so a script that calls this must guard its entry
+    point with ``if __name__ == "__main__":`` (as for any spawned multiprocessing).
+    """
+    if not tasks:
+        return
+    if workers <= 1 or len(tasks) == 1:
+        extractor = Extractor(model)
+        for task in tasks:
+            done({**extract_task(extractor, task, out), "index": task.index})
+        return
+    remaining = _run_pool(tasks, out, workers, model, done)
+    if remaining and len(remaining) == len(tasks) and not _workers_start(model):
+        raise RuntimeError(
+            "the worker processes could not start (a script calling run_batch needs an "
+            "`if __name__ == \"__main__\":` guard; or run with --workers 1 to see the error)"
+        )
+    for task in remaining:  # a worker died: isolate each input still pending in its own pool
+        if _run_pool([task], out, 1, model, done):
+            doc = empty_document(task.path.name, b"", None, "text", [message("internal", "worker process died")])
+            write_document(doc, out, task.path, task.name)
+            done({**record_of(task, doc), "index": task.index})
+
+
+def run_batch(
+    paths: list[Path], out: Path, *, workers: int | None = None, engine: str = "local", model: str | None = None,
+    ray_address: str | None = None, quiet: bool = False, force: bool = False, on_record: OnRecord | None = None,
+) -> BatchResult:
+    """Extract ``paths`` into ``out`` (resuming a killed run); write the manifest at the end.
+
+    ``engine`` is ``"local"`` (a process pool of ``workers``, default one per core; see
+    ``run_local``) or ``"ray"`` (``ray_engine.run_ray``). ``on_record`` sees each report's
+    record as it finishes, skipped ones first.
+    """
+    if engine not in ("local", "ray"):
+        raise ValueError(f"unknown engine {engine!r} (local or ray)")
+    ledger, made_by = Ledger(out), extractor_id(model)
+    try:
+        tasks, done = plan_batch(paths, out, ledger, made_by, force)
+        result = BatchResult([], skipped=len(done))
+        records: dict[int, Record] = dict(done)
+        if on_record is not None:
+            for index in sorted(done):
+                on_record(done[index])
+        pending = [t for t in tasks if t.index not in done]
+        with progress_bar(len(pending), quiet) as advance:
+
+            def finish(record: Record) -> None:
+                index = record.pop("index")
+                record["extractor"] = made_by
+                records[index] = record
+                ledger.append(record)
+                result.extracted += 1
+                if on_record is not None:
+                    on_record(record)
+                advance()
+
+            if engine == "ray":
+                from nianbao.extraction.ray_engine import run_ray
+
+                run_ray(pending, out, finish, workers=workers, address=ray_address, model=model, quiet=quiet)
+            else:
+                run_local(pending, out, workers or len(os.sched_getaffinity(0)), model, finish)
+        result.records = [records[t.index] for t in tasks]
+        write_atomic(out / MANIFEST, "".join(json.dumps(_manifest_line(r), ensure_ascii=False) + "\n" for r in result.records))
+        return result
+    finally:
+        ledger.close()
+
+
+def _manifest_line(record: Record) -> Record:
+    return {k: v for k, v in record.items() if k != "summary"}

@@ -9,8 +9,7 @@ from typing import Annotated
 
 import typer
 
-from nianbao.extraction.batch import expand_inputs, summary_line, write_document
-from nianbao.extraction.pipeline import extract
+from nianbao.extraction.batch import expand_inputs, summary_line
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Extract 政府信息公开工作年度报告 into clean data.")
 
@@ -18,46 +17,66 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Extract 政�
 @app.command("extract")
 def extract_command(
     inputs: Annotated[list[str], typer.Argument(help="Report files, directories or glob patterns.")],
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="Directory for one JSON file per report.")] = None,
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Directory for one JSON file per report (resumable).")] = None,
     summary: Annotated[bool, typer.Option("--summary", help="Print one line per report.")] = False,
+    workers: Annotated[int | None, typer.Option("-w", "--workers", min=1, help="Worker processes (default: one per core).")] = None,
+    formats: Annotated[list[str] | None, typer.Option("--format", "-f", help="Also write tables to OUT/tables: jsonl, csv, parquet or xlsx (repeatable).")] = None,
+    engine: Annotated[str, typer.Option(help="local (a process pool) or ray (Ray Data; needs nianbao[ray]).")] = "local",
+    ray_address: Annotated[str | None, typer.Option("--ray-address", help="An existing Ray cluster (default: start a local Ray).")] = None,
+    model: Annotated[str | None, typer.Option(help="Model directory, mlflow model URI or 'rules' (default: the shipped model).")] = None,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar and no end-of-run summary.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Extract again inputs whose output already exists.")] = False,
 ) -> None:
-    """Extract reports into the output contract's JSON (stdout when no -o and one input)."""
+    """Extract reports into the output contract's JSON (stdout when no -o).
+
+    With -o, a killed run started again resumes: inputs whose output exists with the
+    same sha256 are skipped, so OUT ends with every report exactly once.
+    """
+    from nianbao.extraction.pipeline import Extractor
+
     paths = expand_inputs(inputs)
     if not paths:
         typer.echo("No input files found.", err=True)
         raise typer.Exit(2)
-    failures = 0
-    for path in paths:
-        doc = extract(path)
-        failures += bool(doc["errors"]) and not doc["cells"]
-        if out is not None:
-            write_document(doc, out, path)
-        elif not summary:
-            typer.echo(json.dumps(doc, ensure_ascii=False, indent=1))
-        if summary:
-            typer.echo(summary_line(path, doc))
-    if failures == len(paths):
+    if out is None:
+        if formats or engine != "local":
+            typer.echo("--format and --engine need an output directory (-o OUT).", err=True)
+            raise typer.Exit(2)
+        extractor, failures = Extractor(model), 0
+        for path in paths:
+            doc = extractor(path)
+            failures += bool(doc["errors"]) and not doc["cells"]
+            typer.echo(summary_line(path, doc) if summary else json.dumps(doc, ensure_ascii=False, indent=1))
+        if failures == len(paths):
+            raise typer.Exit(1)
+        return
+    from nianbao.extraction.batch import run_batch
+    from nianbao.extraction.exports import FORMATS, export_tables, iter_documents, summarise
+
+    unknown = sorted(set(formats or []) - set(FORMATS))
+    if unknown or engine not in ("local", "ray"):
+        typer.echo(f"Unknown --format {unknown} or --engine {engine!r}: formats {', '.join(FORMATS)}; engines local, ray.", err=True)
+        raise typer.Exit(2)
+    on_record = (lambda record: typer.echo(record["summary"])) if summary else None
+    try:
+        result = run_batch(paths, out, workers=workers, engine=engine, model=model, ray_address=ray_address,
+                           quiet=quiet, force=force, on_record=on_record)  # fmt: skip
+    except KeyboardInterrupt:
+        typer.echo(f"Interrupted: finished reports are kept in {out}; run the same command again to resume.", err=True)
+        raise typer.Exit(130) from None
+    except RuntimeError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    written, notes = [], []
+    for fmt in dict.fromkeys(formats or []):
+        files, more = export_tables(iter_documents(out, [r["output"] for r in result.records]), out / "tables", fmt)
+        written, notes = written + files, notes + more
+    if not quiet:
+        typer.echo(summarise(result.records, result.extracted, result.skipped), err=True)
+        for line in [*notes, *(f"wrote {path}" for path in written)]:
+            typer.echo(line, err=True)
+    if result.failed == len(result.records):
         raise typer.Exit(1)
-
-
-@app.command("generate")
-def generate_command(
-    n: Annotated[int, typer.Option("-n", help="How many reports.")] = 10,
-    out: Annotated[Path, typer.Option("-o", "--out", help="Directory for the .txt reports and annotations.jsonl.")] = Path("out/generated"),
-    seed: Annotated[int, typer.Option(help="Random seed (the output is reproducible).")] = 0,
-    style: Annotated[list[str] | None, typer.Option(help="Flattening styles to draw from (default: all).")] = None,
-) -> None:
-    """Write generated reports (text files) and their annotations (JSONL) for training and tests."""
-    from nianbao.training.annotations import write_jsonl
-    from nianbao.training.generate import generate
-    from nianbao.training.render import STYLES
-
-    samples = generate(n, seed=seed, styles=tuple(style) if style else STYLES)
-    out.mkdir(parents=True, exist_ok=True)
-    for index, sample in enumerate(samples):
-        (out / f"gen-{seed}-{index:05d}-{sample['meta']['style']}.txt").write_text(sample["text"], "utf-8")
-    write_jsonl(samples, out / "annotations.jsonl")
-    typer.echo(f"wrote {len(samples)} reports and {out / 'annotations.jsonl'}")
 
 
 # Commands that live beside the parts they drive; each module exposes ``register(app)``.

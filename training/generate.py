@@ -72,9 +72,12 @@ def random_config(rng: random.Random, styles: tuple[str, ...] = STYLES) -> GenCo
     )  # fmt: skip
 
 
+_S2T = OpenCC("s2t")
+
+
 @lru_cache(maxsize=8192)
 def _to_traditional(ch: str) -> str:
-    out = OpenCC("s2t").convert(ch)
+    out = _S2T.convert(ch)
     return out if len(out) == 1 else ch
 
 

@@ -1,0 +1,198 @@
+"""The HTTP service (``nianbao serve``): FastAPI over one ``Extractor`` per process.
+
+- ``POST /extract``: a JSON body ``{"text": …, "name": …}``, a multipart upload (``file``
+  part, or a ``text`` field), or the raw report as ``text/plain``/``application/octet-stream``
+  (``?name=`` gives the file name, which selects HTML/DOCX/PDF reading). The answer is the
+  contract's document. A body that arrives fine but is not a readable report (binary, not a
+  report) still gets a document whose ``errors`` say why, as on every other path.
+- ``GET /health``; OpenAPI docs at ``/docs``.
+- Bad requests get a clear 4xx: 400 malformed JSON or Content-Length, 413 over the size
+  limit (default 20 MB; checked on Content-Length and while reading a streamed body),
+  415 unsupported content type, 422 a missing or empty report.
+"""
+
+import json
+import os
+import threading
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from nianbao import __version__
+from nianbao.errors import MESSAGES
+from nianbao.extraction.pipeline import SCHEMA, Extractor
+
+if TYPE_CHECKING:  # fastapi is imported when the app is built, not when the CLI starts
+    from fastapi import FastAPI, HTTPException, Request
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+RAW_TYPES = ("text/plain", "text/html", "application/octet-stream", "application/pdf",
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document")  # fmt: skip
+REQUEST_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": {"type": "object", "required": ["text"], "properties": {
+            "text": {"type": "string", "description": "The report text."},
+            "name": {"type": "string", "description": "A file name for source.name (optional)."}}}},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {
+            "file": {"type": "string", "format": "binary", "description": "The report file (text, HTML, DOCX or PDF)."},
+            "text": {"type": "string", "description": "Or the report text."},
+            "name": {"type": "string"}}}},
+        "text/plain": {"schema": {"type": "string"}},
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+    },
+}  # fmt: skip
+
+
+def http_error(status: int, detail: str) -> "HTTPException":
+    """An ``HTTPException`` (FastAPI answers it as ``{"detail": …}`` with that status)."""
+    from fastapi import HTTPException
+
+    return HTTPException(status, detail)
+
+
+def _error(status: int, detail: str) -> dict[str, Any]:
+    return {"status": status, "body": json.dumps({"detail": detail}, ensure_ascii=False).encode("utf-8")}
+
+
+def too_large(max_bytes: int) -> str:
+    return (f"The request body is larger than this service's limit of {max_bytes} bytes "
+            f"({max_bytes / 2**20:.3g} MB); send a smaller report or raise --max-mb.")  # fmt: skip
+
+
+class BodyLimit:
+    """ASGI middleware: 413 when Content-Length, or the bytes actually read, exceed ``max_bytes``."""
+
+    def __init__(self, app: "ASGIApp", max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: "Scope", receive: "Receive", send: "Send") -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        problem = None
+        if length is not None:
+            if not length.strip().isdigit():
+                problem = _error(400, "The Content-Length header is not a number.")
+            elif int(length) > self.max_bytes:
+                problem = _error(413, too_large(self.max_bytes))
+        if problem is not None:
+            await send({"type": "http.response.start", "status": problem["status"],
+                        "headers": [(b"content-type", b"application/json"), (b"connection", b"close")]})  # fmt: skip
+            await send({"type": "http.response.body", "body": problem["body"]})
+            return
+        received = 0
+
+        async def limited() -> "Message":
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise http_error(413, too_large(self.max_bytes))
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def _safe_name(name: object, default: str) -> str:
+    """A file name for ``source.name``: the last path part only, at most 255 characters."""
+    text = PurePath(str(name)).name if isinstance(name, str) and name.strip() else ""
+    return text[:255] or default
+
+
+async def _read_json(request: "Request") -> tuple[bytes, str]:
+    try:
+        payload = json.loads(await request.body())
+    except ValueError as exc:
+        raise http_error(400, f"The body is not valid JSON ({exc}).") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
+        raise http_error(422, 'A JSON body must be an object with a "text" string (the report text).')
+    return payload["text"].encode("utf-8"), _safe_name(payload.get("name"), "<text>")
+
+
+async def _read_form(request: "Request", max_bytes: int) -> tuple[bytes, str]:
+    from starlette.datastructures import UploadFile
+
+    form = await request.form(max_part_size=max_bytes)
+    upload, text = form.get("file"), form.get("text")
+    if isinstance(upload, UploadFile):
+        return await upload.read(), _safe_name(form.get("name") or upload.filename, "<upload>")
+    if isinstance(text, str):
+        return text.encode("utf-8"), _safe_name(form.get("name"), "<text>")
+    raise http_error(422, 'A multipart body needs a "file" part (the report file) or a "text" field.')
+
+
+def create_app(max_bytes: int = DEFAULT_MAX_BYTES, model: str | None = None) -> "FastAPI":
+    """The FastAPI app: one ``Extractor`` built now, calls serialised (it keeps per-report state)."""
+    from fastapi import FastAPI, Query, Request
+    from fastapi.responses import JSONResponse
+    from starlette.concurrency import run_in_threadpool
+
+    extractor, lock = Extractor(model), threading.Lock()
+    app = FastAPI(title="nianbao", version=__version__,
+                  description="Extract 政府信息公开工作年度报告 into the nianbao.report/1 JSON contract.")  # fmt: skip
+    app.add_middleware(BodyLimit, max_bytes=max_bytes)
+
+    def run(data: bytes, name: str) -> dict:
+        with lock:
+            return extractor(data, name=name)
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        """Liveness: the service is up and its extractor is loaded."""
+        locator = getattr(extractor, "locator", None)
+        return {"status": "ok", "schema": SCHEMA, "version": __version__, "max_bytes": max_bytes,
+                "model": getattr(locator, "name", model or "default")}  # fmt: skip
+
+    @app.post("/extract", openapi_extra={"requestBody": REQUEST_BODY}, responses={
+        200: {"description": "The report's document (nianbao.report/1); unreadable content yields a document with errors."},
+        400: {"description": "Malformed JSON or header."}, 413: {"description": "Body over the size limit."},
+        415: {"description": "Unsupported content type."}, 422: {"description": "No report text in the request."}})  # fmt: skip
+    async def extract(request: Request, name: Annotated[str | None, Query(description="File name for raw bodies.")] = None) -> JSONResponse:
+        """Extract one report (JSON text, multipart upload or raw body) into the contract's document."""
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype == "application/json":
+            data, doc_name = await _read_json(request)
+        elif ctype == "multipart/form-data":
+            data, doc_name = await _read_form(request, max_bytes)
+        elif ctype in RAW_TYPES:
+            data, doc_name = await request.body(), _safe_name(name, "<bytes>")
+        else:
+            raise http_error(415, f"Unsupported content type {ctype or '(none)'!r}: send application/json "
+                                     '{"text": …}, a multipart/form-data "file" upload, or text/plain.')  # fmt: skip
+        if not data.strip():
+            raise http_error(422, MESSAGES["empty"])
+        return JSONResponse(await run_in_threadpool(run, data, doc_name))
+
+    return app
+
+
+def app_from_env() -> "FastAPI":
+    """App factory for ``uvicorn --factory`` and multi-process serving (settings from the env)."""
+    max_bytes = int(os.environ.get("NIANBAO_SERVE_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return create_app(max_bytes, os.environ.get("NIANBAO_SERVE_MODEL") or None)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``nianbao serve`` to the command line."""
+
+    @app.command("serve")
+    def serve_command(
+        host: Annotated[str, typer.Option(help="Interface to bind (0.0.0.0 for all).")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+        max_mb: Annotated[float, typer.Option("--max-mb", help="Request size limit in MB (413 above it).")] = 20.0,
+        model: Annotated[str | None, typer.Option(help="Model directory, mlflow URI or 'rules'.")] = None,
+        workers: Annotated[int, typer.Option(min=1, help="Server processes (one Extractor each).")] = 1,
+        log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    ) -> None:
+        """Serve POST /extract, GET /health and the OpenAPI docs at /docs."""
+        import uvicorn
+
+        os.environ["NIANBAO_SERVE_MAX_BYTES"] = str(int(max_mb * 2**20))
+        os.environ["NIANBAO_SERVE_MODEL"] = model or ""
+        uvicorn.run("nianbao.extraction.service:app_from_env", factory=True, host=host, port=port,
+                    workers=workers, log_level=log_level)  # fmt: skip
