@@ -94,6 +94,7 @@ def tagger_f1(cases: list[Case], locator: ModelLocator) -> float:
         if min(labels, default=0) < 0:
             continue  # partially labelled (a reviewer's correction): no full truth to score
         locator.prepare(NormText(case.text))
+        locator.ensure()
         truth.append([BIO_LABELS[i] for i in labels])
         predicted.append([BIO_LABELS[i] for i in locator.probs.argmax(axis=1)])
     return float(f1_score(truth, predicted)) if truth else float("nan")

@@ -75,7 +75,8 @@ class ModelLocator(RuleLocator):
         """Remember the report; the tagger runs only when the rules leave a gap (lazily)."""
         self._nt, self.probs, self.spans = nt, None, []
 
-    def _ensure(self) -> None:
+    def ensure(self) -> None:
+        """Run the tagger on the prepared report (once)."""
         if self.probs is not None:
             return
         doc = self.nlp(self._nt.norm)
@@ -87,7 +88,7 @@ class ModelLocator(RuleLocator):
         found = find_sections(nt)
         if len(found) == 6:
             return found
-        self._ensure()
+        self.ensure()
         numbers = {s.number for s in found}
         for start, end, label, _ in self.spans:
             if label != "SECTION":
@@ -120,7 +121,7 @@ class ModelLocator(RuleLocator):
         have = {label.row for label in found}
         if all(row.key in have for row in table.rows if not row.key.startswith("other")):
             return []
-        self._ensure()
+        self.ensure()
         order = [row.key for row in table.rows]
         extra: list[Label] = []
         candidates = [(s, e) for s, e, label, _ in self.spans if label == "ROW" and region[0] <= s < region[1]]
