@@ -39,6 +39,7 @@ class Assembly:
     single_other: bool = False
     inline: bool = False
     locator: RuleLocator = field(default_factory=lambda: RuleLocator())
+    active_splits: dict[str, PendingRow] = field(default_factory=dict)  # undecided active runs
 
     def get(self, key: CellKey) -> Cell | None:
         return self.cells.get(key)
@@ -150,6 +151,7 @@ def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: 
         rows = [row for row in table.rows if row.key in found]
         cells, pending = assemble_run_rows(nt.norm, nt.original, table, rows, labels, region[1], unit)
         out.cells.update(cells)
+        out.active_splits = {row.key: row for row in pending if row.placement.ambiguous}
         found_rows = {row.key for row in rows}
         for row in table.rows:
             if row.key not in found_rows:

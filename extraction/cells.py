@@ -25,6 +25,7 @@ class Cell:
     reasons: list[str] = field(default_factory=list)
     # evidence used by the confidence model: how the value was located
     evidence: dict[str, float] = field(default_factory=dict)
+    note: str = ""  # a sentence for the reviewer (e.g. the prose count that chose a split)
 
     @property
     def key(self) -> CellKey:

@@ -77,6 +77,9 @@ def review_entries(cells: Iterable[Cell], checks: list[CheckResult]) -> list[dic
         entry = {"table": cell.table, "row": cell.row, "col": cell.col, "reasons": list(dict.fromkeys(cell.reasons))}
         if cell.key in failed_rules:
             entry["rules"] = failed_rules[cell.key]
+        if cell.note:
+            entry["reasons"].append("prose_evidence")
+            entry["evidence"] = cell.note
         entry["confidence"] = round(cell.confidence, 4)
         entries.append(entry)
     return entries

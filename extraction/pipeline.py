@@ -16,6 +16,7 @@ from nianbao.errors import ReadError, message
 from nianbao.extraction.assemble import APPEAL_ROWS, assemble
 from nianbao.extraction.checks import run_checks
 from nianbao.extraction.confidence import review_entries, score_cells
+from nianbao.extraction.evidence import apply_prose_evidence
 from nianbao.extraction.formats import render_input
 from nianbao.extraction.locate import detect_template
 from nianbao.extraction.locator import RuleLocator, make_locator
@@ -75,6 +76,7 @@ def extract_text(
     if template == "unknown":
         errors.append(message("template_unknown"))
     assembly = assemble(nt, "2019" if template == "2019" else "2021", regions, locator)
+    apply_prose_evidence(nt, sections, assembly)
     checks = run_checks(assembly.get, assembly.request_rows, APPEAL_ROWS)
     checks += check_narrative(nt, sections, assembly.cells)
     for cell in assembly.cells.values():

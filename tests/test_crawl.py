@@ -55,3 +55,20 @@ def test_generated_crawl_dumps() -> None:
                 wrong += 1
                 silent += key not in review
     assert wrong < 0.1 * cells and silent <= 0.01 * cells, (cells, wrong, silent)
+
+
+def test_prose_count_decides_an_active_split_and_is_cited() -> None:
+    import re
+
+    sample = generate_report(random.Random(3), GenConfig("crawl", "2021"))
+    text = sample["text"]
+    run = re.search(r"行政规范性文件([\d ]+)", text)
+    text = text[: run.start(1)] + "12030" + text[run.end(1) :]  # 1|20|30, 12|0|30, 1|203|0 … all fit
+    without = {c["col"]: c["value"] for c in extract_text(text)["cells"] if c["row"] == "normative_docs"}
+    text = text.replace("一、总体情况", "一、总体情况本年制发规范性文件12件，", 1)
+    doc = extract_text(text)
+    got = {c["col"]: c["value"] for c in doc["cells"] if c["row"] == "normative_docs"}
+    assert got == {"issued": 12, "repealed": 0, "in_force": 30} != without
+    entries = [r for r in doc["review"] if r["row"] == "normative_docs"]
+    assert entries and all("ambiguous_split" in r["reasons"] and "prose_evidence" in r["reasons"] for r in entries)
+    assert "制发规范性文件12件" in entries[0]["evidence"]
