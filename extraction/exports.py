@@ -30,6 +30,7 @@ TABLES = ("active", "requests", "appeals")
 LONG_COLUMNS = ("report", "table", "row", "col", "value", "raw", "unit", "state", "confidence", "start", "end")
 REPORT_COLUMNS = ("report", "source", "sha256", "encoding", "format", "agency", "year", "template", "script",
                   "sections", "cells", "numbers", "review", "failed_checks", "errors")  # fmt: skip
+CHECK_COLUMNS = ("report", "rule", "kind", "ok", "detail", "cells")
 EXCEL_MAX_ROWS = 1_048_575
 CHUNK = 500
 Item = tuple[str, dict]  # (report id, document)
@@ -54,6 +55,8 @@ def _schema(table: str) -> pa.Schema:
     if table == "reports":
         kinds = [text] * 6 + [integer] + [text] * 2 + [integer] * 5 + [text]
         return pa.schema(list(zip(REPORT_COLUMNS, kinds, strict=True)))
+    if table == "checks":
+        return pa.schema([(name, text) for name in CHECK_COLUMNS])
     cols, money = _canonical_cols(table)
     fields = [("report", text), ("agency", text), ("year", integer), ("template", text), ("row", text)]
     for col in cols:
@@ -83,6 +86,17 @@ def wide_rows(report: str, doc: dict, table: str) -> list[dict]:
     return list(rows.values())
 
 
+def check_rows(report: str, doc: dict) -> list[dict]:
+    """One row per check: arithmetic (勾稽) and narrative (prose vs table) side by side."""
+    rows = []
+    for check in doc["checks"]:
+        ok = {True: "true", False: "false", None: "null"}[check["ok"]]
+        cells = ";".join(f"{c['table']}.{c['row']}.{c['col']}" for c in check.get("cells", []))
+        kind = "narrative" if check["rule"].startswith("narrative.") else "arithmetic"
+        rows.append({"report": report, "rule": check["rule"], "kind": kind, "ok": ok, "detail": check["detail"], "cells": cells})
+    return rows
+
+
 def report_row(report: str, doc: dict) -> dict:
     """The ``reports`` table's row for one document."""
     source, meta = doc["source"], doc["report"]
@@ -101,6 +115,8 @@ def _rows(name: str, items: list[Item]) -> list[dict]:
         return [row for report, doc in items for row in long_rows(report, doc)]
     if name == "reports":
         return [report_row(report, doc) for report, doc in items]
+    if name == "checks":
+        return [row for report, doc in items for row in check_rows(report, doc)]
     return [row for report, doc in items for row in wide_rows(report, doc, name)]
 
 
@@ -155,7 +171,7 @@ def export_tables(items: Iterable[Item], out_dir: Path, fmt: str) -> tuple[list[
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(".tmp-*"):
         stale.unlink(missing_ok=True)  # left by a killed export
-    names = ("reports", "cells", *TABLES)
+    names = ("reports", "cells", "checks", *TABLES)
     if fmt == "xlsx":
         return _export_xlsx(items, out_dir / "nianbao.xlsx", names)
     targets = {name: out_dir / f"{name}.{fmt}" for name in names}

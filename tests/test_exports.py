@@ -44,7 +44,7 @@ def test_tables_round_trip_through_pandas(items: list[tuple[str, dict]], tmp_pat
                                           monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     monkeypatch.setattr(exports, "CHUNK", 2)  # several chunks, one of them the error document alone
     files, notes = export_tables(iter(items), tmp_path, fmt)
-    assert notes == [] and {p.name for p in files} == {f"{n}.{fmt}" for n in ("reports", "cells", *TABLES)}
+    assert notes == [] and {p.name for p in files} == {f"{n}.{fmt}" for n in ("reports", "cells", "checks", *TABLES)}
     assert not list(tmp_path.glob(".tmp-*"))
     cells = _read(tmp_path / f"cells.{fmt}")
     assert tuple(cells.columns) == LONG_COLUMNS
@@ -73,7 +73,7 @@ def test_xlsx_workbook_and_excel_row_limit(items: list[tuple[str, dict]], tmp_pa
                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     files, notes = export_tables(items, tmp_path, "xlsx")
     sheets = pd.read_excel(files[0], sheet_name=None)
-    assert set(sheets) == {"reports", "cells", *TABLES} and notes == []
+    assert set(sheets) == {"reports", "cells", "checks", *TABLES} and notes == []
     assert len(sheets["cells"]) == sum(len(doc["cells"]) for _, doc in items)
     monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 10)
     files, notes = export_tables(items, tmp_path / "small", "xlsx")
@@ -91,3 +91,16 @@ def test_summary_counts_errors_and_review(items: list[tuple[str, dict]]) -> None
 def test_unknown_format_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown format"):
         export_tables([], tmp_path, "sav")
+
+
+def test_checks_table_shows_narrative_beside_arithmetic(shared, tmp_path) -> None:
+    from nianbao import extract
+    from nianbao.extraction.exports import export_tables, frame
+
+    doc = extract(shared / "seeds" / "004_136fd1d98cf7f7a0.txt")
+    checks = frame("checks", [("004", doc)])
+    assert set(checks["kind"]) == {"arithmetic", "narrative"}
+    failed = checks[checks["ok"] == "false"]
+    assert "narrative.denied" in set(failed["rule"]) and "requests.col_sum.total" in set(failed["rule"])
+    paths, _ = export_tables([("004", doc)], tmp_path, "csv")
+    assert (tmp_path / "checks.csv") in paths
