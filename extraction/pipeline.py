@@ -155,7 +155,7 @@ def extract(text_or_path: str | os.PathLike[str] | bytes, locator: RuleLocator |
         except OSError as exc:
             return empty_document(path.name, b"", None, "text", [message("not_found", str(exc.strerror or exc))])
         return extract_bytes(data, name=path.name, locator=locator)
-    return extract_text(text_or_path, locator=locator)
+    return extract_bytes(text_or_path.encode("utf-8"), name="<text>", locator=locator)
 
 
 def _format_of(name: str) -> str:
