@@ -1,9 +1,10 @@
 """Per-cell confidence and the review list.
 
 The confidence combines how the value was located (a direct placement, or one of several
-placements that fit), the parse, and the checks the cell takes part in. Until a calibrator
-fitted on held-out data is shipped with the model, the mapping below is a fixed prior whose
-bins the evaluation harness measures (reliability table, ECE).
+placements or splits that fit), the parse, the tagger's value probability and the checks the
+cell takes part in. With the shipped model it is the calibrator's probability (fitted on
+held-out reports, ``models/calibrator.py``); with the rules alone, a fixed prior whose bins
+the evaluation harness measures (reliability table, ECE).
 """
 
 from __future__ import annotations
@@ -26,21 +27,29 @@ def score_cells(cells: Iterable[Cell], checks: list[CheckResult], calibrator=Non
     from nianbao.models.calibrator import cell_features
 
     threshold = calibrator.threshold_ if calibrator is not None else REVIEW_THRESHOLD
+    failed = failed_rules(checks)
+    cells = list(cells)
+    for cell in cells:
+        cell.confidence = _prior(cell, failed.get(cell.key, []))
+        cell.evidence["ambiguous"] = float(cell.ambiguous)
+    if calibrator is not None and cells:
+        features = [cell_features(c.state, c.evidence, failed.get(c.key, [])) for c in cells]
+        for cell, probability in zip(cells, calibrator.predict_proba(features), strict=True):
+            cell.confidence = float(probability)
+    for cell in cells:
+        if cell.confidence < threshold and "low_confidence" not in cell.reasons:
+            cell.reasons.insert(0, "low_confidence")
+    return threshold
+
+
+def failed_rules(checks: list[CheckResult]) -> dict[CellKey, list[str]]:
+    """The failed rules each cell takes part in."""
     failed: dict[CellKey, list[str]] = {}
     for check in checks:
         if check.ok is False:
             for key in check.cells:
                 failed.setdefault(key, []).append(check.rule)
-    for cell in cells:
-        rules = failed.get(cell.key, [])
-        confidence = _prior(cell, rules)
-        cell.evidence["ambiguous"] = float(cell.ambiguous)
-        if calibrator is not None:
-            confidence = float(calibrator.predict_proba([cell_features(cell.state, cell.evidence, rules)])[0])
-        cell.confidence = confidence
-        if confidence < threshold and "low_confidence" not in cell.reasons:
-            cell.reasons.insert(0, "low_confidence")
-    return threshold
+    return failed
 
 
 def _prior(cell: Cell, rules: list[str]) -> float:
@@ -65,18 +74,14 @@ def _prior(cell: Cell, rules: list[str]) -> float:
 
 def review_entries(cells: Iterable[Cell], checks: list[CheckResult]) -> list[dict]:
     """Every cell a person should look at, with its reasons and the failed rules."""
-    failed_rules: dict[CellKey, list[str]] = {}
-    for check in checks:
-        if check.ok is False:
-            for key in check.cells:
-                failed_rules.setdefault(key, []).append(check.rule)
+    failed = failed_rules(checks)
     entries = []
     for cell in cells:
         if not cell.reasons:
             continue
         entry = {"table": cell.table, "row": cell.row, "col": cell.col, "reasons": list(dict.fromkeys(cell.reasons))}
-        if cell.key in failed_rules:
-            entry["rules"] = failed_rules[cell.key]
+        if cell.key in failed:
+            entry["rules"] = failed[cell.key]
         if cell.note:
             entry["reasons"].append("prose_evidence")
             entry["evidence"] = cell.note
