@@ -82,35 +82,24 @@ def _missing_row(table: str, row: Row, unexpected: bool = False) -> list[Cell]:
     return cells
 
 
-def _request_scorer(values: Sequence[str]):
-    """Score a placement of a requests row: row sum holds, total printed, (then leftmost)."""
-    parsed = [parse_cell(v.strip(_TRIM)) for v in values]
+def _sum_scorer(values: Sequence[str], width: int, rows: int):
+    """Score a placement by row sums (each row: parts then its total in the last column).
 
-    def score(mapping: dict[int, int]) -> tuple[int, ...]:
-        by_col = {col: parsed[i] for i, col in mapping.items()}
-        total = by_col.get(6)
-        if total is None or total.state != "number":
-            return (0, 0, 0)
-        parts = sum(p.value for c, p in by_col.items() if c < 6 and p.state == "number" and p.value is not None)
-        holds = abs(float(total.value) - float(parts)) < 1e-6
-        return (0 if holds else -1, 1 if holds else 0, 1)
-
-    return score
-
-
-def _appeals_scorer(values: Sequence[str]):
+    Higher is better: fewer failed sums, more holding sums, more printed totals; the
+    placement search breaks the remaining ties by keeping values leftmost.
+    """
     parsed = [parse_cell(v.strip(_TRIM)) for v in values]
 
     def score(mapping: dict[int, int]) -> tuple[int, ...]:
         grid = {col: parsed[i] for i, col in mapping.items()}
         false = true = totals = 0
-        for r in range(3):
-            total = grid.get(r * 5 + 4)
+        for r in range(rows):
+            total = grid.get(r * width + width - 1)
             if total is None or total.state != "number":
                 continue
             totals += 1
             parts = sum(
-                grid[c].value for c in range(r * 5, r * 5 + 4)
+                grid[c].value for c in range(r * width, r * width + width - 1)
                 if c in grid and grid[c].state == "number" and grid[c].value is not None
             )  # fmt: skip
             if abs(float(total.value) - float(parts)) < 1e-6:
@@ -191,7 +180,7 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
             cells = _missing_row("requests", row, unexpected=not (row.key in _SUB_OTHER and out.single_other))
         else:
             tokens = list(assignment[row.key].tokens) if row.key in assignment else []
-            placement = place(len(tokens), 7, _request_scorer([t.raw for t in tokens]))
+            placement = place(len(tokens), 7, _sum_scorer([t.raw for t in tokens], 7, 1))
             build = partial(_row_cells, canonical, row, tokens, unit=None)
             pending.append(PendingRow(row.key, placement, build))
             cells = build(placement)
@@ -239,7 +228,7 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
             out.cells[cell.key] = cell
         return
     tokens = tokens[:15]
-    placement = place(len(tokens), 15, _appeals_scorer([t.raw for t in tokens]))
+    placement = place(len(tokens), 15, _sum_scorer([t.raw for t in tokens], 5, 3))
     by_pos: dict[int, Token] = dict(zip(placement.positions, tokens, strict=False))
     unsure = differing_columns(placement, [t.raw for t in tokens], 15)
     for index, (row, col) in enumerate(keys):

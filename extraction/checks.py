@@ -57,22 +57,22 @@ def _is_number(cell: Cell | None) -> bool:
     return cell is not None and cell.state == "number"
 
 
-def _fmt(x: float) -> str:
+def fmt_number(x: float) -> str:
+    """A number as a report prints it: no trailing .0."""
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def sum_rule(rule: str, get: Lookup, total: CellKey, parts: Iterable[CellKey], totals: Iterable[CellKey] = ()) -> CheckResult:
-    """``total (+ extra totals) == sum(parts)``; not assessable when a total is not a number."""
+def sum_rule(rule: str, get: Lookup, total: CellKey, parts: Iterable[CellKey]) -> CheckResult:
+    """``total == sum(parts)``; not assessable when the total is not a number."""
     parts = [p for p in parts if get(p) is not None]
-    left_keys = [total, *totals]
-    cells = left_keys + parts
-    if not all(_is_number(get(k)) for k in [total]):
+    cells = [total, *parts]
+    if not _is_number(get(total)):
         return CheckResult(rule, None, "total not printed as a number", cells)
-    left = sum(_amount(get(k)) for k in left_keys)
+    left = _amount(get(total))
     right = sum(_amount(get(k)) for k in parts)
     if abs(left - right) <= _TOLERANCE:
         return CheckResult(rule, True, "", cells)
-    return CheckResult(rule, False, f"{_fmt(left)} printed, parts add up to {_fmt(right)}", cells)
+    return CheckResult(rule, False, f"{fmt_number(left)} printed, parts add up to {fmt_number(right)}", cells)
 
 
 def row_sum_requests(get: Lookup, row: str) -> CheckResult:
@@ -106,7 +106,7 @@ def balance_requests(get: Lookup, col: str) -> CheckResult:
     right = _amount(get(keys[2])) + _amount(get(keys[3]))
     if abs(left - right) <= _TOLERANCE:
         return CheckResult(rule, True, "", keys)
-    return CheckResult(rule, False, f"一+二 = {_fmt(left)} but 三（七）+四 = {_fmt(right)}", keys)
+    return CheckResult(rule, False, f"一+二 = {fmt_number(left)} but 三（七）+四 = {fmt_number(right)}", keys)
 
 
 def run_checks(get: Lookup, request_rows: Iterable[str], appeal_rows: Iterable[str]) -> list[CheckResult]:

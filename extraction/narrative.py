@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from nianbao.extraction.cells import Cell, CellKey
-from nianbao.extraction.checks import HANDLED_ROWS, CheckResult
+from nianbao.extraction.checks import HANDLED_ROWS, CheckResult, fmt_number
 from nianbao.extraction.locate import Section, mask_footers
 from nianbao.extraction.metadata import read_meta
 from nianbao.extraction.normalize import NormText, normalize_char
@@ -312,10 +312,6 @@ def _table_value(cells: list[Cell]) -> float | None:
     return int(total) if total.is_integer() else total
 
 
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
 def _result(statements: list[Statement], cells: dict[CellKey, Cell]) -> CheckResult:
     first = statements[0]
     table_cells = [cells[k] for k in first.cells]
@@ -329,7 +325,7 @@ def _result(statements: list[Statement], cells: dict[CellKey, Cell]) -> CheckRes
         ok, verdict = None, "the table does not print these cells as numbers"
     else:
         ok = all(abs(s.value - total) < 1e-6 for s in statements)
-        verdict = f"table {first.label}: {_fmt(total)}"
+        verdict = f"table {first.label}: {fmt_number(total)}"
     detail = f"prose says {quoted}; {verdict}" if ok is not True else f"prose {quoted} agrees with table {first.label}"
     return CheckResult(f"narrative.{first.what}", ok, detail, list(first.cells), evidence)
 

@@ -10,18 +10,16 @@ whose own arithmetic fails keeps the splits the run alone allows and its checks 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import replace
 
 from nianbao.extraction.cells import Cell
 from nianbao.extraction.joint import PendingRow, refine
 from nianbao.extraction.locate import Label
 from nianbao.extraction.placement import Placement
-from nianbao.extraction.runs import Piece, Run, find_run, piece_value, splits
+from nianbao.extraction.runs import Piece, Run, find_run, splits
 from nianbao.extraction.templates import Row, Table
 from nianbao.extraction.values import parse_cell
 
-SplitScore = Callable[[list[Piece]], bool]
 SPLIT_SECONDS = [0.0]  # time spent splitting runs in this process (read by the benchmark)
 
 
@@ -31,18 +29,6 @@ def is_run_layout(norm: str, region: tuple[int, int]) -> bool:
     end = norm.find("\n", region[1])
     lines = norm[start : end if end >= 0 else len(norm)].split("\n")
     return max((len(line) for line in lines), default=0) > 300
-
-
-def _choose(candidates: list[list[Piece]], check: SplitScore | None) -> tuple[list[list[Piece]], bool]:
-    """Splits that satisfy the row's arithmetic, or all of them when none does."""
-    if check is None:
-        return candidates, True
-    fitting = [split for split in candidates if check(split)]
-    return (fitting, True) if fitting else (candidates, False)
-
-
-def _row_sum(parts: slice, total: int) -> SplitScore:
-    return lambda split: abs(sum(piece_value(p) for p in split[parts]) - piece_value(split[total])) < 1e-6
 
 
 def _cells_for(table: str, row: str, cols: tuple[str, ...], split: list[Piece], money: frozenset, unit: str | None,

@@ -31,8 +31,7 @@ class ReadError(Exception):
 
     @property
     def sentence(self) -> str:
-        base = MESSAGES[self.code]
-        return f"{base} ({self.detail})" if self.detail else base
+        return message(self.code, self.detail)
 
 
 def message(code: str, detail: str = "") -> str:
