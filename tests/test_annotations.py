@@ -71,3 +71,23 @@ def test_docbin_export(tmp_path) -> None:
     path = to_docbin([_record()], tmp_path / "train.spacy")
     docs = list(DocBin().from_disk(path).get_docs(spacy.blank("zh").vocab))
     assert [s.label_ for s in docs[0].spans["nianbao"]] == ["TITLE", "SECTION", "VALUE"]
+
+
+def test_value_slots_survive_jsonl_labelstudio_and_doccano(tmp_path) -> None:
+    sample = generate_report(random.Random(4), GenConfig("tab", "2021"))
+    slotted = [s for s in sample["spans"] if "slot" in s]
+    assert slotted and all(s["label"] == "VALUE" for s in slotted)
+    write_jsonl([sample], tmp_path / "a.jsonl")
+    (back,) = read_jsonl(tmp_path / "a.jsonl")
+    assert back["spans"] == sample["spans"]
+    want = sorted((s["start"], s["end"], s["label"], s.get("slot")) for s in sample["spans"])
+    for got in (from_labelstudio(to_labelstudio(sample)), from_doccano(to_doccano(sample))):
+        assert sorted((s["start"], s["end"], s["label"], s.get("slot")) for s in got["spans"]) == want
+
+
+@pytest.mark.parametrize("span", [{"label": "VALUE", "slot": 15}, {"label": "VALUE", "slot": "3"}, {"label": "ROW", "slot": 0}])
+def test_bad_slots_are_rejected(span: dict) -> None:
+    record = _record()
+    value = next(s for s in record["spans"] if s["label"] == "VALUE")
+    with pytest.raises(AnnotationError):
+        validate({**record, "spans": [{**value, **span}]})

@@ -3,6 +3,10 @@
 ``{"text", "spans": [{"start", "end", "label", "text"}], "cells": [...contract cells...],
 "sections": [...], "report": {...}, "failed_checks": [...], "meta": {...}}``. Offsets are
 Python ``str`` indices; every loader checks that ``text[start:end]`` is what the span says.
+
+A ``VALUE`` span may carry ``"slot"``: the cell's column index within its canonical printed
+row (requests 0..6 natural_person..total; active: index in that row's columns; appeals
+``row * 5 + col``, 0..14). Number-like text that is not a cell has no ``VALUE`` span at all.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 SPAN_LABELS = ("TITLE", "SECTION", "CAPTION", "HEADER", "ROW", "VALUE", "NOTE")
+SLOT_COUNT = 15  # the widest row: appeals' 3 x 5 cells flattened
 
 
 class AnnotationError(ValueError):
@@ -28,10 +33,21 @@ def validate(record: dict) -> dict:
             raise AnnotationError(f"span text {span['text']!r} != {text[span['start']:span['end']]!r}")
         if span["label"] not in SPAN_LABELS:
             raise AnnotationError(f"unknown span label {span['label']!r}")
+        _check_slot(span)
     for cell in record.get("cells", []):
         if cell.get("start") is not None and text[cell["start"] : cell["end"]] != cell["raw"]:
             raise AnnotationError(f"cell {cell['table']}.{cell['row']}.{cell['col']} raw {cell['raw']!r} not at its offsets")
     return record
+
+
+def _check_slot(span: dict) -> None:
+    if "slot" not in span:
+        return
+    slot = span["slot"]
+    if span["label"] != "VALUE":
+        raise AnnotationError(f"span {span} has a slot but is not a VALUE span")
+    if not isinstance(slot, int) or isinstance(slot, bool) or not 0 <= slot < SLOT_COUNT:
+        raise AnnotationError(f"span {span} has slot {slot!r}, expected an integer 0..{SLOT_COUNT - 1}")
 
 
 def read_jsonl(path: Path) -> Iterator[dict]:

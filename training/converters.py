@@ -3,6 +3,12 @@
 Offsets stay Python ``str`` indices (code points) everywhere. Label Studio stores code points
 since its fix for astral characters; on import a region whose ``text`` does not match its
 offsets is repaired by searching for the text near ``start`` or rejected loudly.
+
+A ``VALUE`` span's optional ``slot`` (its column index in its row) travels as the region's
+``meta.slot`` in Label Studio, as a ``slots`` list of ``[start, end, slot]`` beside doccano's
+``label`` list, and as a second span group ``nianbao_slot`` (labels ``SLOT_<n>``) in a DocBin.
+A region edited in the Label Studio UI may lose its ``meta``; the span then comes back
+without a slot, never with a wrong one.
 """
 
 from __future__ import annotations
@@ -26,7 +32,10 @@ def _region(span: dict, text: str, score: float | None) -> dict:
     value = {"start": span["start"], "end": span["end"], "text": text[span["start"] : span["end"]], "labels": [span["label"]]}
     if score is not None:
         value["score"] = score
-    return {"id": uuid.uuid4().hex[:10], "from_name": FROM_NAME, "to_name": TO_NAME, "type": "labels", "value": value}
+    region = {"id": uuid.uuid4().hex[:10], "from_name": FROM_NAME, "to_name": TO_NAME, "type": "labels", "value": value}
+    if "slot" in span:
+        region["meta"] = {"slot": span["slot"]}
+    return region
 
 
 def to_labelstudio(record: dict, model_version: str = "nianbao", as_prediction: bool = True) -> dict:
@@ -61,19 +70,33 @@ def from_labelstudio(task: dict) -> dict:
     for region in source[-1]["result"] if task.get("annotations") else source[0]["result"]:
         value = region["value"]
         start, end = _repair(text, value)
+        slot = region.get("meta", {}).get("slot")
         for label in value["labels"]:
-            spans.append({"start": start, "end": end, "label": label, "text": text[start:end]})
+            span = {"start": start, "end": end, "label": label, "text": text[start:end]}
+            if slot is not None and label == "VALUE":
+                span["slot"] = slot
+            spans.append(span)
     spans.sort(key=lambda s: (s["start"], s["end"]))
     return validate({"text": text, "spans": spans, "meta": task["data"].get("meta", {})})
 
 
 def to_doccano(record: dict) -> dict:
-    return {"text": record["text"], "label": [[s["start"], s["end"], s["label"]] for s in record["spans"]]}
+    line = {"text": record["text"], "label": [[s["start"], s["end"], s["label"]] for s in record["spans"]]}
+    slots = [[s["start"], s["end"], s["slot"]] for s in record["spans"] if "slot" in s]
+    if slots:
+        line["slots"] = slots
+    return line
 
 
 def from_doccano(line: dict) -> dict:
     text = line["text"]
-    spans = [{"start": s, "end": e, "label": label, "text": text[s:e]} for s, e, label in line.get("label", [])]
+    slots = {(s, e): slot for s, e, slot in line.get("slots", [])}
+    spans = []
+    for s, e, label in line.get("label", []):
+        span = {"start": s, "end": e, "label": label, "text": text[s:e]}
+        if label == "VALUE" and (s, e) in slots:
+            span["slot"] = slots[(s, e)]
+        spans.append(span)
     return validate({"text": text, "spans": sorted(spans, key=lambda s: (s["start"], s["end"])), "meta": {}})
 
 
@@ -88,6 +111,8 @@ def to_docbin(records: list[dict], path: Path) -> Path:
         doc = nlp.make_doc(record["text"])
         spans = [doc.char_span(s["start"], s["end"], label=s["label"], alignment_mode="expand") for s in record["spans"]]
         doc.spans["nianbao"] = SpanGroup(doc, name="nianbao", spans=[s for s in spans if s is not None])
+        slotted = [doc.char_span(s["start"], s["end"], label=f"SLOT_{s['slot']}", alignment_mode="expand") for s in record["spans"] if "slot" in s]
+        doc.spans["nianbao_slot"] = SpanGroup(doc, name="nianbao_slot", spans=[s for s in slotted if s is not None])
         docbin.add(doc)
     path.parent.mkdir(parents=True, exist_ok=True)
     docbin.to_disk(path)

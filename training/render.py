@@ -31,18 +31,21 @@ class Writer:
     spans: list[dict] = field(default_factory=list)
     placed: dict[tuple[str, str, str], tuple[int, int]] = field(default_factory=dict)
 
-    def write(self, text: str, label: str | None = None) -> tuple[int, int]:
+    def write(self, text: str, label: str | None = None, slot: int | None = None) -> tuple[int, int]:
         start = self.length
         self.parts.append(text)
         self.length += len(text)
         if label and text.strip():
             lead = len(text) - len(text.lstrip())
             core = text.strip()
-            self.spans.append({"start": start + lead, "end": start + lead + len(core), "label": label})
+            span = {"start": start + lead, "end": start + lead + len(core), "label": label}
+            if slot is not None:
+                span["slot"] = slot
+            self.spans.append(span)
         return start, self.length
 
     def cell(self, cell: GenCell) -> None:
-        start, end = self.write(cell.printed, "VALUE")
+        start, end = self.write(cell.printed, "VALUE", cell.slot)
         if cell.printed.strip():
             self.placed[(cell.table, cell.row, cell.col)] = (start, end)
 

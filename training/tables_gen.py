@@ -57,6 +57,8 @@ HANDLED_2019 = [
     "not_processed_excessive", "not_processed_confirm", "other",
 ]  # fmt: skip
 HANDLED_2021 = [*HANDLED_2019[:-1], "other_no_correction", "other_unpaid_fee", "other_other"]
+APPEALS_ROWS = ("reconsideration", "litigation_direct", "litigation_after_review")
+APPEALS_COLS = ("upheld", "corrected", "other", "pending", "total")
 _HANDLED_WEIGHTS = {"granted": 8, "partially_granted": 3, "unavailable_not_held": 5, "not_processed_petition": 2}
 
 
@@ -71,6 +73,7 @@ class GenCell:
     printed: str  # "" = printed empty
     unit: str | None = None
     state: str = "number"
+    slot: int = 0  # column index within its canonical printed row (appeals: row * 5 + col)
 
 
 @dataclass
@@ -89,6 +92,15 @@ class GenTables:
     appeals: list[GenCell]
     single_other: bool = False
     broken: list[str] = field(default_factory=list)
+
+
+def cell_slot(template: str, table: str, row: str, col: str) -> int:
+    """A cell's slot: its column index within its canonical printed row (appeals: row * 5 + col)."""
+    if table == "appeals":
+        return APPEALS_ROWS.index(row) * len(APPEALS_COLS) + APPEALS_COLS.index(col)
+    if table == "requests":
+        return [*APPLICANTS, "total"].index(col)
+    return get_template(template).active.row(row).cols.index(col)
 
 
 def _count(rng: random.Random, scale: float) -> int:
@@ -129,8 +141,8 @@ def requests_rows(rng: random.Random, template: str, zero_style: str, single_oth
     rows = []
     for key in keys:
         values = [grid[col][key] for col in APPLICANTS]
-        cells = [_cell(rng, "requests", key, col, v, zero_style) for col, v in zip(APPLICANTS, values, strict=True)]
-        cells.append(_cell(rng, "requests", key, "total", sum(values), zero_style))
+        cells = [_cell(rng, "requests", key, col, v, zero_style, i) for i, (col, v) in enumerate(zip(APPLICANTS, values, strict=True))]
+        cells.append(_cell(rng, "requests", key, "total", sum(values), zero_style, len(APPLICANTS)))
         rows.append(GenRow(key, PRINTED_LABELS[key], cells, GROUP_LABELS.get(key)))
     if single_other and template == "2021":
         rows = _merge_other(rows)
@@ -143,24 +155,24 @@ def _merge_other(rows: list[GenRow]) -> list[GenRow]:
     merged = []
     for i, col in enumerate([*APPLICANTS, "total"]):
         value = sum(r.cells[i].value or 0 for r in subs)
-        merged.append(GenCell("requests", "other", col, value, str(value)))
+        merged.append(GenCell("requests", "other", col, value, str(value), slot=i))
     first = rows.index(subs[0])
     kept = [r for r in rows if not r.key.startswith("other_")]
     kept.insert(first, GenRow("other", "（六）其他处理", merged))
     return kept
 
 
-def _cell(rng: random.Random, table: str, row: str, col: str, value: int, zero_style: str) -> GenCell:
+def _cell(rng: random.Random, table: str, row: str, col: str, value: int, zero_style: str, slot: int) -> GenCell:
     printed, state = _print_number(rng, value, zero_style)
-    return GenCell(table, row, col, value if state == "number" else None, printed, None, state)
+    return GenCell(table, row, col, value if state == "number" else None, printed, None, state, slot)
 
 
 def appeals_cells(rng: random.Random, zero_style: str) -> list[GenCell]:
     cells = []
-    for row in ("reconsideration", "litigation_direct", "litigation_after_review"):
+    for r, row in enumerate(APPEALS_ROWS):
         parts = [_count(rng, 1.5) for _ in range(4)]
-        for col, value in zip(("upheld", "corrected", "other", "pending", "total"), [*parts, sum(parts)], strict=True):
-            cells.append(_cell(rng, "appeals", row, col, value, zero_style))
+        for c, (col, value) in enumerate(zip(APPEALS_COLS, [*parts, sum(parts)], strict=True)):
+            cells.append(_cell(rng, "appeals", row, col, value, zero_style, r * len(APPEALS_COLS) + c))
     return cells
 
 
@@ -197,16 +209,16 @@ def active_items(rng: random.Random, template: str) -> list[tuple[str, list[str]
     for row in table.rows:
         caption = f"第二十条第（{caption_of[row.key]}）项"
         cells = []
-        for col in row.cols:
+        for slot, col in enumerate(row.cols):
             if col == "items_change":
                 printed, value = _change(rng)
-                cells.append(GenCell("active", row.key, col, value, printed))
+                cells.append(GenCell("active", row.key, col, value, printed, slot=slot))
             elif col in table.money_cols:
                 printed, value, unit = _money(rng, "万元" if col == "fee_amount" else None)
-                cells.append(GenCell("active", row.key, col, value, printed, unit))
+                cells.append(GenCell("active", row.key, col, value, printed, unit, slot=slot))
             else:
                 value = _count(rng, rng.choice([2, 30, 800]))
-                cells.append(GenCell("active", row.key, col, value, str(value)))
+                cells.append(GenCell("active", row.key, col, value, str(value), slot=slot))
         header = ["信息内容", *[table.col_labels[c] for c in row.cols]]
         label = "行政规范性文件" if row.key == "normative_docs" and template == "2021" else row.label
         items.setdefault(caption, (caption, header, []))[2].append(GenRow(row.key, label, cells))
