@@ -1,8 +1,8 @@
 """Locators: where headings, row labels and values are. Rules alone, or rules plus the model.
 
-The rule locator is the baseline. The model locator runs the trained tagger (as a spaCy
-component) and uses its spans to (1) add headings the rules missed, (2) drop number-like
-tokens the model is sure are not table values (page numbers, prose counts, chrome) and
+The rule locator is the baseline. The model locator runs the trained tagger (through ONNX
+Runtime, ``nianbao.models.runtime``: no torch at inference) and uses its spans to (1) add
+headings the rules missed, (2) drop number-like tokens the model is sure are not table values (page numbers, prose counts, chrome) and
 (3) find row labels the patterns missed (OCR-like confusions, unusual wording) by matching
 its ROW spans to the template's labels.
 """
@@ -56,20 +56,17 @@ class ModelLocator(RuleLocator):
     name = "model"
 
     def __init__(self, model_dir: Path) -> None:
-        from nianbao.models.component import SPANS_KEY, build_nlp
+        from nianbao.models.runtime import OnnxTagger
 
-        self.nlp = build_nlp(model_dir)
+        self.tagger = OnnxTagger.load(model_dir)
         self.model_dir = model_dir
         self.calibrator = _load_calibrator(model_dir)
-        self._key = SPANS_KEY
         self.probs: np.ndarray | None = None
         self.spans: list[tuple[int, int, str, float]] = []
         self._value_ids = self._ids("VALUE")
 
     def _ids(self, label: str) -> list[int]:
-        from nianbao.models.tagger import BIO_LABELS
-
-        return [BIO_LABELS.index(f"B-{label}"), BIO_LABELS.index(f"I-{label}")]
+        return self.tagger.label_ids(label)
 
     def prepare(self, nt: NormText) -> None:
         """Remember the report; the tagger runs only when the rules leave a gap (lazily)."""
@@ -79,10 +76,8 @@ class ModelLocator(RuleLocator):
         """Run the tagger on the prepared report (once)."""
         if self.probs is not None:
             return
-        doc = self.nlp(self._nt.norm)
-        self.probs = doc.user_data["nianbao_probs"]
-        group = doc.spans[self._key]
-        self.spans = [(s.start_char, s.end_char, s.label_, score) for s, score in zip(group, group.attrs["scores"], strict=True)]
+        self.probs = self.tagger.probabilities(self._nt.norm)
+        self.spans = self.tagger.decode_spans(self.probs)
 
     def sections(self, nt: NormText) -> list[Section]:
         found = find_sections(nt)

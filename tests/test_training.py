@@ -37,7 +37,7 @@ def test_train_registers_and_extract_loads_by_uri(tmp_path, shared, monkeypatch)
     result = runner.invoke(app, ["train", "-c", "tiny.toml", "-o", "model", "--annotated", "corrections.jsonl"])
     assert result.exit_code == 0, result.output
     assert "registered models:/nianbao-tagger@candidate" in result.output
-    assert sorted(p.name for p in (tmp_path / "model").iterdir()) == ["config.json", "model.safetensors", "tagger.json", "vocab.json"]
+    assert sorted(p.name for p in (tmp_path / "model").iterdir()) == ["config.json", "model.onnx", "model.safetensors", "tagger.json", "vocab.json"]
     from nianbao.extraction.pipeline import Extractor
 
     seed = shared / "seeds" / "000_c304030f2df1b677.txt"

@@ -18,6 +18,7 @@ def train_command(
     alias: Annotated[str, typer.Option(help="Registry alias to move to the new model.")] = "candidate",
 ) -> None:
     """Train the tagger from generated reports plus annotated JSONL; log and register it in mlflow."""
+    from nianbao.models.export import export_onnx
     from nianbao.training.tracking import log_training
     from nianbao.training.train import TrainConfig, train
 
@@ -27,6 +28,7 @@ def train_command(
     cfg = TrainConfig.from_toml(config, overrides)
     result = train(cfg, log=typer.echo)
     result.tagger.save(out)
+    export_onnx(out)  # model.onnx: what extraction runs (ONNX Runtime, no torch)
     typer.echo(f"saved {out} ({result.records} reports; dev char accuracy {result.metrics['dev_char_accuracy']:.4f})")
     if not no_mlflow:
         config_text = config.read_text("utf-8") if config else ""

@@ -1,0 +1,71 @@
+"""Export a trained tagger to ONNX (``model.onnx`` beside the safetensors weights).
+
+Training-side only: imports torch and transformers. ``nianbao train`` calls
+``export_onnx`` on the directory it saved; inference then runs through
+``nianbao.models.runtime.OnnxTagger`` with ONNX Runtime alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import warnings
+from pathlib import Path
+
+from nianbao.models.runtime import ONNX_FILE
+
+OPSET = 17
+
+
+def export_onnx(model_dir: str | Path, target: str | Path | None = None) -> Path:
+    """Write ``model.onnx`` for the transformers model in ``model_dir``; returns its path.
+
+    The graph takes ``input_ids`` and ``attention_mask`` (int64, dynamic batch and length)
+    and returns ``logits``. When ``model_dir`` is not writable the file goes to a temporary
+    directory instead.
+    """
+    import torch
+    from transformers import BertForTokenClassification
+
+    model_dir = Path(model_dir)
+    model = BertForTokenClassification.from_pretrained(model_dir, local_files_only=True, use_safetensors=True)
+    model.eval()
+    window = int(json.loads((model_dir / "tagger.json").read_text("utf-8"))["config"]["window"])
+    ids = torch.full((2, window + 2), 5, dtype=torch.long)
+    mask = torch.ones_like(ids)
+    path = Path(target) if target else model_dir / ONNX_FILE
+    try:
+        _export(model, ids, mask, path)
+    except PermissionError:
+        path = Path(tempfile.mkdtemp(prefix="nianbao-onnx-")) / ONNX_FILE
+        _export(model, ids, mask, path)
+    return path
+
+
+def _export(model, ids, mask, path: Path) -> None:
+    import torch
+
+    partial = path.with_suffix(".onnx.partial")
+    with warnings.catch_warnings(), _quiet("torch.onnx"):
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model, (ids, mask), str(partial), input_names=["input_ids", "attention_mask"], output_names=["logits"],
+            dynamic_axes={"input_ids": {0: "batch", 1: "length"}, "attention_mask": {0: "batch", 1: "length"},
+                          "logits": {0: "batch", 1: "length"}},
+            opset_version=OPSET, dynamo=False,
+        )  # fmt: skip
+    partial.replace(path)
+
+
+class _quiet:
+    """Silence one logger for the duration of a ``with`` block."""
+
+    def __init__(self, name: str) -> None:
+        self.logger = logging.getLogger(name)
+
+    def __enter__(self) -> None:
+        self.level, self.logger.level = self.logger.level, logging.ERROR
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.level = self.level

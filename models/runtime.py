@@ -1,0 +1,148 @@
+"""The tagger at inference time: ONNX Runtime over ``model.onnx``, without torch or transformers.
+
+A model directory holds ``model.onnx`` (exported by ``nianbao train``, see
+``nianbao.models.export``), ``vocab.json`` (characters by id) and ``tagger.json`` (labels,
+window, stride, temperature). Everything the runtime needs is read from those files, so it
+works with any label set. Windowing is the torch tagger's: overlapping windows of
+``[CLS] chars [SEP]``, probabilities averaged where windows overlap. ONNX Runtime runs with
+one intra-op thread (one worker, one core).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+ONNX_FILE = "model.onnx"
+SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[DIGIT]")
+
+
+def windows(length: int, window: int, stride: int) -> list[tuple[int, int]]:
+    """Overlapping ``(start, end)`` character windows covering ``[0, length)``."""
+    if length <= window:
+        return [(0, length)]
+    starts = list(range(0, length - window, stride)) + [length - window]
+    return [(s, s + window) for s in starts]
+
+
+def session_options(threads: int = 1):
+    """ONNX Runtime options: ``threads`` intra-op threads, one inter-op thread, sequential."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3
+    return options
+
+
+class OnnxTagger:
+    """A loaded tagger: an ONNX Runtime session, the vocabulary and the decoding settings.
+
+    ``probabilities(norm)`` → per-character label probabilities ``(len(norm), len(labels))``;
+    ``label_ids(name)`` → the ``B-``/``I-`` columns of a span label;
+    ``decode_spans(probs)`` → ``(start, end, label, mean probability)`` spans.
+    """
+
+    def __init__(self, session, itos: list[str], labels: list[str], window: int, stride: int,
+                 temperature: float = 1.0) -> None:  # fmt: skip
+        self.session = session
+        self.itos = list(itos)
+        self.stoi = {c: i for i, c in enumerate(self.itos)}
+        self.pad, self.unk, self.cls, self.sep, self.digit = (self.stoi[s] for s in SPECIALS)
+        self.labels = tuple(labels)
+        self.window, self.stride, self.temperature = window, stride, temperature
+        self._inputs = {i.name for i in session.get_inputs()}
+
+    @classmethod
+    def load(cls, directory: str | Path, threads: int = 1) -> OnnxTagger:
+        """Load from a model directory (JSON and ONNX only; never a pickle).
+
+        A directory trained before ONNX export existed (no ``model.onnx``) is exported once,
+        which needs the training stack (torch).
+        """
+        import onnxruntime as ort
+
+        directory = Path(directory)
+        meta = json.loads((directory / "tagger.json").read_text("utf-8"))
+        path = directory / ONNX_FILE
+        if not path.exists():
+            from nianbao.models.export import export_onnx
+
+            path = export_onnx(directory)
+        session = ort.InferenceSession(str(path), sess_options=session_options(threads), providers=["CPUExecutionProvider"])
+        itos = json.loads((directory / "vocab.json").read_text("utf-8"))
+        config = meta["config"]
+        return cls(session, itos, meta["labels"], int(config["window"]), int(config["stride"]), float(meta.get("temperature", 1.0)))
+
+    def encode(self, text: str) -> list[int]:
+        """Character ids; every digit maps to ``[DIGIT]`` (the model reads layout, not amounts)."""
+        get, unk, digit = self.stoi.get, self.unk, self.digit
+        return [digit if ch.isdigit() else get(ch, unk) for ch in text]
+
+    def probabilities(self, norm: str, batch_size: int = 32) -> np.ndarray:
+        """Per-character label probabilities, shape ``(len(norm), len(self.labels))``."""
+        ids = np.asarray(self.encode(norm), dtype=np.int64)
+        spans = windows(len(ids), self.window, self.stride)
+        total = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
+        counts = np.zeros((len(ids), 1), dtype=np.float32)
+        for first in range(0, len(spans), batch_size):
+            chunk = spans[first : first + batch_size]
+            probs = self._run(ids, chunk)
+            for row, (start, end) in enumerate(chunk):
+                total[start:end] += probs[row, 1 : 1 + end - start]
+                counts[start:end] += 1
+        return total / np.maximum(counts, 1)
+
+    def _run(self, ids: np.ndarray, chunk: list[tuple[int, int]]) -> np.ndarray:
+        """Softmax of ``logits / temperature`` for a batch of windows (padded to the longest)."""
+        width = max(end - start for start, end in chunk) + 2
+        batch = np.full((len(chunk), width), self.pad, dtype=np.int64)
+        mask = np.zeros_like(batch)
+        for row, (start, end) in enumerate(chunk):
+            batch[row, 0], batch[row, 1 + end - start] = self.cls, self.sep
+            batch[row, 1 : 1 + end - start] = ids[start:end]
+            mask[row, : end - start + 2] = 1
+        feeds = {"input_ids": batch}
+        if "attention_mask" in self._inputs:
+            feeds["attention_mask"] = mask
+        logits = self.session.run(["logits"], feeds)[0] / self.temperature
+        logits -= logits.max(axis=-1, keepdims=True)
+        np.exp(logits, out=logits)
+        return logits / logits.sum(axis=-1, keepdims=True)
+
+    def label_ids(self, label: str) -> list[int]:
+        """The columns of ``B-label`` and ``I-label`` (those that exist)."""
+        return [i for i, tag in enumerate(self.labels) if tag in (f"B-{label}", f"I-{label}")]
+
+    def decode_spans(self, probs: np.ndarray, threshold: float = 0.5) -> list[tuple[int, int, str, float]]:
+        """BIO probabilities → ``(start, end, label, mean probability of B/I of label)`` spans."""
+        best = probs.argmax(axis=1)
+        spans: list[tuple[int, int, str, float]] = []
+        current: list = []
+        for i, label_id in enumerate(best.tolist()):
+            tag = self.labels[label_id]
+            if tag == "O" or "-" not in tag or probs[i, label_id] < threshold:
+                if current:
+                    spans.append(self._close(current, probs))
+                    current = []
+                continue
+            prefix, label = tag.split("-", 1)
+            if current and (prefix == "B" or current[2] != label):
+                spans.append(self._close(current, probs))
+                current = []
+            if not current:
+                current = [i, i + 1, label]
+            else:
+                current[1] = i + 1
+        if current:
+            spans.append(self._close(current, probs))
+        return spans
+
+    def _close(self, current: list, probs: np.ndarray) -> tuple[int, int, str, float]:
+        start, end, label = current
+        confidence = float(probs[start:end, self.label_ids(label)].sum(axis=1).mean())
+        return start, end, label, confidence

@@ -1,0 +1,86 @@
+"""Inference without the training stack: the shipped model through ONNX Runtime.
+
+The ONNX graph is checked numerically against the torch model it was exported from, on real
+reports (same windowing, same temperature); extraction must not import torch, transformers
+or spaCy.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nianbao.extraction.normalize import NormText
+from nianbao.models.runtime import ONNX_FILE, OnnxTagger
+
+DEFAULT = Path(__file__).resolve().parents[1] / "models" / "default"
+SHIPPED_BUDGET = 5 * 1024 * 1024
+SEEDS = ("000_c304030f2df1b677.txt", "002_0894b26ac3a47999.txt", "004_136fd1d98cf7f7a0.txt")
+
+
+def test_shipped_onnx_matches_torch_on_real_reports(shared) -> None:
+    from nianbao.models.tagger import Tagger
+
+    onnx, torch_tagger = OnnxTagger.load(DEFAULT), Tagger.load(DEFAULT)
+    assert onnx.labels == tuple(json.loads((DEFAULT / "tagger.json").read_text("utf-8"))["labels"])
+    for name in SEEDS:
+        norm = NormText((shared / "seeds" / name).read_text("utf-8")).norm
+        ours, theirs = onnx.probabilities(norm), torch_tagger.probabilities(norm)
+        assert ours.shape == theirs.shape == (len(norm), len(onnx.labels))
+        assert len(norm) > 2 * onnx.window  # several overlapping windows
+        assert np.abs(ours - theirs).max() < 1e-4, name
+        assert (ours.argmax(axis=1) == theirs.argmax(axis=1)).all(), name
+        np.testing.assert_allclose(ours.sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_short_text_and_empty_text() -> None:
+    tagger = OnnxTagger.load(DEFAULT)
+    assert tagger.probabilities("").shape == (0, len(tagger.labels))
+    probs = tagger.probabilities("一、总体情况\n")
+    assert probs.shape == (7, len(tagger.labels)) and np.isfinite(probs).all()
+
+
+def test_shipped_model_within_size_budget() -> None:
+    size = sum(p.stat().st_size for p in DEFAULT.iterdir())
+    assert (DEFAULT / ONNX_FILE).exists() and size <= SHIPPED_BUDGET, f"{size / 2**20:.1f} MB"
+
+
+def test_model_dir_without_onnx_is_exported_once(tmp_path) -> None:
+    pytest.importorskip("torch")
+    for path in DEFAULT.iterdir():
+        if path.name != ONNX_FILE:
+            (tmp_path / path.name).write_bytes(path.read_bytes())
+    tagger = OnnxTagger.load(tmp_path)
+    assert (tmp_path / ONNX_FILE).exists()
+    text = "二、主动公开政府信息情况\n第二十条 第（一）项 信息内容 本年制发件数 12 3\n"
+    np.testing.assert_allclose(tagger.probabilities(text), OnnxTagger.load(DEFAULT).probabilities(text), atol=1e-5)
+
+
+PROBE = """
+import runpy, sys
+sys.argv = ["nianbao", "extract", *sys.argv[1:], "-q"]
+from nianbao.extraction.normalize import NormText
+from nianbao.extraction.pipeline import default_locator
+locator = default_locator()
+locator.prepare(NormText(open(sys.argv[2], encoding="utf-8").read()))
+locator.ensure()
+assert locator.probs.shape[0] > 0
+try:
+    runpy.run_module("nianbao.cli", run_name="__main__")
+except SystemExit as exc:
+    assert not exc.code, exc.code
+heavy = {"torch", "transformers", "spacy", "thinc", "sympy", "scipy", "sklearn", "mlflow"}
+print(sorted({name.split(".")[0] for name in sys.modules} & heavy))
+"""
+
+
+def test_extraction_imports_no_training_stack(shared) -> None:
+    seeds = [str(shared / "seeds" / name) for name in SEEDS]
+    run = subprocess.run([sys.executable, "-c", PROBE, *seeds], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip().splitlines()[-1] == "[]", run.stdout[-500:]
