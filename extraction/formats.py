@@ -4,7 +4,8 @@
 :class:`RenderedInput` whose ``text`` is a deterministic rendering of the document's visible
 text; the document reports it as ``source.rendered_text`` so offsets can be checked.
 
-Rendering rules, shared by HTML and DOCX (PDF text comes from its text layer as it is):
+Rendering rules, shared by HTML, DOCX and PDF (a PDF's text outside its tables is printed
+as its text layer gives it, line by line, as a :class:`LineGroup`):
 
 - a paragraph or heading is one line (inner whitespace collapsed, ends trimmed), and blocks
   are separated by a blank line;
@@ -96,7 +97,14 @@ class TableModel:
         return any(isinstance(i, TableModel) for row in self.rows for c in row for i in c.items)
 
 
-Block = str | TableModel
+@dataclass(frozen=True)
+class LineGroup:
+    """Lines printed as they are, one per line (a PDF's text layer between its tables)."""
+
+    lines: tuple[str, ...]
+
+
+Block = str | TableModel | LineGroup
 
 
 def clean_line(text: str) -> str:
@@ -209,6 +217,10 @@ def render_blocks(blocks: list[Block]) -> tuple[str, tuple[TableGrid, ...], bool
             if line:
                 out.block_gap()
                 out.write(line)
+        elif isinstance(block, LineGroup):
+            if block.lines:
+                out.block_gap()
+                out.write("\n".join(line.replace("\n", " ") for line in block.lines))
         elif block.is_layout():
             inner: list[Block] = list(block.loose)
             for row in block.rows:

@@ -1,51 +1,184 @@
-"""PDF → its text layer, as pdfplumber prints it.
+"""PDF → the rendered text: ruled tables as grids, the rest of each page from its text layer.
 
-Each page's ``extract_text()`` and pages joined by a newline: the same kind of text as the
-development reports (``../shared/dev/*-pdftext.txt``) that the rules and the model were built
-on. A PDF whose pages hold no text (a scan) is refused with a sentence, never returned as an
-empty success; damaged or encrypted files and files over the page cap are refused too.
+Each page is read with pdfplumber. Its ruled tables (:mod:`nianbao.extraction.pdf_tables`)
+are rendered like HTML tables (one cell per line, blank cells as an NBSP line, merged cells
+printed once at the top-left of their span, rows ended by a blank line), and a table that
+runs over a page break is one table. The page's other text comes from its text layer
+(``extract_text()``) in reading order, the bands above, between and below the tables, so no
+table word is printed twice; the page number and running header of a page a table crosses
+follow the table. A PDF with no ruled table reads exactly as its text layer: pages' text
+joined by newlines, the kind of text the development reports (``-pdftext.txt``) hold.
+
+A PDF whose pages hold no text (a scan) is refused with a sentence naming its page count,
+never returned as an empty success; damaged or encrypted files, files over the page cap and
+files whose streams inflate past the caps of :mod:`nianbao.extraction.pdf_limits` are
+refused too, within the reading time budget.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
 
 from nianbao.errors import ReadError
-from nianbao.extraction.formats import MAX_RENDERED_CHARS, RenderedInput
+from nianbao.extraction.formats import (
+    Block,
+    LineGroup,
+    RenderedInput,
+    check_rendered,
+    render_blocks,
+)
+from nianbao.extraction.pdf_limits import PdfBudget, budget, check_page_content
+from nianbao.extraction.pdf_tables import PdfTable, find_tables, join, same_columns, to_model
 
 MAX_PAGES = 100
+_PAGE_NUMBER = re.compile(r"[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页|/\s*\d{1,4}|of\s*\d{1,4})?(?:\s*共\s*\d+\s*页)?[-—–\s]*")
 
 
-def _page_texts(data: bytes) -> list[str]:
+@dataclass
+class _Page:
+    """A page read: its items in reading order (text lines and tables)."""
+
+    items: list[list[str] | PdfTable]
+    chars: int
+
+
+def _inside(obj: dict[str, Any], boxes: list[tuple[float, float, float, float]]) -> bool:
+    x = (obj["x0"] + obj["x1"]) / 2
+    y = (obj["top"] + obj["bottom"]) / 2
+    return any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+
+def _band(page: Any, boxes: list, low: float, high: float) -> list[str]:
+    """The text-layer lines of the page between two heights, outside every table."""
+
+    def keep(obj: dict[str, Any]) -> bool:
+        if obj.get("object_type") != "char":
+            return False
+        middle = (obj["top"] + obj["bottom"]) / 2
+        return low <= middle < high and not _inside(obj, boxes)
+
+    text = page.filter(keep).extract_text() or ""
+    return text.split("\n") if text else []
+
+
+def _read_page(page: Any, number: int) -> _Page:
+    chars = len(page.chars)
+    if not chars:
+        return _Page([], 0)
+    tables = find_tables(page, number)
+    if not tables:
+        text = page.extract_text() or ""
+        return _Page([text.split("\n")] if text else [], chars)
+    boxes = [t.bbox for t in tables]
+    items: list[list[str] | PdfTable] = []
+    low = float("-inf")
+    for table in tables:
+        lines = _band(page, boxes, low, table.top)
+        if lines:
+            items.append(lines)
+        items.append(table)
+        low = table.top
+    lines = _band(page, boxes, low, float("inf"))
+    if lines:
+        items.append(lines)
+    return _Page(items, chars)
+
+
+def _read_pages(data: bytes, limits: PdfBudget) -> list[_Page]:
     import pdfplumber
 
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         pages = pdf.pages
         if len(pages) > MAX_PAGES:
             raise ReadError("too_large", detail=f"{len(pages)} pages; the limit is {MAX_PAGES}")
-        texts: list[str] = []
-        size = 0
-        for page in pages:
-            text = page.extract_text() or ""
-            size += len(text) + 1
-            if size > MAX_RENDERED_CHARS:
-                raise ReadError("too_large", detail=f"the text layer passes {MAX_RENDERED_CHARS} characters")
-            texts.append(text)
+        out: list[_Page] = []
+        for number, page in enumerate(pages, 1):
+            limits.check_time(number, len(pages))
+            check_page_content(page, number)
+            out.append(_read_page(page, number))
             page.close()
-    return texts
+            limits.check_time(number, len(pages))
+    return out
+
+
+# --------------------------------------------------------------------------- joining pages
+
+
+def _chrome_lines(pages: list[_Page]) -> set[str]:
+    """Lines that repeat on several pages (digits masked): running headers and footers."""
+    counts: Counter[str] = Counter()
+    for page in pages:
+        seen = {_mask(line) for item in page.items if isinstance(item, list) for line in item}
+        counts.update(seen)
+    return {line for line, n in counts.items() if n >= 3 and line}
+
+
+def _mask(line: str) -> str:
+    return re.sub(r"\d+", "#", line.strip())
+
+
+def _is_chrome(lines: list[str], repeated: set[str]) -> bool:
+    return all(_PAGE_NUMBER.fullmatch(line) or _mask(line) in repeated for line in lines)
+
+
+def _blocks(pages: list[_Page]) -> list[Block]:
+    """Items of all pages as blocks; a table continued on the next page joins its first part."""
+    repeated = _chrome_lines(pages)
+    out: list[list[str] | PdfTable] = []
+    held: list[list[str]] = []  # chrome after a table, kept until what follows it is known
+    for number, page in enumerate(pages, 1):
+        for item in page.items:
+            last = out[-1] if out and isinstance(out[-1], PdfTable) else None
+            if isinstance(item, list) and last is not None and _is_chrome(item, repeated):
+                held.append(item)
+                continue
+            if isinstance(item, PdfTable) and last is not None and last.pages[-1] == number - 1 and same_columns(last, item):
+                join(last, item)
+                continue
+            out.extend(held)
+            held = []
+            out.append(item)
+    out.extend(held)
+    return _as_blocks(out)
+
+
+def _as_blocks(items: list[list[str] | PdfTable]) -> list[Block]:
+    blocks: list[Block] = []
+    lines: list[str] = []
+    for item in items:
+        if isinstance(item, list):
+            lines.extend(item)
+            continue
+        if lines:
+            blocks.append(LineGroup(tuple(lines)))
+            lines = []
+        blocks.append(to_model(item))
+    if lines:
+        blocks.append(LineGroup(tuple(lines)))
+    return blocks
 
 
 def render_pdf(data: bytes) -> RenderedInput:
-    """The PDF's text layer, pages joined by newlines; ReadError when there is none."""
+    """The PDF's tables as grids and its other text as lines; ReadError when there is no text."""
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
-    try:
-        texts = _page_texts(data)
-    except ReadError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - pdfminer raises many types on damaged or encrypted files
-        raise ReadError("bad_pdf", detail=type(exc).__name__) from exc
-    text = "\n".join(texts)
+    with budget() as limits:
+        try:
+            pages = _read_pages(data, limits)
+        except ReadError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - pdfminer raises many types on damaged or encrypted files
+            limits.raise_if_exceeded()
+            raise ReadError("bad_pdf", detail=type(exc).__name__) from exc
+        limits.raise_if_exceeded()
+    if not any(page.chars for page in pages):
+        raise ReadError("no_text_layer", detail=f"{len(pages)} pages, none with text")
+    text, tables, full = render_blocks(_blocks(pages))
+    check_rendered(text, full)
     if not text.strip():
-        raise ReadError("no_text_layer", detail=f"{len(texts)} page(s), no text on any")
-    return RenderedInput(text, "pdf", None)
+        raise ReadError("no_text_layer", detail=f"{len(pages)} pages, none with text")
+    return RenderedInput(text, "pdf", None, tables)

@@ -228,7 +228,7 @@ def test_scanned_pdf_has_a_clear_error_not_an_empty_success() -> None:
     doc = extract_bytes(image_only_pdf(), "scan.pdf")
     assert doc["cells"] == [] and doc["source"]["format"] == "pdf"
     assert doc["errors"][0].startswith(MESSAGES["no_text_layer"])
-    assert "2 page(s)" in doc["errors"][0]
+    assert "OCR is not supported yet" in doc["errors"][0] and "(2 pages, none with text)" in doc["errors"][0]
 
 
 def test_damaged_pdf_is_a_sentence() -> None:

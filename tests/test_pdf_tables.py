@@ -1,0 +1,128 @@
+"""PDF tables read as grids from the page (real Hongze PDFs, generated PDFs) and bounded PDF reading.
+
+``tests/gold/pdf/*.json`` hold the hand-annotated values of the ``-pdftext`` gold with offsets
+into the PDF's rendered text (``"text": "rendered"``, like the HTML gold).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zlib
+
+import pytest
+
+from nianbao import extract_bytes
+from nianbao.errors import MESSAGES
+from nianbao.evaluation.gold import compare
+from nianbao.extraction.formats import NBSP, render_input
+
+from .conftest import GOLD_DIR
+
+PDF_GOLDS = sorted((GOLD_DIR / "pdf").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", PDF_GOLDS, ids=lambda p: p.stem)
+def test_real_pdf_read_from_the_page_matches_gold(path, shared) -> None:
+    gold = json.loads(path.read_text("utf-8"))
+    assert gold["text"] == "rendered"
+    data = (shared / gold["source"]).read_bytes()
+    doc = extract_bytes(data, name=path.stem + ".pdf")
+    assert doc["source"]["format"] == "pdf" and doc["errors"] == []
+    problems = compare(gold, doc)
+    assert problems == [], "\n".join(problems[:40])
+    text = doc["source"]["rendered_text"]
+    for cell in doc["cells"]:
+        if cell["state"] in ("number", "na", "text"):
+            assert text[cell["start"] : cell["end"]] == cell["raw"]
+    for section in doc["sections"]:
+        assert text[section["start"] : section["end"]] == section["title"]
+    # the values are the hand-annotated ones of the report's text-layer copy
+    text_gold = json.loads((GOLD_DIR / f"{path.stem}-pdftext.json").read_text("utf-8"))
+    fields = ("table", "row", "col", "value", "state", "raw", "unit")
+    assert [[c[f] for f in fields] for c in gold["cells"]] == [[c[f] for f in fields] for c in text_gold["cells"]]
+
+
+def test_real_pdf_tables_are_grids_and_a_page_split_table_is_one(shared) -> None:
+    data = (shared / "dev" / "hongze-district-2024.pdf").read_bytes()
+    rendered = render_input(data, "h.pdf")
+    assert rendered is not None and rendered == render_input(data, "again.pdf")
+    requests = [t for t in rendered.tables if any(c.text.startswith("一、本年新收") for c in t.cells)]
+    assert len(requests) == 1  # page 3 and page 4 parts joined
+    (table,) = requests
+    labels = [c.text for c in table.cells]
+    assert "（七）总计" in labels and "四、结转下年度继续办理" in labels
+    assert len({len(row) for row in table.grid}) == 1  # a rectangular grid
+    for cell in table.cells:
+        assert rendered.text[cell.start : cell.end] == (cell.text or NBSP)
+    # the table's words are not printed again by the text layer
+    assert rendered.text.count("一、本年新收政府信息公开申请数量") == 1
+    assert rendered.text.count("2.没有现成信息需要另行制作") == 1
+
+
+# --------------------------------------------------------------------------- bounded reading
+
+
+def pdf_with_content(stream: bytes, filters: str = "/FlateDecode", extra: bytes = b"") -> bytes:
+    """A one-page PDF whose page content is the given (already encoded) stream."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
+        b"<< /Length %d /Filter %s %s>>\nstream\n" % (len(stream), filters.encode(), extra)
+        + stream
+        + b"\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def deflated_zeros(megabytes: int) -> bytes:
+    packer = zlib.compressobj(9)
+    chunk = bytes(1 << 20)
+    return b"".join(packer.compress(chunk) for _ in range(megabytes)) + packer.flush()
+
+
+def test_flate_bomb_is_refused_with_a_sentence() -> None:
+    bomb = deflated_zeros(120)  # 120 MB of zeros in about 120 KB; the stream cap is 32 MB
+    for declared in (b"", b"/DL 100 "):  # a declared decoded length is never what decides
+        doc = extract_bytes(pdf_with_content(bomb, extra=declared), "bomb.pdf")
+        assert doc["cells"] == [] and doc["source"]["format"] == "pdf"
+        assert doc["errors"][0].startswith(MESSAGES["too_large"]), doc["errors"]
+        assert "inflates past 32 MB" in doc["errors"][0]
+
+
+def test_lzw_and_run_length_bombs_are_capped() -> None:
+    from nianbao.extraction.pdf_limits import StreamTooLarge, bounded_runlength, budget
+
+    run = bytes([129, 0]) * 300_000  # 128 bytes per 2: 38 MB
+    with budget(), pytest.raises(StreamTooLarge):
+        bounded_runlength(run)
+    assert bounded_runlength(bytes([2]) + b"abc" + bytes([254, 120]) + bytes([128])) == b"abcxxx"
+    doc = extract_bytes(pdf_with_content(run, "/RunLengthDecode"), "rl.pdf")
+    assert doc["errors"][0].startswith(MESSAGES["too_large"])
+
+
+def test_page_content_over_the_cap_is_refused_before_parsing() -> None:
+    content = b"BT /F1 12 Tf 10 10 Td (x) Tj ET\n" * 200_000  # 6.4 MB of operators, no filter
+    doc = extract_bytes(pdf_with_content(content, "[]"), "big.pdf")
+    assert doc["errors"][0].startswith(MESSAGES["too_large"])
+    assert "page 1's content" in doc["errors"][0]
+
+
+def test_small_flate_content_reads() -> None:
+    content = zlib.compress(b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET")
+    data = pdf_with_content(content)
+    data = data.replace(b"/Resources << >>", b"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>")
+    rendered = render_input(data, "ok.pdf")
+    assert rendered is not None and rendered.text == "Hello"
