@@ -26,6 +26,7 @@ EXPECTED_REAL = {
     "003_00d1a30b4b93398f": {"narrative.received": True, "narrative.reconsideration": True, "narrative.litigation": True},
     "004_136fd1d98cf7f7a0": {"narrative.received": True, "narrative.denied": False},
     "hongze-district-2023-pdftext": {"narrative.received": True},
+    "hongze-district-2023": {"narrative.received": True},  # the same report read from its PDF
     "huaian-city-2024-pdftext": {
         "narrative.received": True, "narrative.processed": True, "narrative.carried_over": True,
         "narrative.carried_forward": True, "narrative.reconsideration": True, "narrative.litigation": True,
