@@ -32,7 +32,8 @@ import rich.progress as rp
 from rich.console import Console
 from rich.text import Text
 
-from nianbao.errors import message
+from nianbao.errors import ReadError, message
+from nianbao.extraction.inputs import read_input
 from nianbao.extraction.pipeline import Extractor, empty_document
 
 SUFFIXES = (".txt", ".html", ".htm", ".pdf", ".docx", ".text")
@@ -50,7 +51,7 @@ def expand_inputs(inputs: list[str]) -> list[Path]:
         path = Path(item)
         if path.is_dir():
             paths += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
-        elif path.exists():
+        elif path.exists() or path.is_symlink():  # a broken link or a loop gets its sentence
             paths.append(path)
         else:
             paths += sorted(Path(p) for p in glob.glob(item, recursive=True) if Path(p).is_file())
@@ -155,8 +156,11 @@ def extract_task(extractor: Extractor, task: BatchTask, out: Path) -> Record:
 
 
 def sha256_file(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+    """The input's sha256, read through the bounded reader ("" for a file it refuses)."""
+    try:
+        return hashlib.sha256(read_input(path)).hexdigest()
+    except ReadError:
+        return ""
 
 
 @lru_cache(maxsize=8)

@@ -18,6 +18,7 @@ from nianbao.extraction.checks import run_checks
 from nianbao.extraction.confidence import review_entries, score_cells
 from nianbao.extraction.evidence import apply_prose_evidence
 from nianbao.extraction.formats import render_input
+from nianbao.extraction.inputs import read_input
 from nianbao.extraction.locate import detect_template
 from nianbao.extraction.locator import RuleLocator, make_locator
 from nianbao.extraction.metadata import read_meta
@@ -151,9 +152,9 @@ def extract(text_or_path: str | os.PathLike[str] | bytes, locator: RuleLocator |
     if isinstance(text_or_path, os.PathLike) or _looks_like_path(text_or_path):
         path = Path(text_or_path)
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            return empty_document(path.name, b"", None, "text", [message("not_found", str(exc.strerror or exc))])
+            data = read_input(path)
+        except ReadError as exc:
+            return empty_document(path.name, b"", None, _format_of(path.name), [exc.sentence])
         return extract_bytes(data, name=path.name, locator=locator)
     return extract_bytes(text_or_path.encode("utf-8"), name="<text>", locator=locator)
 

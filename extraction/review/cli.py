@@ -65,7 +65,9 @@ def serve_command(
 def source_text(doc: dict[str, Any], json_path: Path, text_dir: Path | None) -> str | None:
     """The text the document's offsets refer to: ``rendered_text``, or the source file found
     in ``text_dir`` or beside the JSON (checked against the recorded sha256)."""
+    from nianbao.errors import ReadError
     from nianbao.extraction.formats import render_input
+    from nianbao.extraction.inputs import read_input
     from nianbao.extraction.reader import decode
 
     source = doc.get("source", {})
@@ -78,7 +80,10 @@ def source_text(doc: dict[str, Any], json_path: Path, text_dir: Path | None) -> 
         path = folder / name if folder is not None else None
         if path is None or not path.is_file():
             continue
-        data = path.read_bytes()
+        try:
+            data = read_input(path)
+        except ReadError:
+            continue
         if source.get("sha256") and hashlib.sha256(data).hexdigest() != source["sha256"]:
             continue
         rendered = render_input(data, name)
