@@ -72,6 +72,7 @@ class RenderedInput:
     format: str  # "html", "docx", "pdf"
     encoding: str | None = None
     tables: tuple[TableGrid, ...] = ()
+    notes: tuple[str, ...] = ()  # sentences for the document's errors (damaged bytes)
 
 
 # --------------------------------------------------------------------------- layout model

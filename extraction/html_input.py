@@ -27,6 +27,7 @@ from nianbao.extraction.formats import (
     render_blocks,
     span_value,
 )
+from nianbao.extraction.reader import MAX_DAMAGED, Decoded, damaged_utf8, decode_lenient
 
 # Elements whose content is never visible text, or is page chrome.
 _SKIP = frozenset(
@@ -206,21 +207,35 @@ def _score(text: str) -> int:
     return sum(1 for ch in sample if ch in _COMMON) - sample.count("\ufffd") * 4
 
 
-def decode_html(data: bytes) -> tuple[str, str]:
+def _replaced(data: bytes, encoding: str) -> Decoded:
+    """Decode with replacement, counting the damage (up to MAX_DAMAGED, then "more")."""
+    decoded = decode_lenient(data, encoding)
+    if decoded is not None:
+        return decoded
+    text = data.decode(encoding, errors="replace")
+    return Decoded(text, encoding, MAX_DAMAGED + 1, next((i for i, c in enumerate(text) if c == "\ufffd"), 0))
+
+
+def decode_html(data: bytes) -> Decoded:
     """Decode HTML bytes: BOM, then UTF-8, the declared charset, GB18030 and Big5 compared."""
     if not data.strip():
         raise ReadError("empty")
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, codec, label in ((codecs.BOM_UTF8, "utf-8", "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
+                              (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16")):  # fmt: skip
         if data.startswith(bom):
-            return data.decode(encoding, errors="replace"), encoding
+            decoded = _replaced(data[len(bom) :], codec)
+            return Decoded(decoded.text, label, decoded.damaged, decoded.first_damage + len(bom))
     if data[:1] == b"<" and data[1:2] == b"\x00":
-        return data.decode("utf-16-le", errors="replace"), "utf-16-le"
+        return _replaced(data, "utf-16-le")
     if data[:1] == b"\x00" and data[1:2] == b"<":
-        return data.decode("utf-16-be", errors="replace"), "utf-16-be"
+        return _replaced(data, "utf-16-be")
     try:
-        return data.decode("utf-8"), "utf-8"
+        return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
+    damaged = damaged_utf8(data)
+    if damaged is not None:
+        return damaged
     declared = _declared_charset(data)
     candidates = [c for c in (declared, "gb18030", "big5") if c and c not in ("utf-8", "utf_8")]
     best: tuple[int, int, str, str] | None = None
@@ -233,19 +248,18 @@ def decode_html(data: bytes) -> tuple[str, str]:
         if best is None or key[:2] > best[:2]:
             best = key
     if best is not None:
-        return best[2], best[3]
+        return Decoded(best[2], best[3])
     # Nothing decodes strictly (a truncated or damaged page): keep what UTF-8 or GB18030 can read.
-    utf8 = data.decode("utf-8", errors="replace")
-    gb = data.decode("gb18030", errors="replace")
-    return (utf8, "utf-8") if _score(utf8) >= _score(gb) else (gb, "gb18030")
+    utf8, gb = _replaced(data, "utf-8"), _replaced(data, "gb18030")
+    return utf8 if _score(utf8.text) >= _score(gb.text) else gb
 
 
 def render_html(data: bytes) -> RenderedInput:
     """Render an HTML page's visible text, one table cell per line."""
-    text, encoding = decode_html(data)
+    decoded = decode_html(data)
     parser = etree.HTMLParser(target=_Target(), recover=True, no_network=True, huge_tree=True, remove_comments=True)
     try:
-        parser.feed(text)
+        parser.feed(decoded.text)
         blocks = parser.close()
     except (etree.LxmlError, ValueError) as exc:  # libxml2 gave up on the input
         raise ReadError("bad_html", detail=type(exc).__name__) from exc
@@ -253,4 +267,5 @@ def render_html(data: bytes) -> RenderedInput:
     check_rendered(rendered, full)
     if not rendered.strip():
         raise ReadError("no_visible_text")
-    return RenderedInput(rendered, "html", encoding, tables)
+    note = decoded.note
+    return RenderedInput(rendered, "html", decoded.encoding, tables, (note,) if note else ())

@@ -117,16 +117,20 @@ def extract_bytes(data: bytes, name: str = "<bytes>", locator: RuleLocator | Non
             log.exception("extraction failed for %s", name)
             doc = empty_document(name, data, rendered.encoding, rendered.format, [message("internal", type(exc).__name__)])
         doc["source"]["rendered_text"] = rendered.text
+        doc["errors"][:0] = rendered.notes
         return doc
     try:
         decoded = decode(data)
     except ReadError as exc:
         return empty_document(name, data, None, "text", [exc.sentence])
     try:
-        return extract_text(decoded.text, name=name, data=data, encoding=decoded.encoding, locator=locator)
+        doc = extract_text(decoded.text, name=name, data=data, encoding=decoded.encoding, locator=locator)
     except Exception as exc:  # noqa: BLE001 - a batch must never lose a report to one bug
         log.exception("extraction failed for %s", name)
-        return empty_document(name, data, decoded.encoding, "text", [message("internal", type(exc).__name__)])
+        doc = empty_document(name, data, decoded.encoding, "text", [message("internal", type(exc).__name__)])
+    if decoded.note:
+        doc["errors"].insert(0, decoded.note)
+    return doc
 
 
 class Extractor:
