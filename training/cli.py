@@ -40,13 +40,16 @@ def generate_command(
     n: Annotated[int, typer.Option("-n", help="How many reports.")] = 10,
     out: Annotated[Path, typer.Option("-o", "--out", help="Directory for the .txt reports and annotations.jsonl.")] = Path("out/generated"),
     seed: Annotated[int, typer.Option(help="Random seed (the output is reproducible).")] = 0,
-    style: Annotated[list[str] | None, typer.Option(help="Flattening styles to draw from (default: all).")] = None,
+    style: Annotated[list[str] | None, typer.Option(help="Flattening styles to draw from (default: all; repeat the option for several).")] = None,
 ) -> None:
     """Write generated reports (text files) and their annotations (JSONL) for training and tests."""
     from nianbao.training.annotations import write_jsonl
     from nianbao.training.generate import generate
     from nianbao.training.render import STYLES
 
+    unknown = [s for s in style or [] if s not in STYLES]
+    if unknown:
+        raise typer.BadParameter(f"unknown style {', '.join(unknown)}; the styles are {', '.join(STYLES)}.", param_hint="--style")
     samples = generate(n, seed=seed, styles=tuple(style) if style else STYLES)
     out.mkdir(parents=True, exist_ok=True)
     for index, sample in enumerate(samples):

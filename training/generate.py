@@ -42,6 +42,13 @@ PROBLEMS = [
     "下一步，将进一步加强业务培训，健全工作机制，不断提升政府信息公开工作质量。",
 ]
 OTHER = ["本年度未收取信息处理费。", "无其他需要报告的事项。", "本机关{year}年未发生因政府信息公开收取信息处理费的情况。"]
+# Prose that follows a table directly and opens with a year or a date (``crawl_prose``).
+AFTER_TABLE = [
+    "{year}年{month}月，{agency}对依申请公开办理流程进行了梳理，平均答复时间缩短至{n4}个工作日。",
+    "{year}年度共组织政府信息公开专题培训{n3}次，参训人员{n1}人次。",
+    "{date}前，上年度结转的政府信息公开申请已全部办结。",
+]
+BLANK_STYLES = ("tab_empty", "markdown_empty", "pipe_blank", "lines_blank", "markdown_merged", "pdf_markdown")
 CHROME_TOP = ["发布时间：{date}", "字号：大 中 小", "来源：{agency}"]
 CHROME_BOTTOM = ["附件下载：", "扫一扫在手机打开当前页", "【打印本页】【关闭窗口】"]
 
@@ -60,9 +67,14 @@ class GenConfig:
 
 def random_config(rng: random.Random, styles: tuple[str, ...] = STYLES) -> GenConfig:
     style = rng.choice(styles)
-    zero = rng.choices(["0", "", "/"], [0.75, 0.15, 0.1])[0]
-    if style in ("tab", "pdf", "markdown", "ocr", "crawl") and zero == "":
+    if style in BLANK_STYLES:
+        zero = rng.choices(["0", "", "/"], [0.3, 0.6, 0.1])[0]  # explicit empty cells: the point of these
+    else:
+        zero = rng.choices(["0", "", "/"], [0.75, 0.15, 0.1])[0]
+    if style in ("tab", "pdf", "markdown", "ocr", "crawl", "crawl_prose") and zero == "":
         zero = "0"  # these flattenings keep cell separators, so a blank must be printed
+    if style == "crawl_prose":
+        zero = "0"  # the table's last digits must run into the prose's year
     if style == "lines":
         zero = rng.choice(["0", ""])
     template = rng.choice(["2019", "2021"])
@@ -135,13 +147,13 @@ def _footers(text: str, rng: random.Random) -> tuple[str, list[tuple[int, int]]]
 CRAWL_HEADER = "标题: {title}\n发布时间: {date} 09:30\n文号: \n发布机构: \n栏目: 政府信息公开年报\n==================== 正文 ====================\n"
 
 
-def _one_line(text: str, rng: random.Random) -> tuple[str, dict[int, int]]:
-    """A crawler's one-line body: newlines and tabs removed, now and then a space left."""
+def _one_line(text: str, rng: random.Random, glue: set[int] | frozenset[int] = frozenset()) -> tuple[str, dict[int, int]]:
+    """A crawler's one-line body: newlines and tabs removed, now and then a space left (never at ``glue``)."""
     out: list[str] = []
     remap: dict[int, int] = {}
     for index, ch in enumerate(text):
         if ch in "\n\t":
-            if rng.random() < 0.12 and out and out[-1] != " ":
+            if index not in glue and rng.random() < 0.12 and out and out[-1] != " ":
                 out.append(" ")
             continue
         remap[index] = len(out)
@@ -153,18 +165,28 @@ def _shift(offset: int, inserts: list[tuple[int, int]]) -> int:
     return offset + sum(size for at, size in inserts if at <= offset)
 
 
-def generate_report(rng: random.Random, config: GenConfig) -> dict:
-    """One annotated report: ``{"text", "spans", "cells", "sections", "report", "meta"}``."""
-    tables = generate_tables(rng, config.template, config.zero_style, config.single_other)
-    agency = rng.choice(PLACES) + rng.choice(BODIES)
-    year = rng.randint(2019, 2020) if config.template == "2019" else rng.randint(2021, 2025)
-    received = next(r.cells[-1].value for r in tables.requests if r.key == "new_received") or 0
-    values = {"agency": agency, "year": year, "n1": rng.randint(50, 3000), "n2": rng.randint(1, 80),
-              "req": received, "n3": rng.randint(1, 12), "date": f"{year + 1}-01-{rng.randint(10, 31)}"}  # fmt: skip
-    w, sections = Writer(), []
+Offsets = tuple[list[dict], list[dict], list[Cell]]
+
+
+def _moved(spans: list[dict], sections: list[dict], cells: list[Cell], move) -> Offsets:
+    """Apply ``move(start, end) -> (start, end)`` to every span, section and printed cell (slots kept)."""
+    def one(item: dict) -> dict:
+        start, end = move(item["start"], item["end"])
+        return {**item, "start": start, "end": end}
+
+    for cell in cells:
+        if cell.start is not None:
+            cell.start, cell.end = move(cell.start, cell.end)
+    return [one(s) for s in spans], [one(s) for s in sections], cells
+
+
+def _write_body(w: Writer, tables: GenTables, config: GenConfig, values: dict, rng: random.Random) -> tuple[list[dict], set[int]]:
+    """Title, six sections and three tables; returns the sections and the newlines prose is glued to."""
+    sections: list[dict] = []
+    glue: set[int] = set()
     if config.chrome:
         _paragraphs(w, CHROME_TOP, values, "plain")
-    w.write(f"{agency}{year}年政府信息公开工作年度报告", "TITLE")
+    w.write(f"{values['agency']}{values['year']}年政府信息公开工作年度报告", "TITLE")
     w.write("\n")
     indent = rng.choice(["", "\u00a0\u00a0", "\u3000\u3000"]) if config.style in ("lines", "lines_nbsp", "html_text") else ""
     _heading(w, 1, rng, sections, indent)
@@ -172,36 +194,46 @@ def generate_report(rng: random.Random, config: GenConfig) -> dict:
     for number, render in ((2, render_active), (3, render_requests), (4, render_appeals)):
         _heading(w, number, rng, sections, indent)
         render(w, tables, config.style, rng)
+        if config.style == "crawl_prose" and (number == 3 or (number == 4 and rng.random() < 0.5)):
+            glue.add(w.length - 1)  # the table's last newline: dropped without a space
+            _paragraphs(w, [rng.choice(AFTER_TABLE)], values, "plain")
     _heading(w, 5, rng, sections, indent)
     _paragraphs(w, PROBLEMS, values, config.style)
     _heading(w, 6, rng, sections, indent)
     _paragraphs(w, [rng.choice(OTHER)], values, config.style)
     if config.chrome:
         _paragraphs(w, CHROME_BOTTOM, values, "plain")
-    text, cells = w.text, _gold_cells(tables, w.placed)
-    spans = w.spans
+    return sections, glue
+
+
+def _report_values(rng: random.Random, config: GenConfig, tables: GenTables) -> dict:
+    agency = rng.choice(PLACES) + rng.choice(BODIES)
+    year = rng.randint(2019, 2020) if config.template == "2019" else rng.randint(2021, 2025)
+    received = next(r.cells[-1].value for r in tables.requests if r.key == "new_received") or 0
+    values = {"agency": agency, "year": year, "n1": rng.randint(50, 3000), "n2": rng.randint(1, 80),
+              "req": received, "n3": rng.randint(1, 12), "date": f"{year + 1}-01-{rng.randint(10, 31)}"}  # fmt: skip
+    if config.style == "crawl_prose":
+        values |= {"month": rng.randint(1, 12), "n4": rng.randint(2, 15)}
+    return values
+
+
+def generate_report(rng: random.Random, config: GenConfig) -> dict:
+    """One annotated report: ``{"text", "spans", "cells", "sections", "report", "meta"}``."""
+    tables = generate_tables(rng, config.template, config.zero_style, config.single_other)
+    values = _report_values(rng, config, tables)
+    agency, year = values["agency"], values["year"]
+    w = Writer()
+    sections, glue = _write_body(w, tables, config, values, rng)
+    text, cells, spans = w.text, _gold_cells(tables, w.placed), w.spans
     if config.style == "pdf":
         text, inserts = _footers(text, rng)
-        spans = [{**s, "start": _shift(s["start"], inserts), "end": _shift(s["end"] - 1, inserts) + 1} for s in spans]
-        sections = [{**s, "start": _shift(s["start"], inserts), "end": _shift(s["end"] - 1, inserts) + 1} for s in sections]
-        for cell in cells:
-            if cell.start is not None:
-                cell.start, cell.end = _shift(cell.start, inserts), _shift(cell.end - 1, inserts) + 1
-    if config.style == "crawl":
-        text, remap = _one_line(text, rng)
-        spans = [{**s, "start": remap[s["start"]], "end": remap[s["end"] - 1] + 1} for s in spans]
-        sections = [{**s, "start": remap[s["start"]], "end": remap[s["end"] - 1] + 1} for s in sections]
-        for cell in cells:
-            if cell.start is not None:
-                cell.start, cell.end = remap[cell.start], remap[cell.end - 1] + 1
+        spans, sections, cells = _moved(spans, sections, cells, lambda s, e: (_shift(s, inserts), _shift(e - 1, inserts) + 1))
+    if config.style in ("crawl", "crawl_prose"):
+        text, remap = _one_line(text, rng, glue)
+        spans, sections, cells = _moved(spans, sections, cells, lambda s, e: (remap[s], remap[e - 1] + 1))
         header = CRAWL_HEADER.format(title=f"{agency}{year}年政府信息公开工作年度报告", **values)
-        shift = len(header)
         text = header + text
-        spans = [{**s, "start": s["start"] + shift, "end": s["end"] + shift} for s in spans]
-        sections = [{**s, "start": s["start"] + shift, "end": s["end"] + shift} for s in sections]
-        for cell in cells:
-            if cell.start is not None:
-                cell.start, cell.end = cell.start + shift, cell.end + shift
+        spans, sections, cells = _moved(spans, sections, cells, lambda s, e: (s + len(header), e + len(header)))
     if config.traditional:
         text = "".join(_to_traditional(ch) for ch in text)
         for section in sections:

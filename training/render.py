@@ -10,9 +10,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from nianbao.training import render_layouts as layouts
 from nianbao.training.tables_gen import GenCell, GenRow, GenTables
 
-STYLES = ("lines", "lines_nbsp", "pipe", "tab", "tab_indented", "pdf", "markdown", "ocr", "html_text", "crawl")
+LEGACY_STYLES = ("lines", "lines_nbsp", "pipe", "tab", "tab_indented", "pdf", "markdown", "ocr", "html_text", "crawl")
+# Layouts with explicit empty cells, merged cells repeated, tables running into prose, PDF-to-markdown.
+LAYOUT_STYLES = ("tab_empty", "markdown_empty", "pipe_blank", "lines_blank", "markdown_merged", "crawl_prose", "pdf_markdown")
+STYLES = LEGACY_STYLES + LAYOUT_STYLES
+PIPE_STYLES = ("pipe", "pipe_blank")
 # OCR-like confusions applied to printed labels (a scanned report run through OCR).
 OCR_CONFUSIONS = {"公": "会", "申": "甲", "请": "清", "数": "教", "政": "攻", "开": "升", "处": "外", "理": "埋",
                   "密": "蜜", "信": "倍", "息": "患", "事": "李", "务": "各", "年": "午", "结": "给", "转": "传"}  # fmt: skip
@@ -56,26 +61,33 @@ class Writer:
 
 def _one_per_line(w: Writer, rows: list[tuple[str | None, str, list[GenCell]]], style: str, blank_line: bool) -> None:
     sep = "\n\n" if blank_line else "\n"
+    pipe = style in PIPE_STYLES
     indent = "\t" if style == "tab_indented" else ""
     for group, label, cells in rows:
         if group:
             w.write(indent)
             w.write(group, "ROW")
-            w.write(" |" if style == "pipe" else "")
+            w.write(" |" if pipe else "")
             w.write(sep)
         w.write(indent)
         w.write(label, "ROW")
-        w.write(" |\n" if style == "pipe" else sep)
-        for cell in cells:
-            if not cell.printed:
-                if style == "lines_nbsp":
-                    w.write("\u00a0" + sep)
-                continue
-            w.write(indent)
-            w.cell(cell)
-            w.write(" |\n" if style == "pipe" else sep)
-        if style == "pipe":
+        w.write(" |\n" if pipe else sep)
+        _cell_lines(w, cells, style, sep)
+        if pipe:
             w.write("||\n")
+
+
+def _cell_lines(w: Writer, cells: list[GenCell], style: str, sep: str) -> None:
+    """One cell per line; an empty cell is an NBSP line, an empty ``|`` line, an empty line, or nothing."""
+    pipe = style in PIPE_STYLES
+    empty = {"lines_nbsp": "\u00a0" + sep, "pipe_blank": " |\n", "lines_blank": "\n"}.get(style)
+    for cell in cells:
+        if not cell.printed:
+            w.write(empty or "")
+            continue
+        w.write("\t" if style == "tab_indented" else "")
+        w.cell(cell)
+        w.write(" |\n" if pipe else sep)
 
 
 def _header_lines(w: Writer, header: list[str], style: str, rng: random.Random) -> None:
@@ -96,14 +108,14 @@ def _header_lines(w: Writer, header: list[str], style: str, rng: random.Random) 
             w.write(" " if i + 1 < len(header) else "\n")
         return
     for word in header:
-        if style != "pipe" and len(word) >= 4 and rng.random() < 0.3:
+        if style not in PIPE_STYLES and len(word) >= 4 and rng.random() < 0.3:
             half = len(word) // 2
             w.write(word[:half], "HEADER")
             w.write("\n")
             w.write(word[half:], "HEADER")
         else:
             w.write(word, "HEADER")
-        w.write(" |\n" if style == "pipe" else ("\n\n" if style in ("lines", "tab_indented") else "\n"))
+        w.write(" |\n" if style in PIPE_STYLES else ("\n\n" if style in ("lines", "tab_indented") else "\n"))
 
 
 def _inline_rows(w: Writer, rows: list[tuple[str | None, str, list[GenCell]]], style: str, rng: random.Random) -> None:
@@ -145,7 +157,9 @@ def _value_run(w: Writer, cells: list[GenCell], joiner: str) -> None:
             w.write(joiner)
 
 
-BASE_STYLE = {"ocr": "tab", "html_text": "lines_nbsp", "crawl": "tab"}
+BASE_STYLE = {"ocr": "tab", "html_text": "lines_nbsp", "crawl": "tab", "tab_empty": "tab", "crawl_prose": "tab",
+              "markdown_empty": "markdown", "pdf_markdown": "markdown", "markdown_merged": "markdown"}  # fmt: skip
+BLANK_LINE_STYLES = ("lines", "tab_indented", "lines_nbsp")
 
 
 def ocr(text: str, rng: random.Random, rate: float = 0.35) -> str:
@@ -159,11 +173,14 @@ def render_rows(w: Writer, rows: list[tuple[str | None, str, list[GenCell]]], st
     if style == "html_text":
         _html_rows(w, rows)
         return
+    if style == "pdf_markdown":
+        layouts.pdf_markdown_rows(w, rows, rng)
+        return
     style = BASE_STYLE.get(style, style)
     if style in ("tab", "markdown", "pdf"):
         _inline_rows(w, rows, style, rng)
     else:
-        _one_per_line(w, rows, style, blank_line=style in ("lines", "tab_indented", "lines_nbsp"))
+        _one_per_line(w, rows, style, blank_line=style in BLANK_LINE_STYLES)
 
 
 def _html_rows(w: Writer, rows: list[tuple[str | None, str, list[GenCell]]]) -> None:
@@ -187,9 +204,12 @@ def _html_rows(w: Writer, rows: list[tuple[str | None, str, list[GenCell]]]) -> 
 
 
 def render_active(w: Writer, tables: GenTables, style: str, rng: random.Random) -> None:
+    if style == "markdown_merged":
+        layouts.merged_active(w, tables)
+        return
     for caption, header, rows in tables.active:
         w.write(caption, "CAPTION")
-        w.write(" |\n|||\n" if style == "pipe" else "\n")
+        w.write(" |\n|||\n" if style in PIPE_STYLES else "\n")
         _header_lines(w, header, style, rng)
         render_rows(w, [(None, r.label, r.cells) for r in rows], style, rng)
 
@@ -197,6 +217,9 @@ def render_active(w: Writer, tables: GenTables, style: str, rng: random.Random) 
 def render_requests(w: Writer, tables: GenTables, style: str, rng: random.Random) -> None:
     w.write(REQUEST_NOTE, "NOTE")
     w.write("\n")
+    if style == "markdown_merged":
+        layouts.merged_requests(w, tables)
+        return
     _header_lines(w, REQUEST_HEADER, style, rng)
     rows: list[tuple[str | None, str, list[GenCell]]] = []
     for row in tables.requests:
@@ -211,22 +234,17 @@ def _group(row: GenRow, tables: GenTables) -> str | None:
 
 
 def render_appeals(w: Writer, tables: GenTables, style: str, rng: random.Random) -> None:
+    if style == "markdown_merged":
+        layouts.merged_appeals(w, tables)
+        return
     _header_lines(w, APPEALS_HEADER[:2], style, rng)
     _header_lines(w, APPEALS_HEADER[2:], style, rng)
     _header_lines(w, APPEALS_SUBHEADER, style, rng)
-    style = BASE_STYLE.get(style, style)
-    if style in ("tab", "markdown", "pdf"):
-        joiner = {"tab": "\t", "markdown": " | ", "pdf": " "}[style]
-        w.write("| " if style == "markdown" else "")
+    base = BASE_STYLE.get(style, style)
+    if base in ("tab", "markdown", "pdf"):
+        joiner = {"tab": "\t", "markdown": " | ", "pdf": " "}[base]
+        w.write("| " if base == "markdown" else "")
         _value_run(w, tables.appeals, joiner)
-        w.write(" |\n" if style == "markdown" else "\n")
+        w.write(" |\n" if base == "markdown" else "\n")
     else:
-        sep = "\n\n" if style in ("lines", "tab_indented", "lines_nbsp") else "\n"
-        for cell in tables.appeals:
-            if not cell.printed:
-                if style == "lines_nbsp":
-                    w.write("\u00a0" + sep)
-                continue
-            w.write("\t" if style == "tab_indented" else "")
-            w.cell(cell)
-            w.write(" |\n" if style == "pipe" else sep)
+        _cell_lines(w, tables.appeals, base, "\n\n" if base in BLANK_LINE_STYLES else "\n")
