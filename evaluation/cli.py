@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+TRAINING = Path(__file__).resolve().parents[1] / "training"
+
 
 def evaluate_command(
     gold: Annotated[list[Path], typer.Option("--gold", help="Gold directory (tests/gold) or annotation JSONL; repeatable.")],
@@ -18,7 +20,16 @@ def evaluate_command(
     mlflow: Annotated[bool, typer.Option("--mlflow", help="Log the run to mlflow.")] = False,
 ) -> None:
     """Score extraction against gold: the model, the rules and the positional baseline side by side."""
-    from nianbao.evaluation.harness import SystemResult, evaluate, load_cases, run_system, tagger_f1
+    from nianbao.evaluation.accounting import flat
+    from nianbao.evaluation.accounting import markdown as accounting_markdown
+    from nianbao.evaluation.harness import (
+        SystemResult,
+        accounting_table,
+        evaluate,
+        load_cases,
+        run_system,
+        tagger_f1,
+    )
     from nianbao.evaluation.report import (
         markdown_report,
         plot_placement_confusion,
@@ -34,6 +45,9 @@ def evaluate_command(
         chosen = model or (str(DEFAULT_MODEL) if (DEFAULT_MODEL / "tagger.json").exists() else "rules")
         results = evaluate(cases, chosen)
     metrics = {name: result.scores.as_dict() for name, result in results.items()}
+    table = accounting_table(results)
+    if table:
+        metrics["model"].update(flat(table))
     if "model" in results:
         from nianbao.extraction.locator import ModelLocator
         from nianbao.training.tracking import resolve_model
@@ -49,6 +63,9 @@ def evaluate_command(
         typer.echo(f"{name:>10}: cell_accuracy {values.get('cell_accuracy', float('nan')):.4f}  "
                    f"reports_fully_right {values.get('reports_fully_right', float('nan')):.4f}  "
                    f"sections_f1 {values.get('sections_f1', float('nan')):.4f}")  # fmt: skip
+    if table:
+        typer.echo("model against rules, and review, per style:")
+        typer.echo(accounting_markdown(table))
     typer.echo(f"wrote {out / 'metrics.json'}, {out / 'report.md'} and plots")
     if mlflow:
         from nianbao.training.tracking import log_evaluation
@@ -99,7 +116,41 @@ def loso_command(
     typer.echo(markdown_table(results))
 
 
+def learning_curve_command(
+    style: Annotated[str, typer.Option(help="The layout (generator style) held out of training.")],
+    k: Annotated[str, typer.Option("--k", help="Counts of annotated reports of the style to fine-tune on.")] = "0,1,3,10",
+    base_model: Annotated[str | None, typer.Option(help="A model trained without the style (directory or mlflow URI); default: train one.")] = None,
+    base_config: Annotated[Path, typer.Option(help="Config of the base model trained without the style.")] = TRAINING / "default.toml",
+    config: Annotated[Path, typer.Option("--config", "-c", help="Fine-tuning config (init_from is the base model).")] = TRAINING / "quick.toml",
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a fine-tuning config key: key=value.")] = None,
+    n_eval: Annotated[int, typer.Option(help="Held-out generated reports of the style that are scored.")] = 20,
+    eval_seed: Annotated[int, typer.Option(help="Seed of the held-out reports (the annotated pool uses another).")] = 9091,
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Directory for learning_curve.json, .md and the models.")] = None,
+) -> None:
+    """Hold a layout out, fine-tune on k annotated reports of it, score held-out reports of it: model vs rules."""
+    from nianbao.evaluation.learning_curve import base_model as make_base
+    from nianbao.evaluation.learning_curve import learning_curve, markdown_table, parse_ks, without
+    from nianbao.training.train import TrainConfig
+
+    target = out or Path("out/learning-curve") / style
+    try:
+        ks = parse_ks(k)
+        without(style)
+        overrides = dict(item.split("=", 1) for item in set_ or [] if "=" in item)
+        finetune = TrainConfig.from_toml(config, overrides)
+        base = make_base(style, target, base_model, None if base_model else TrainConfig.from_toml(base_config), typer.echo)
+        result = learning_curve(style, ks, finetune, target, base=base, n_eval=n_eval, eval_seed=eval_seed, log=typer.echo)
+    except (ValueError, OSError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    table = markdown_table(result)
+    (target / "learning_curve.md").write_text(table, "utf-8")
+    typer.echo(table)
+    typer.echo(f"wrote {target / 'learning_curve.json'} and {target / 'learning_curve.md'}")
+
+
 def register(app: typer.Typer) -> None:
+    app.command("learning-curve")(learning_curve_command)
     app.command("evaluate")(evaluate_command)
     app.command("loso")(loso_command)
     app.command("bench")(bench_command)

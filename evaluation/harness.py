@@ -111,3 +111,12 @@ def calibration_summary(result: SystemResult) -> dict:
     curve = review_budget_curve(confidence, correct)
     return {"reliability": reliability_table(confidence, correct), "review_budget": curve,
             "review_threshold": choose_threshold(curve)}  # fmt: skip
+
+
+def accounting_table(results: dict[str, SystemResult]) -> dict[str, dict[str, float]]:
+    """Model against rules per style (cells changed, review share, wrong cells in review), if both ran."""
+    from nianbao.evaluation.accounting import account
+
+    if "model" not in results or "rules" not in results:
+        return {}
+    return account(results["model"].scores.outcomes, results["rules"].scores.outcomes)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from nianbao.evaluation.harness import Case, SystemResult, calibration_summary
+from nianbao.evaluation.accounting import markdown as accounting_markdown
+from nianbao.evaluation.harness import Case, SystemResult, accounting_table, calibration_summary
 
-HEADLINE = ("cell_accuracy", "number_cell_accuracy", "tables_fully_right", "reports_fully_right",
+HEADLINE = ("cell_accuracy", "decided_cell_accuracy", "number_cell_accuracy", "tables_fully_right", "reports_fully_right",
+            "review_share", "wrong_caught_by_review",
             "sections_f1", "checks_agreement", "ece", "brier")  # fmt: skip
 
 
@@ -21,8 +23,12 @@ def markdown_report(results: dict[str, SystemResult], cases: list[Case], metrics
     lines += ["| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     keys = [k for k in HEADLINE if any(k in metrics[n] for n in names)]
     keys += sorted(k for k in metrics[names[0]] if k.startswith("cell_accuracy.") and k not in keys)
+    keys = [k for k in keys if not k.startswith("accounting.")]
     for key in keys:
         lines.append(f"| {key} | " + " | ".join(_fmt(metrics[n].get(key, "")) for n in names) + " |")
+    table = accounting_table(results)
+    if table:
+        lines += ["", "## Model against rules, and review (per style)", "", accounting_markdown(table).rstrip()]
     primary = results[names[0]]
     calibration = calibration_summary(primary)
     lines += ["", f"## Reliability ({names[0]})", "", "| bin | n | confidence | accuracy |", "|---|---|---|---|"]

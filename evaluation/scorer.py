@@ -84,8 +84,14 @@ class Scores:
             wrong = [o for o in items if not o.correct]
             out[f"review_share.style.{name}"] = _mean(o.in_review for o in items)
             out[f"wrong_caught_by_review.style.{name}"] = _mean(o.in_review for o in wrong) if wrong else 1.0
+        wrong = [o for o in self.outcomes if not o.correct]
+        out["review_share"] = _mean(o.in_review for o in self.outcomes)
+        out["wrong_caught_by_review"] = _mean(o.in_review for o in wrong) if wrong else 1.0
         ambiguous = [o for o in self.outcomes if o.gold_ambiguous]
+        out["decided_cell_accuracy"] = _mean(o.correct for o in self.outcomes if not o.gold_ambiguous)
+        out["undecided_cells"] = float(len(ambiguous))
         if ambiguous:
+            out["undecided_cell_accuracy"] = _mean(o.correct for o in ambiguous)
             out["gold_ambiguous_sent_to_review"] = _mean(o.in_review for o in ambiguous)
         for name, items in _group(self.outcomes, lambda o: o.key[0]).items():
             out[f"cell_accuracy.table.{name}"] = _mean(o.correct for o in items)

@@ -69,3 +69,53 @@ def test_evaluate_cli_real_reports_with_baselines_and_mlflow(tmp_path, shared, m
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
     runs = mlflow.search_runs(experiment_names=["nianbao"])
     assert len(runs) == 1 and runs["metrics.rules.cell_accuracy"].iloc[0] == 1.0
+
+
+def test_accounting_counts_changes_review_and_wrong_cells_in_review() -> None:
+    from nianbao.evaluation.accounting import account, markdown
+    from nianbao.evaluation.scorer import CellOutcome
+
+    def outcome(case: str, style: str, col: str, gold: int, pred: int, review: bool) -> CellOutcome:
+        return CellOutcome(case, style, "2021", ("requests", "new_received", col), gold, pred, "number", "number", 0.9,
+                           0, 0, review)  # fmt: skip
+
+    model = [outcome("a", "pdf", "total", 3, 3, False), outcome("a", "pdf", "other", 1, 2, True),
+             outcome("b", "crawl", "total", 5, 6, False), outcome("b", "crawl", "other", 0, 0, False)]  # fmt: skip
+    rules = [outcome("a", "pdf", "total", 3, 4, True), outcome("a", "pdf", "other", 1, 2, False),
+             outcome("b", "crawl", "total", 5, 5, False), outcome("b", "crawl", "other", 0, 0, False)]  # fmt: skip
+    table = account(model, rules)
+    assert table["all"]["changed"] == 2 and table["all"]["fixed"] == 1 and table["all"]["broke"] == 1
+    assert table["pdf"]["review_share"] == 0.5 and table["pdf"]["wrong_in_review"] == 1.0
+    assert table["crawl"]["wrong_cells"] == 1 and table["crawl"]["wrong_in_review"] == 0.0
+    assert table["all"]["wrong_in_review"] == 0.5 and table["all"]["target_met"] == 0.0
+    assert "not met" in markdown(table)
+
+
+def test_evaluate_runs_model_and_rules_together_and_accounts_per_style(tmp_path, shared) -> None:
+    from nianbao.extraction.locator import ModelLocator, RuleLocator
+    from nianbao.extraction.pipeline import DEFAULT_MODEL, extract_text
+    from nianbao.training.annotations import write_jsonl
+    from nianbao.training.generate import generate
+
+    samples = generate(4, seed=606, styles=("ocr", "crawl"))
+    write_jsonl(samples, tmp_path / "gen.jsonl")
+    out = tmp_path / "eval"
+    result = CliRunner().invoke(app, ["evaluate", "--gold", str(tmp_path / "gen.jsonl"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "model against rules, and review, per style" in result.output
+    metrics = json.loads((out / "metrics.json").read_text("utf-8"))
+    model, rules = ModelLocator(DEFAULT_MODEL), RuleLocator()
+    changed, cells = 0, 0
+    for sample in samples:
+        a = {(c["table"], c["row"], c["col"]): c for c in extract_text(sample["text"], locator=model)["cells"]}
+        b = {(c["table"], c["row"], c["col"]): c for c in extract_text(sample["text"], locator=rules)["cells"]}
+        for cell in sample["cells"]:
+            key = (cell["table"], cell["row"], cell["col"])
+            cells += 1
+            changed += (a[key]["value"], a[key]["state"]) != (b[key]["value"], b[key]["state"])
+    assert metrics["model.accounting.cells"] == cells and metrics["model.accounting.changed"] == changed
+    styles = {s["meta"]["style"] for s in samples}
+    assert all(f"model.accounting.review_share.style.{s}" in metrics for s in styles)
+    assert 0.0 <= metrics["model.accounting.wrong_in_review"] <= 1.0
+    assert metrics["model.review_share"] == metrics["model.accounting.review_share"]
+    assert "## Model against rules, and review (per style)" in (out / "report.md").read_text("utf-8")

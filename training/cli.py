@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -11,29 +12,43 @@ import typer
 def train_command(
     config: Annotated[Path | None, typer.Option("--config", "-c", help="TOML training config.")] = None,
     out: Annotated[Path, typer.Option("-o", "--out", help="Directory for the trained model.")] = Path("out/model"),
-    annotated: Annotated[list[Path] | None, typer.Option("--annotated", help="Annotated JSONL (real reports, reviewer corrections).")] = None,
+    init_from: Annotated[str | None, typer.Option("--init-from", help="Fine-tune this model (a directory or an mlflow URI such as models:/nianbao-tagger@candidate).")] = None,
+    annotated: Annotated[list[Path] | None, typer.Option("--annotated", help="Annotated JSONL (real reports, reviewer corrections); weighted by annotated_weight.")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a config key: key=value (dotted for tagger.*).")] = None,
     tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI (default sqlite:///./mlflow.db).")] = None,
     no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Do not log to mlflow.")] = False,
     alias: Annotated[str, typer.Option(help="Registry alias to move to the new model.")] = "candidate",
 ) -> None:
-    """Train the tagger from generated reports plus annotated JSONL; log and register it in mlflow."""
-    from nianbao.models.export import export_onnx
-    from nianbao.training.tracking import log_training
-    from nianbao.training.train import TrainConfig, train
+    """Train the tagger (or fine-tune one with --init-from), refit its calibrator, score it on a fixed set, register it in mlflow."""
+    from nianbao.training.run import train_and_save
+    from nianbao.training.train import TrainConfig
 
-    overrides = dict(item.split("=", 1) for item in set_ or [])
-    if annotated:
-        overrides["annotated"] = ",".join(str(p) for p in annotated) + ","
-    cfg = TrainConfig.from_toml(config, overrides)
-    result = train(cfg, log=typer.echo)
-    result.tagger.save(out)
-    export_onnx(out)  # model.onnx: what extraction runs (ONNX Runtime, no torch)
+    try:
+        overrides = dict(_pair(item) for item in set_ or [])
+        if init_from:
+            overrides["init_from"] = init_from
+        cfg = TrainConfig.from_toml(config, overrides)
+        if annotated:
+            cfg = replace(cfg, annotated=(*cfg.annotated, *map(str, annotated)))
+        run = train_and_save(cfg, out, log=typer.echo)
+    except (ValueError, OSError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    result = run.train
     typer.echo(f"saved {out} ({result.records} reports; dev char accuracy {result.metrics['dev_char_accuracy']:.4f})")
     if not no_mlflow:
+        from nianbao.training.tracking import log_training
+
         config_text = config.read_text("utf-8") if config else ""
-        uri = log_training(out, cfg.flat(), result.metrics, config_text, tracking_uri, alias)
+        uri = log_training(out, cfg.flat(), run.metrics, config_text, tracking_uri, alias)
         typer.echo(f"registered {uri}")
+
+
+def _pair(item: str) -> tuple[str, str]:
+    if "=" not in item:
+        raise ValueError(f"--set expects key=value, got {item!r}")
+    key, value = item.split("=", 1)
+    return key.strip(), value.strip()
 
 
 def generate_command(

@@ -1,8 +1,12 @@
-"""Training the tagger from scratch: generated reports plus any annotated JSONL.
+"""Training the tagger, from scratch or fine-tuned from a model: generated reports plus annotated JSONL.
 
 A plain torch loop (no Trainer): typed config, char-level BIO labels with ``-100`` on
-[CLS]/[SEP]/padding as in HF ``run_ner.py``, a held-out dev split for early selection and
-temperature scaling, and the result saved with ``save_pretrained``.
+[CLS]/[SEP]/padding as in HF ``run_ner.py``, a dev split of the generated reports for
+temperature scaling, and the result saved with ``save_pretrained``. Training stops on a step
+count (``max_steps``, or ``epochs`` over the training windows), never on wall-clock time.
+With ``init_from`` the run starts from an existing model (a directory or an mlflow URI) and
+keeps its vocabulary and network config; characters it has no id for read as [UNK].
+Annotated records are repeated ``annotated_weight`` times in the training set.
 """
 
 from __future__ import annotations
@@ -45,15 +49,25 @@ class TrainConfig:
     styles: tuple[str, ...] = STYLES
     annotated: tuple[str, ...] = ()  # JSONL files: real reports, reviewer corrections
     epochs: int = 4
+    max_steps: int = 0  # > 0: stop after this many optimiser steps (overrides epochs)
     batch_size: int = 16
     learning_rate: float = 3e-3
     dev_share: float = 0.15
-    max_minutes: float = 9.0
+    init_from: str = ""  # fine-tune from this model directory or mlflow URI
+    annotated_weight: int = 4  # each annotated record is repeated this many times in training
+    calibration_reports: int = 60  # held-out generated reports the cell calibrator is fitted on
+    eval_reports: int = 30  # the fixed evaluation set: generated reports of eval_seed ...
+    eval_seed: int = 4242
+    eval_real: bool = True  # ... plus the real reports' gold (tests/gold) when ../shared is there
     tagger: TaggerConfig = field(default_factory=TaggerConfig)
 
     def __post_init__(self) -> None:
         if not 0 < self.dev_share < 0.5:
             raise ValueError("dev_share must be between 0 and 0.5")
+        if self.epochs < 1 and self.max_steps < 1:
+            raise ValueError("training needs epochs >= 1 or max_steps >= 1")
+        if self.annotated_weight < 1:
+            raise ValueError("annotated_weight must be at least 1")
         unknown = set(self.styles) - set(STYLES)
         if unknown:
             raise ValueError(f"unknown styles: {sorted(unknown)}")
@@ -74,7 +88,9 @@ class TrainConfig:
             raise ValueError(f"unknown config keys: {sorted(extra)}")
         for key in ("styles", "annotated"):
             if key in data:
-                data[key] = tuple(data[key])
+                data[key] = tuple(data[key]) if isinstance(data[key], list | tuple) else (str(data[key]),)
+        if "eval_real" in data and isinstance(data["eval_real"], str | int):
+            data["eval_real"] = str(data["eval_real"]).lower() in ("1", "true", "yes")
         return cls(**data, tagger=tagger)
 
     def flat(self) -> dict[str, object]:
@@ -129,11 +145,50 @@ def window_examples(records: list[dict], vocab: CharVocab, config: TaggerConfig)
     return torch.cat(all_ids), torch.cat(all_masks), torch.cat(all_labels)
 
 
-def load_records(config: TrainConfig) -> list[dict]:
-    records = generate(config.n_generated, seed=config.seed, styles=config.styles)
-    for path in config.annotated:
-        records += [r for r in read_jsonl(Path(path)) if r.get("spans")]
-    return records
+def load_records(config: TrainConfig) -> tuple[list[dict], list[dict]]:
+    """Generated records and annotated records (from the config's JSONL files), apart."""
+    generated = generate(config.n_generated, seed=config.seed, styles=config.styles) if config.n_generated else []
+    annotated = [r for path in config.annotated for r in read_jsonl(Path(path)) if r.get("spans")]
+    return generated, annotated
+
+
+def split_records(config: TrainConfig, generated: list[dict], annotated: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(train, dev): dev is a share of the generated reports (of the annotated ones if none are
+    generated); annotated training records are repeated ``annotated_weight`` times."""
+    rng = random.Random(config.seed)
+    pool, weighted = (list(generated), list(annotated)) if generated else (list(annotated), [])
+    rng.shuffle(pool)
+    n_dev = max(1, int(len(pool) * config.dev_share)) if len(pool) > 1 else 0
+    dev, train_records = pool[:n_dev], pool[n_dev:]
+    if not generated:
+        weighted, train_records = train_records, []
+    train_records += weighted * config.annotated_weight
+    rng.shuffle(train_records)
+    return train_records, dev or train_records[:1]
+
+
+def start_model(config: TrainConfig, train_records: list[dict]) -> Tagger:
+    """A fresh tagger over the training characters, or the ``init_from`` model (its vocabulary and config)."""
+    if config.init_from:
+        return load_start_model(config.init_from)
+    vocab = CharVocab(ch for r in train_records for ch in NormText(r["text"]).norm)
+    return Tagger(build_model(len(vocab), config.tagger), vocab, config.tagger)
+
+
+def load_start_model(reference: str) -> Tagger:
+    """The model to fine-tune, by directory or mlflow URI; a clear ValueError when it cannot be used."""
+    from nianbao.training.tracking import resolve_model
+
+    try:
+        directory = resolve_model(reference)
+    except Exception as error:  # noqa: BLE001 - mlflow raises its own exception types
+        raise ValueError(f"The model to fine-tune ({reference}) could not be found in the mlflow registry: {error}") from None
+    if not (directory / "tagger.json").is_file():
+        raise ValueError(f"The model to fine-tune ({reference}) is not a tagger directory: {directory} has no tagger.json.")
+    try:
+        return Tagger.load(directory)
+    except ValueError as error:
+        raise ValueError(f"The model to fine-tune ({reference}) cannot be used: {error}.") from None
 
 
 def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
@@ -156,23 +211,22 @@ class TrainResult:
 
 
 def train(config: TrainConfig, log=print, extra: list[dict] | None = None) -> TrainResult:
-    """Train a tagger; ``log`` receives progress lines; ``extra`` adds annotation records."""
+    """Train (or fine-tune) a tagger; ``log`` receives progress lines; ``extra`` adds annotated records."""
     torch.manual_seed(config.seed)
-    rng = random.Random(config.seed)
-    records = load_records(config) + list(extra or [])
-    rng.shuffle(records)
-    n_dev = max(1, int(len(records) * config.dev_share))
-    dev, train_records = records[:n_dev], records[n_dev:]
-    vocab = CharVocab(ch for r in train_records for ch in NormText(r["text"]).norm)
-    model = build_model(len(vocab), config.tagger)
-    ids, masks, labels = window_examples(train_records, vocab, config.tagger)
-    dev_ids, dev_masks, dev_labels = window_examples(dev, vocab, config.tagger)
+    generated, annotated = load_records(config)
+    train_records, dev = split_records(config, generated, annotated + list(extra or []))
+    if not train_records:
+        raise ValueError("nothing to train on: no generated reports and no annotated records with spans")
+    tagger = start_model(config, train_records)
+    model, vocab = tagger.model, tagger.vocab
+    ids, masks, labels = window_examples(train_records, vocab, tagger.config)
+    dev_ids, dev_masks, dev_labels = window_examples(dev, vocab, tagger.config)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
-    steps = config.epochs * math.ceil(len(ids) / config.batch_size)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, config.learning_rate, total_steps=max(steps, 1))
-    started, step = time.monotonic(), 0
-    for epoch in range(config.epochs):
-        model.train()
+    steps = config.max_steps or config.epochs * math.ceil(len(ids) / config.batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, config.learning_rate, total_steps=steps)
+    started, step, loss = time.monotonic(), 0, torch.tensor(float("nan"))
+    model.train()
+    while step < steps:
         order = torch.randperm(len(ids))
         for first in range(0, len(ids), config.batch_size):
             batch = order[first : first + config.batch_size]
@@ -184,18 +238,20 @@ def train(config: TrainConfig, log=print, extra: list[dict] | None = None) -> Tr
             optimiser.zero_grad()
             step += 1
             if step % 50 == 0:
-                log(f"epoch {epoch} step {step}/{steps} loss {loss.item():.4f}")
-        if (time.monotonic() - started) / 60 > config.max_minutes:
-            log("stopping: time budget reached")
-            break
+                log(f"step {step}/{steps} loss {loss.item():.4f}")
+            if step >= steps:
+                break
     dev_logits = _logits(model, dev_ids, dev_masks)
     temperature = fit_temperature(dev_logits, dev_labels)
     keep = dev_labels != IGNORE
-    accuracy = (dev_logits.argmax(-1)[keep] == dev_labels[keep]).float().mean().item()
+    accuracy = (dev_logits.argmax(-1)[keep] == dev_labels[keep]).float().mean().item() if keep.any() else float("nan")
     metrics = {"dev_char_accuracy": accuracy, "temperature": temperature, "train_minutes": (time.monotonic() - started) / 60,
-               "train_windows": float(len(ids)), "parameters": float(sum(p.numel() for p in model.parameters()))}  # fmt: skip
-    log(f"dev char accuracy {accuracy:.4f}, temperature {temperature:.2f}")
-    return TrainResult(Tagger(model, vocab, config.tagger, temperature), metrics, len(records))
+               "train_windows": float(len(ids)), "train_steps": float(step), "final_loss": float(loss.item()),
+               "annotated_records": float(len(annotated) + len(extra or [])),
+               "parameters": float(sum(p.numel() for p in model.parameters()))}  # fmt: skip
+    log(f"{step} steps; dev char accuracy {accuracy:.4f}, temperature {temperature:.2f}")
+    records = len(generated) + len(annotated) + len(extra or [])
+    return TrainResult(Tagger(model, vocab, tagger.config, temperature), metrics, records)
 
 
 def _logits(model, ids: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
