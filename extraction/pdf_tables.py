@@ -104,7 +104,7 @@ def _index(bounds: list[float], value: float) -> int:
 
 
 def find_tables(page: Any, page_number: int) -> list[PdfTable]:
-    """Ruled tables on a page (at least two rows and two columns), top to bottom."""
+    """Ruled tables on a page (at least two columns), top to bottom."""
     edges = ruling_edges(page)
     if len(edges) < 4:
         return []
@@ -123,8 +123,8 @@ def _from_found(found: Any, page_number: int) -> PdfTable | None:
         return None
     xs = _cluster([b[0] for b in boxes] + [max(b[2] for b in boxes)])
     tops = _cluster([b[1] for b in boxes] + [max(b[3] for b in boxes)])
-    if len(xs) < 3 or len(tops) < 3:
-        return None  # one column or one row: a framed paragraph, read as text
+    if len(xs) < 3 or len(tops) < 2:
+        return None  # one column: a framed paragraph, read as text
     texts = _cell_texts(found)
     cells = []
     for box in boxes:
@@ -169,14 +169,16 @@ def absorb_blank_labels(table: PdfTable) -> None:
 
     A blank cell among labels is a drawing artefact (a rule drawn through a merged header,
     a label column split by a stray line), not an empty value: it is joined to the label on
-    its left (or, in a header row, on its right) in the same rows. Blank value cells stay.
+    its left (or, in a header row, on its right) in the same rows. A data row's blank cell
+    counts as among labels when another row prints a label over its whole width; blank value
+    cells (also a column that is blank in every row) stay.
     """
     header = _header_rows(table)
-    numbers = [c.x0 for c in table.cells if c.r0 >= header and c.text and _is_number(c.text)]
-    first_value = min(numbers, default=float("inf"))
+    labels = [c for c in table.cells if c.r0 >= header and c.text and not _is_number(c.text)]
     for blank in [c for c in table.cells if not c.text]:
         in_header = blank.r1 <= header
-        if not in_header and blank.x1 > first_value + _TOL:
+        under_label = any(c.x0 <= blank.x0 + _TOL and c.x1 >= blank.x1 - _TOL for c in labels)
+        if not in_header and not under_label:
             continue
         target = _neighbour(table.cells, blank, left=True)
         if target is not None:
@@ -237,9 +239,10 @@ def _is_number(text: str) -> bool:
 
 
 def _header_rows(table: PdfTable) -> int:
-    """Leading rows with no number in them: the table's header."""
+    """Leading rows with no number in them and, after the first, no blank cell: the header."""
     for r in range(table.n_rows):
-        if any(_is_number(c.text) for c in table.cells if c.r0 == r and c.text):
+        row = [c for c in table.cells if c.r0 == r]
+        if any(_is_number(c.text) for c in row if c.text) or (r and any(not c.text for c in row)):
             return r
     return table.n_rows
 

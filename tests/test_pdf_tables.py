@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zlib
 
 import pytest
@@ -126,3 +127,72 @@ def test_small_flate_content_reads() -> None:
     data = data.replace(b"/Resources << >>", b"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>")
     rendered = render_input(data, "ok.pdf")
     assert rendered is not None and rendered.text == "Hello"
+
+
+# --------------------------------------------------------------------------- generated PDFs
+
+
+def _printed(seed: int, template: str, zero: str, repeat_header: int) -> tuple[dict, bytes, object]:
+    """A generated report in the printed-PDF style and the real PDF printed from its blocks."""
+    import random
+
+    from nianbao.training.generate import GenConfig
+    from nianbao.training.printed_pdf import printed_pdf_sample
+
+    from .pdf_print import print_pdf
+
+    sample, blocks = printed_pdf_sample(random.Random(seed), GenConfig("printed_pdf", template, False, zero))
+    return sample, print_pdf(blocks, repeat_header=repeat_header), blocks
+
+
+def _pages_of(data: bytes, needle: str) -> list[int]:
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return [i for i, page in enumerate(pdf.pages) if needle in (page.extract_text() or "").replace(" ", "")]
+
+
+@pytest.mark.parametrize(
+    ("seed", "template", "zero", "repeat_header"),
+    [(11, "2021", "", 0), (12, "2021", "", 3), (13, "2019", "", 3), (1, "2019", "0", 0), (2, "2021", "/", 3)],
+)
+def test_generated_pdf_with_blank_merged_and_page_split_cells_reads_fully_right(seed, template, zero, repeat_header) -> None:
+    sample, data, _ = _printed(seed, template, zero, repeat_header)
+    first, last = _pages_of(data, "一、本年新收"), _pages_of(data, "（七）总计")
+    assert first and last and first[0] < last[0], "the requests table is printed over a page break"
+    if repeat_header:
+        assert len(_pages_of(data, "申请人情况")) >= 2  # its header rows are printed again
+    if zero == "":
+        assert sum(c["state"] == "blank" for c in sample["cells"]) > 20
+    rendered = render_input(data, "gen.pdf")
+    assert rendered is not None
+    requests = [t for t in rendered.tables if any(c.text.replace(" ", "").startswith("一、本年新收") for c in t.cells)]
+    assert len(requests) == 1 and any(c.text == "（七）总计" for c in requests[0].cells)
+    assert sum("申请人情况" in c.text for c in requests[0].cells) == 1  # the repeated header is not a row
+    # the PDF reads back as the printed-PDF style renders it (up to where the PDF wraps and numbers pages)
+    squeeze = re.compile(r"\s|- \d+ -")
+    assert squeeze.sub("", rendered.text) == squeeze.sub("", sample["text"])
+    doc = extract_bytes(data, "gen.pdf")
+    assert doc["errors"] == []
+    got = {(c["table"], c["row"], c["col"]): c for c in doc["cells"]}
+    for cell in sample["cells"]:
+        found = got[(cell["table"], cell["row"], cell["col"])]
+        assert (found["value"], found["state"], found["raw"], found["unit"]) == (
+            cell["value"], cell["state"], cell["raw"], cell["unit"],
+        ), cell  # fmt: skip
+        if found["state"] in ("number", "na", "text"):
+            assert doc["source"]["rendered_text"][found["start"] : found["end"]] == found["raw"]
+    assert [s["title"] for s in doc["sections"]] == [s["title"] for s in sample["sections"]]
+
+
+def test_printed_pdf_style_text_extracts_exactly() -> None:
+    import random
+
+    from nianbao import extract_text
+    from nianbao.training.generate import GenConfig, generate_report
+
+    for seed, template, traditional, zero in ((3, "2019", True, "/"), (4, "2021", False, ""), (5, "2021", False, "0")):
+        sample = generate_report(random.Random(seed), GenConfig("printed_pdf", template, traditional, zero))
+        assert sample["meta"]["style"] == "printed_pdf"
+        assert NBSP in sample["text"] or zero != ""
+        assert compare(sample, extract_text(sample["text"])) == []

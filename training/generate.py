@@ -15,6 +15,7 @@ from opencc import OpenCC
 
 from nianbao.extraction.cells import Cell
 from nianbao.extraction.checks import run_checks
+from nianbao.training.printed_pdf import printed_pdf_report
 from nianbao.training.render import STYLES, Writer, render_active, render_appeals, render_requests
 from nianbao.training.tables_gen import GenCell, GenTables, generate_tables
 
@@ -219,6 +220,8 @@ def _report_values(rng: random.Random, config: GenConfig, tables: GenTables) -> 
 
 def generate_report(rng: random.Random, config: GenConfig) -> dict:
     """One annotated report: ``{"text", "spans", "cells", "sections", "report", "meta"}``."""
+    if config.style == "printed_pdf":
+        return printed_pdf_report(rng, config)
     tables = generate_tables(rng, config.template, config.zero_style, config.single_other)
     values = _report_values(rng, config, tables)
     agency, year = values["agency"], values["year"]

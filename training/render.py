@@ -15,7 +15,7 @@ from nianbao.training.tables_gen import GenCell, GenRow, GenTables
 
 LEGACY_STYLES = ("lines", "lines_nbsp", "pipe", "tab", "tab_indented", "pdf", "markdown", "ocr", "html_text", "crawl")
 # Layouts with explicit empty cells, merged cells repeated, tables running into prose, PDF-to-markdown.
-LAYOUT_STYLES = ("tab_empty", "markdown_empty", "pipe_blank", "lines_blank", "markdown_merged", "crawl_prose", "pdf_markdown")
+LAYOUT_STYLES = ("tab_empty", "markdown_empty", "pipe_blank", "lines_blank", "markdown_merged", "crawl_prose", "pdf_markdown", "printed_pdf")
 STYLES = LEGACY_STYLES + LAYOUT_STYLES
 PIPE_STYLES = ("pipe", "pipe_blank")
 # OCR-like confusions applied to printed labels (a scanned report run through OCR).
