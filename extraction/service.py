@@ -99,19 +99,36 @@ class BodyLimit:
 
 
 def _safe_name(name: object, default: str) -> str:
-    """A file name for ``source.name``: the last path part only, at most 255 characters."""
+    """A file name for ``source.name``: the last path part only, at most 255 characters
+    (a lone surrogate, which no JSON answer can carry, becomes "?")."""
     text = PurePath(str(name)).name if isinstance(name, str) and name.strip() else ""
-    return text[:255] or default
+    return text.encode("utf-8", "replace").decode("utf-8")[:255] or default
+
+
+def parse_json(body: bytes) -> Any:
+    """A JSON body, or a 400 with a sentence (malformed, or nested past Python's recursion limit)."""
+    try:
+        return json.loads(body)
+    except RecursionError:
+        raise http_error(400, "The body is not valid JSON here (nested too deeply).") from None
+    except ValueError as exc:
+        raise http_error(400, f"The body is not valid JSON ({exc}).") from None
+
+
+def utf8_text(text: str, field: str = "text") -> bytes:
+    """A JSON string as UTF-8, or a 422 naming the lone surrogate that is not a character."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise http_error(422, f'The "{field}" string holds a lone UTF-16 surrogate (\\u{ord(text[exc.start]):04x} '
+                              f"at character {exc.start}), which is not a character; send valid Unicode.") from None  # fmt: skip
 
 
 async def _read_json(request: "Request") -> tuple[bytes, str]:
-    try:
-        payload = json.loads(await request.body())
-    except ValueError as exc:
-        raise http_error(400, f"The body is not valid JSON ({exc}).") from None
+    payload = parse_json(await request.body())
     if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
         raise http_error(422, 'A JSON body must be an object with a "text" string (the report text).')
-    return payload["text"].encode("utf-8"), _safe_name(payload.get("name"), "<text>")
+    return utf8_text(payload["text"]), _safe_name(payload.get("name"), "<text>")
 
 
 async def _read_form(request: "Request", max_bytes: int) -> tuple[bytes, str]:

@@ -8,11 +8,13 @@ names the revision the reviewer saw; a stale one is answered with 409 and not sa
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Form, Request
+from fastapi import FastAPI, Form, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import (
     HTMLResponse,
     JSONResponse,
@@ -36,6 +38,13 @@ from nianbao.extraction.review.store import (
 from nianbao.extraction.review.templates import CSS
 
 COOKIE = "nb_session"
+# Row ids and revisions fit a 32-bit integer; anything past it is answered 422 before any query.
+MAX_ID = 2**31 - 1
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+OptionalId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+Limit = Annotated[int, Query(ge=1, le=1000, description="At most this many fields (1..1000).")]
+RevisionForm = Annotated[int, Form(ge=1, le=MAX_ID)]
+_ITEM = re.compile(r"([0-9]{1,10}):([0-9]{1,10})")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'",
@@ -70,6 +79,28 @@ def _field_json(field: FieldView) -> dict[str, Any]:
     return out
 
 
+def api_body(body: bytes) -> dict[str, Any]:
+    """An API change: ``revision`` (an id) and ``action``, ``value``, ``state``, ``note`` (strings
+    or absent); HTTPException 400/422 with a sentence for anything else."""
+    from nianbao.extraction.service import http_error, parse_json, utf8_text
+
+    payload = parse_json(body)
+    if not isinstance(payload, dict):
+        raise http_error(422, "The body must be a JSON object with a \"revision\" and an \"action\".")
+    revision = payload.get("revision")
+    if type(revision) is not int or not 1 <= revision <= MAX_ID:
+        raise http_error(422, f'"revision" must be a revision id (an integer from 1 to {MAX_ID}).')
+    out: dict[str, Any] = {"revision": revision}
+    for key in ("action", "value", "state", "note"):
+        value = payload.get(key)
+        if value is not None and not isinstance(value, str):
+            raise http_error(422, f'"{key}" must be a string.')
+        if value is not None:
+            utf8_text(value, key)
+        out[key] = value
+    return out
+
+
 def _safe_next(target: str | None, default: str = "/queue") -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
@@ -96,7 +127,7 @@ def create_app(store: ReviewStore | str, secure_cookies: bool = False) -> FastAP
             return Auth(store.authenticate(header[7:].strip()))
         cookie = request.cookies.get(COOKIE)
         reviewer_id = signer.read(cookie) if cookie else None
-        reviewer = store.reviewer(reviewer_id) if reviewer_id is not None else None
+        reviewer = store.session_reviewer(reviewer_id, cookie) if reviewer_id is not None and cookie else None
         return Auth(reviewer, cookie if reviewer else None)
 
     def page(name: str, who: Auth, status: int = 200, **context: Any) -> HTMLResponse:
@@ -147,9 +178,12 @@ def create_app(store: ReviewStore | str, secure_cookies: bool = False) -> FastAP
 
     @app.post("/logout")
     def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
-        refusal = may_change(auth(request), csrf)
+        who = auth(request)
+        refusal = may_change(who, csrf)
         if refusal is not None:
             return refusal
+        if who.reviewer is not None and who.cookie:
+            store.end_session(who.reviewer.id, who.cookie)  # the cookie is dead even if kept
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE)
         return response
@@ -162,7 +196,7 @@ def create_app(store: ReviewStore | str, secure_cookies: bool = False) -> FastAP
         return out
 
     @app.get("/queue", response_class=HTMLResponse)
-    def queue_page(request: Request, all: int = 0, report: int | None = None) -> Response:
+    def queue_page(request: Request, all: int = 0, report: OptionalId = None) -> Response:
         who = auth(request)
         if who.reviewer is None:
             return to_login(request)
@@ -178,7 +212,7 @@ def create_app(store: ReviewStore | str, secure_cookies: bool = False) -> FastAP
         return page("reports", who, reports=[store.report(rid) for rid in store.report_ids()])
 
     @app.get("/reports/{report_id}", response_class=HTMLResponse)
-    def report_page(request: Request, report_id: int, field: int | None = None) -> Response:
+    def report_page(request: Request, report_id: RowId, field: OptionalId = None) -> Response:
         who = auth(request)
         if who.reviewer is None:
             return to_login(request)
@@ -200,7 +234,7 @@ def create_app(store: ReviewStore | str, secure_cookies: bool = False) -> FastAP
         return candidates[0].id if candidates else after
 
     @app.post("/fields/{field_id}/{action}")
-    def change_field(request: Request, field_id: int, action: str, revision: Annotated[int, Form()],
+    def change_field(request: Request, field_id: RowId, action: str, revision: RevisionForm,
                      csrf: Annotated[str, Form()] = "", value: Annotated[str | None, Form()] = None,
                      state: Annotated[str, Form()] = "auto", note: Annotated[str, Form()] = "") -> Response:  # fmt: skip
         who = auth(request)
@@ -232,9 +266,9 @@ def create_app(store: ReviewStore | str, secure_cookies: bool = False) -> FastAP
         if refusal is not None:
             return refusal
         assert who.reviewer is not None
-        try:
-            pairs = [(int(a), int(b)) for a, _, b in (i.partition(":") for i in item)]
-        except ValueError:
+        matches = [_ITEM.fullmatch(i) for i in item]
+        pairs = [(int(m.group(1)), int(m.group(2))) for m in matches if m is not None]
+        if len(pairs) != len(item) or any(max(pair) > MAX_ID for pair in pairs):
             return message(who, 422, "Not saved", "Malformed selection.")
         try:
             store.apply_many(pairs, who.reviewer.id, "accept")
@@ -253,14 +287,14 @@ def create_app(store: ReviewStore | str, secure_cookies: bool = False) -> FastAP
         return who
 
     @app.get("/api/queue")
-    def api_queue(request: Request, all: int = 0, report: int | None = None, limit: int = 200) -> Any:
+    def api_queue(request: Request, all: int = 0, report: OptionalId = None, limit: Limit = 200) -> Any:
         who = api_auth(request)
         if isinstance(who, JSONResponse):
             return who
         return [_field_json(f) for f in store.queue(everything=bool(all), report_id=report, limit=limit)]
 
     @app.get("/api/fields/{field_id}")
-    def api_field(request: Request, field_id: int) -> Any:
+    def api_field(request: Request, field_id: RowId) -> Any:
         who = api_auth(request)
         if isinstance(who, JSONResponse):
             return who
@@ -271,21 +305,24 @@ def create_app(store: ReviewStore | str, secure_cookies: bool = False) -> FastAP
         return {**_field_json(field), "history": [_revision_json(r) for r in store.history(field_id)]}
 
     @app.post("/api/fields/{field_id}")
-    async def api_change(request: Request, field_id: int) -> Any:
+    async def api_change(request: Request, field_id: RowId) -> Any:
         who = api_auth(request)
         if isinstance(who, JSONResponse):
             return who
         if not who.bearer:  # cookie sessions change things through the CSRF-protected forms
             return JSONResponse({"detail": "use a bearer token for the API"}, status_code=403)
         try:
-            body = await request.json()
-            rev = store.apply(field_id, int(body["revision"]), who.reviewer.id, str(body.get("action", "")),
-                              raw=body.get("value"), state=body.get("state"), note=str(body.get("note", "")))  # fmt: skip
+            body = api_body(await request.body())
+        except HTTPException as exc:
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        try:
+            rev = store.apply(field_id, body["revision"], who.reviewer.id, body["action"] or "",
+                              raw=body["value"], state=body["state"], note=body["note"] or "")  # fmt: skip
         except NotFound as exc:
             return JSONResponse({"detail": str(exc)}, status_code=404)
         except Conflict as exc:
             return JSONResponse({"detail": str(exc), "current": _revision_json(exc.current)}, status_code=409)
-        except (KeyError, TypeError, ValueError) as exc:  # InvalidEdit is a ValueError
+        except ValueError as exc:  # InvalidEdit
             return JSONResponse({"detail": f"bad request: {exc}"}, status_code=422)
         return _revision_json(rev)
 

@@ -151,6 +151,23 @@ def add_reviewer_command(
     typer.echo("reviewer created; sign in with the password" if password else token)
 
 
+@group.command("revoke")
+def revoke_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The reviewer whose token, password and sessions end.")],
+    db: DbOption = None,
+) -> None:
+    """End a reviewer's access: their token (or password) and every open session stop working."""
+    from nianbao.extraction.review.store import NotFound, ReviewStore
+
+    try:
+        ReviewStore(_db(ctx, db)).revoke(name)
+    except NotFound as exc:
+        typer.echo(f"Not revoked: {exc}.", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"revoked {name.strip()}: their token or password and every session no longer sign in")
+
+
 @group.command("export")
 def export_command(
     ctx: typer.Context,

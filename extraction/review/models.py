@@ -35,6 +35,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(moment: datetime) -> datetime:
+    """A stored time as timezone-aware UTC (SQLite hands back naive datetimes, stored in UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
     """Declarative base of the review store."""
 
@@ -116,6 +121,17 @@ class Revision(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
+class Revocation(Base):
+    """An ended credential: one session (``session`` = its cookie's SHA-256, at logout) or,
+    with ``session`` NULL, everything of the reviewer (``nianbao review revoke NAME``)."""
+
+    __tablename__ = "revocations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewers.id"), index=True)
+    session: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Secret(Base):
     """Process-independent secrets (the session signing key), written once."""
 
@@ -124,7 +140,7 @@ class Secret(Base):
     value: Mapped[str] = mapped_column(String(256))
 
 
-APPEND_ONLY = (Reviewer, Report, SourceText, Field, Revision, Secret)
+APPEND_ONLY = (Reviewer, Report, SourceText, Field, Revision, Revocation, Secret)
 
 
 class ReviewSession(Session):
@@ -141,7 +157,7 @@ def _refuse_changes(session: Session, _context: object, _instances: object) -> N
 
 def sqlite_triggers(connection: Any) -> None:
     """On SQLite, make UPDATE and DELETE of review rows fail in the database itself."""
-    for table in ("reviewers", "reports", "source_texts", "fields", "revisions", "secrets"):
+    for table in ("reviewers", "reports", "source_texts", "fields", "revisions", "revocations", "secrets"):
         for verb in ("UPDATE", "DELETE"):
             connection.execute(
                 text(

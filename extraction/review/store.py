@@ -23,6 +23,7 @@ from nianbao.extraction.review.models import (
     Reviewer,
     ReviewSession,
     Revision,
+    Revocation,
     Secret,
     SourceText,
     sqlite_triggers,
@@ -159,9 +160,37 @@ class ReviewStore:
             else:
                 reviewer_id = security.token_reviewer_id(secret)
                 row = session.get(Reviewer, reviewer_id) if reviewer_id is not None else None
-        if row is None or not security.verify_secret(secret, row.salt, row.secret_hash):
+        if row is None or not security.verify_secret(secret, row.salt, row.secret_hash) or self.revoked(row.id):
             return None
         return ReviewerView(row.id, row.name)
+
+    def session_reviewer(self, reviewer_id: int, cookie: str) -> ReviewerView | None:
+        """The reviewer of a signed session cookie, unless it was logged out or they were revoked."""
+        if self.revoked(reviewer_id, security.cookie_digest(cookie)):
+            return None
+        return self.reviewer(reviewer_id)
+
+    def revoked(self, reviewer_id: int, session: str | None = None) -> bool:
+        """Whether the reviewer was revoked (or, given a cookie digest, that session ended)."""
+        which = Revocation.session.is_(None) if session is None else (Revocation.session.is_(None) | (Revocation.session == session))
+        with self._session() as db:
+            return db.scalar(select(Revocation.id).where(Revocation.reviewer_id == reviewer_id, which).limit(1)) is not None
+
+    def end_session(self, reviewer_id: int, cookie: str) -> None:
+        """Log a session out on the server: its cookie no longer signs anyone in."""
+        with self._session() as db:
+            db.add(Revocation(reviewer_id=reviewer_id, session=security.cookie_digest(cookie)))
+            db.commit()
+
+    def revoke(self, name: str) -> int:
+        """End a reviewer's token or password and every session; returns their id."""
+        with self._session() as db:
+            row = db.scalar(select(Reviewer).where(Reviewer.name == name.strip()))
+            if row is None:
+                raise NotFound(f"no reviewer named {name!r}")
+            db.add(Revocation(reviewer_id=row.id, session=None))
+            db.commit()
+            return row.id
 
     # reports
 

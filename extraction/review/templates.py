@@ -96,7 +96,7 @@ REPORT = """{% extends "base" %}{% block title %}{{ report.agency or report.name
 <button id="mark">Mark as wrong</button></form>
 <details><summary>history ({{ history|length }})</summary><table id="history">
 <tr><th>#</th><th>when (UTC)</th><th>who</th><th>action</th><th>old</th><th>new</th><th>model</th><th>note</th></tr>
-{% for h in history %}<tr><td>{{ h.id }}</td><td>{{ h.created_at.strftime("%Y-%m-%d %H:%M:%S") }}</td><td>{{ h.reviewer or "extractor" }}</td>
+{% for h in history %}<tr><td>{{ h.id }}</td><td>{{ h.created_at.strftime("%Y-%m-%d %H:%M:%S %Z") }}</td><td>{{ h.reviewer or "extractor" }}</td>
 <td>{{ h.action }}</td><td>{{ h.old_raw if h.old_raw is not none else "" }}{% if h.old_state %} ({{ h.old_state }}){% endif %}</td>
 <td>{{ h.raw }} ({{ h.state }})</td><td>{{ h.model_version }}</td><td>{{ h.note }}</td></tr>{% endfor %}</table></details>
 </div>{% endif %}
@@ -114,7 +114,7 @@ REPORT = """{% extends "base" %}{% block title %}{{ report.agency or report.name
 MESSAGE = """{% extends "base" %}{% block title %}{{ title }}{% endblock %}{% block main %}
 <h1>{{ title }}</h1><p class="error" id="message">{{ message }}</p>
 {% if current %}<p>The field is now at revision {{ current.id }}: {{ current.action }} by {{ current.reviewer or "the extractor" }}
-at {{ current.created_at.strftime("%Y-%m-%d %H:%M:%S") }} UTC, value <strong id="current-value">{{ current.raw }}</strong> ({{ current.state }}, {{ current.status }}).
+at {{ current.created_at.strftime("%Y-%m-%d %H:%M:%S %Z") }}, value <strong id="current-value">{{ current.raw }}</strong> ({{ current.state }}, {{ current.status }}).
 Your change was not saved.</p>{% endif %}
 {% if back %}<p><a href="{{ back }}" id="back">Back to the field</a></p>{% endif %}{% endblock %}"""
 

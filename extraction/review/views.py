@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from nianbao.extraction.review.models import Field, Revision
+from nianbao.extraction.review.models import Field, Revision, aware
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class ReportView:
 def revision_view(rev: Revision, reviewer: str | None) -> RevisionView:
     """The immutable view of a revision row."""
     return RevisionView(
-        rev.id, rev.field_id, rev.parent_id, reviewer, rev.created_at, rev.action, rev.status,
+        rev.id, rev.field_id, rev.parent_id, reviewer, aware(rev.created_at), rev.action, rev.status,
         rev.model_version, rev.old_value, rev.old_raw, rev.old_state, rev.value, rev.raw, rev.unit,
         rev.state, rev.start, rev.end, rev.note,
     )  # fmt: skip
