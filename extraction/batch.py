@@ -14,20 +14,17 @@ import fcntl
 import glob
 import hashlib
 import json
-import multiprocessing
 import os
-import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import orjson
 import rich.progress as rp
 from rich.console import Console
 from rich.text import Text
@@ -35,6 +32,7 @@ from rich.text import Text
 from nianbao.errors import ReadError, message
 from nianbao.extraction.inputs import read_input
 from nianbao.extraction.pipeline import Extractor, empty_document
+from nianbao.extraction.workers import Budget
 
 SUFFIXES = (".txt", ".html", ".htm", ".pdf", ".docx", ".text")
 LEDGER = ".nianbao-ledger.jsonl"
@@ -58,29 +56,43 @@ def expand_inputs(inputs: list[str]) -> list[Path]:
     return list(dict.fromkeys(paths))
 
 
-def dump_document(doc: dict) -> str:
-    """The on-disk text of a document (the same bytes whichever engine produced it)."""
-    return json.dumps(doc, ensure_ascii=False, indent=1)
+def dump_document(doc: dict, indent: bool = False) -> bytes:
+    """The on-disk bytes of a document: compact JSON (orjson), or indented for humans.
+
+    The same bytes whichever engine produced it. Integers beyond 64 bits (orjson's range)
+    fall back to the standard encoder.
+    """
+    option = orjson.OPT_INDENT_2 if indent else 0
+    try:
+        return orjson.dumps(doc, option=option | orjson.OPT_SERIALIZE_NUMPY)
+    except TypeError:  # ASCII escapes also carry lone surrogates losslessly
+        return json.dumps(doc, indent=2 if indent else None, separators=None if indent else (",", ":")).encode("ascii")
 
 
-def write_atomic(target: Path, text: str) -> None:
-    """Write ``text`` to ``target`` through a temp file in the same directory and a rename."""
+def write_atomic(target: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``target`` through a temp file in the same directory and a rename."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
     try:
         os.fchmod(fd, 0o644)  # mkstemp makes 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def write_document(doc: dict, out_dir: Path, source: Path, name: str | None = None) -> Path:
-    """Write ``<name or stem>.json`` atomically (temp file + rename) and return its path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+def write_document(doc: dict, out_dir: Path, source: Path, name: str | None = None, indent: bool = False,
+                   create: bool = True) -> Path:  # fmt: skip
+    """Write ``<name or stem>.json`` atomically; return its path.
+
+    ``create=False`` (a batch) never recreates ``out_dir``: a directory removed mid-run is an
+    error, not a fresh empty folder that the manifest would disagree with.
+    """
+    if create:
+        out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{name or source.stem}.json"
-    write_atomic(target, dump_document(doc))
+    write_atomic(target, dump_document(doc, indent))
     return target
 
 
@@ -144,15 +156,25 @@ def extract_path(extractor: Extractor, path: Path) -> dict:
     """Extract one file; any failure becomes a document with ``errors``, never an exception."""
     try:
         return extractor(Path(path))
+    except MemoryError:  # the memory budget: the engine stops this report
+        raise
     except Exception as exc:  # noqa: BLE001 - a batch must never lose a report to one bug
         return empty_document(Path(path).name, b"", None, "text", [message("internal", type(exc).__name__)])
 
 
-def extract_task(extractor: Extractor, task: BatchTask, out: Path) -> Record:
-    """Extract, write the output atomically and return the report's record."""
+def extract_task(extractor: Extractor, task: BatchTask, out: Path, indent: bool = False) -> Record:
+    """Extract, write the output atomically and return the report's record.
+
+    A failed write (the output directory removed, read-only or full) is returned as the
+    record's ``write_error`` (``run_batch`` stops the run on it).
+    """
     doc = extract_path(extractor, task.path)
-    write_document(doc, out, task.path, task.name)
-    return record_of(task, doc)
+    record = record_of(task, doc)
+    try:
+        write_document(doc, out, task.path, task.name, indent, create=False)
+    except OSError as exc:
+        record["write_error"] = f"{exc.strerror or exc}"
+    return record
 
 
 def sha256_file(path: Path) -> str:
@@ -177,7 +199,7 @@ def extractor_id(model: str | None) -> str:
     digest = hashlib.sha256()
     roots = [Path(m.__file__).parent for m in (nianbao, nianbao.extraction, nianbao.models)]  # type: ignore[arg-type]
     for root in roots + ([Path(model)] if model and Path(model).is_dir() else []):
-        for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".json", ".safetensors")):
+        for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".json", ".safetensors", ".onnx")):
             digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return f"{nianbao.__version__}+{digest.hexdigest()[:12]}/{model or 'default'}"
 
@@ -235,6 +257,7 @@ class Ledger:
             raise RuntimeError(f"another nianbao extract is writing to {out}") from None
         for stale in out.glob(".tmp-*"):
             stale.unlink(missing_ok=True)  # temp files of a killed run
+        self.known, self.last_run = _read_ledger(out)  # before this run
         self._fd = os.open(out / LEDGER, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         size = os.fstat(self._fd).st_size
         if size and os.pread(self._fd, 1, size - 1) != b"\n":
@@ -253,7 +276,7 @@ def plan_batch(
 ) -> tuple[list[BatchTask], dict[int, Record]]:
     """All tasks, and the records of those already done by ``made_by`` (by input index)."""
     tasks = [BatchTask(i, p, n) for i, (p, n) in enumerate(zip(paths, output_names(paths), strict=True))]
-    known, last_run = ({}, {}) if force else _read_ledger(out)
+    known, last_run = ({}, {}) if force else (ledger.known, ledger.last_run)
     done: dict[int, Record] = {}
     for task in [] if force else tasks:
         try:
@@ -286,107 +309,41 @@ def progress_bar(total: int, quiet: bool) -> Iterator[Callable[[], None]]:
         yield lambda: progress.advance(task)
 
 
-# ---- the local engine: a process pool, one Extractor per worker -------------------------
-
-_WORKER: Extractor | None = None
-
-
-def init_worker(model: str | None) -> Extractor:
-    """Worker initializer: one thread for torch, then build this process's ``Extractor``."""
-    global _WORKER
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
-    _WORKER = Extractor(model)
-    torch = sys.modules.get("torch")  # set only if the extractor uses torch (importing costs ~2 s)
-    if torch is not None:
-        torch.set_num_threads(1)
-    return _WORKER
+class OutputError(RuntimeError):
+    """The output directory went away or stopped taking writes during a run."""
 
 
-def _work(task: BatchTask, out: Path) -> Record:
-    assert _WORKER is not None, "init_worker did not run"
-    return extract_task(_WORKER, task, out)
-
-
-def _pool(workers: int, model: str | None) -> ProcessPoolExecutor:
-    context = multiprocessing.get_context("forkserver")  # no fork of a threaded parent
-    context.set_forkserver_preload(["nianbao.extraction.pipeline"])
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker, initargs=(model,))
-
-
-def _run_pool(tasks: list[BatchTask], out: Path, workers: int, model: str | None, done: OnRecord) -> list[BatchTask]:
-    """Run tasks on one pool; return the tasks in flight if a worker died (pool broken)."""
-    queue, window = iter(tasks), max(4, workers * 4)
-    running: dict[Future[Record], BatchTask] = {}
-    with _pool(workers, model) as pool:
-        while True:
-            while len(running) < window and (task := next(queue, None)) is not None:
-                running[pool.submit(_work, task, out)] = task
-            if not running:
-                return []
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                task = running.pop(future)
-                try:
-                    done({**future.result(), "index": task.index})
-                except BrokenProcessPool:
-                    lost = [task, *running.values()]
-                    rest = list(queue)
-                    return lost + rest
-
-
-def _workers_start(model: str | None) -> bool:
-    """Whether a worker process can start and build its extractor at all."""
-    try:
-        with _pool(1, model) as pool:
-            return pool.submit(bool, 1).result()
-    except BrokenProcessPool:
-        return False
-
-
-def run_local(tasks: list[BatchTask], out: Path, workers: int, model: str | None, done: OnRecord) -> None:
-    """Extract ``tasks`` in-process (one worker) or on a process pool.
-
-    Workers are started by a fork server, so a script that calls this must guard its entry
-    point with ``if __name__ == "__main__":`` (as for any spawned multiprocessing).
-    """
-    if not tasks:
-        return
-    if workers <= 1 or len(tasks) == 1:
-        extractor = Extractor(model)
-        for task in tasks:
-            done({**extract_task(extractor, task, out), "index": task.index})
-        return
-    remaining = _run_pool(tasks, out, workers, model, done)
-    if remaining and len(remaining) == len(tasks) and not _workers_start(model):
-        raise RuntimeError(
-            "the worker processes could not start (a script calling run_batch needs an "
-            "`if __name__ == \"__main__\":` guard; or run with --workers 1 to see the error)"
-        )
-    for task in remaining:  # a worker died: isolate each input still pending in its own pool
-        if _run_pool([task], out, 1, model, done):
-            doc = empty_document(task.path.name, b"", None, "text", [message("internal", "worker process died")])
-            write_document(doc, out, task.path, task.name)
-            done({**record_of(task, doc), "index": task.index})
+def output_failure(out: Path, record: Record) -> OutputError:
+    return OutputError(
+        f"Could not write {record['output']} into {out} ({record['write_error']}): the output directory was "
+        "removed, is not writable or the disk is full, so the run stopped. Reports written before are kept "
+        "and listed in manifest.jsonl where it could be written; fix the directory and run the same command "
+        "again to resume."
+    )
 
 
 def run_batch(
     paths: list[Path], out: Path, *, workers: int | None = None, engine: str = "local", model: str | None = None,
     ray_address: str | None = None, quiet: bool = False, force: bool = False, on_record: OnRecord | None = None,
+    budget: Budget | None = None, indent: bool = False,
 ) -> BatchResult:
     """Extract ``paths`` into ``out`` (resuming a killed run); write the manifest at the end.
 
-    ``engine`` is ``"local"`` (a process pool of ``workers``, default one per core; see
-    ``run_local``) or ``"ray"`` (``ray_engine.run_ray``). ``on_record`` sees each report's
-    record as it finishes, skipped ones first.
+    ``engine`` is ``"local"`` (forked workers, default one per core; see
+    ``nianbao.extraction.local.run_local``) or ``"ray"`` (``ray_engine.run_ray``); each report
+    runs under ``budget`` (time and memory). ``on_record`` sees each report's record as it
+    finishes, skipped ones first. Raises ``OutputError`` when ``out`` stops taking writes
+    (removed, read-only, full): the manifest then lists only the outputs that exist.
     """
     if engine not in ("local", "ray"):
         raise ValueError(f"unknown engine {engine!r} (local or ray)")
     ledger, made_by = Ledger(out), extractor_id(model)
+    records: dict[int, Record] = {}
+    tasks: list[BatchTask] = []
     try:
         tasks, done = plan_batch(paths, out, ledger, made_by, force)
         result = BatchResult([], skipped=len(done))
-        records: dict[int, Record] = dict(done)
+        records.update(done)
         if on_record is not None:
             for index in sorted(done):
                 on_record(done[index])
@@ -395,6 +352,8 @@ def run_batch(
 
             def finish(record: Record) -> None:
                 index = record.pop("index")
+                if "write_error" in record:
+                    raise output_failure(out, record)
                 record["extractor"] = made_by
                 records[index] = record
                 ledger.append(record)
@@ -403,17 +362,51 @@ def run_batch(
                     on_record(record)
                 advance()
 
+            options = {"model": model, "budget": budget or Budget(), "indent": indent}
             if engine == "ray":
                 from nianbao.extraction.ray_engine import run_ray
 
-                run_ray(pending, out, finish, workers=workers, address=ray_address, model=model, quiet=quiet)
+                run_ray(pending, out, finish, workers=workers, address=ray_address, quiet=quiet, **options)
             else:
-                run_local(pending, out, workers or len(os.sched_getaffinity(0)), model, finish)
+                from nianbao.extraction.local import run_local
+
+                run_local(pending, out, finish, workers=workers or len(os.sched_getaffinity(0)), **options)
         result.records = [records[t.index] for t in tasks]
-        write_atomic(out / MANIFEST, "".join(json.dumps(_manifest_line(r), ensure_ascii=False) + "\n" for r in result.records))
+        missing = [r["output"] for r in result.records if not (out / r["output"]).is_file()]
+        if missing:
+            raise output_failure(out, {"output": missing[0], "write_error": f"{len(missing)} outputs are gone"})
+        remove_stale(out, tasks, ledger.known)
+        write_manifest(out, result.records)
         return result
+    except OutputError:
+        write_manifest(out, [records[t.index] for t in tasks if t.index in records], strict=False)
+        raise
     finally:
         ledger.close()
+
+
+def remove_stale(out: Path, tasks: list[BatchTask], known: dict[str, Record]) -> None:
+    """Delete outputs an earlier run wrote for these inputs under another name (a name clash resolved)."""
+    current = {os.path.abspath(t.path): f"{t.name}.json" for t in tasks}
+    taken = set(current.values())
+    for output, record in known.items():
+        name = current.get(os.path.abspath(str(record.get("input", ""))))
+        if name is not None and output not in taken and Path(output).name == output:
+            (out / output).unlink(missing_ok=True)
+
+
+def write_manifest(out: Path, records: list[Record], strict: bool = True) -> None:
+    """``manifest.jsonl``: one line per report whose output exists (input order).
+
+    ``strict=False`` (a run stopped by an output failure) gives up quietly when ``out`` takes
+    no writes.
+    """
+    lines = [orjson.dumps(_manifest_line(r)) + b"\n" for r in records if (out / r["output"]).is_file()]
+    try:
+        write_atomic(out / MANIFEST, b"".join(lines))
+    except OSError:
+        if strict:
+            raise
 
 
 def _manifest_line(record: Record) -> Record:

@@ -113,6 +113,8 @@ def extract_bytes(data: bytes, name: str = "<bytes>", locator: RuleLocator | Non
     if rendered is not None:
         try:
             doc = extract_text(rendered.text, name, data, rendered.encoding, rendered.format, locator)
+        except MemoryError:  # the memory budget: the engine stops this report
+            raise
         except Exception as exc:  # noqa: BLE001 - a batch must never lose a report to one bug
             log.exception("extraction failed for %s", name)
             doc = empty_document(name, data, rendered.encoding, rendered.format, [message("internal", type(exc).__name__)])
@@ -125,6 +127,8 @@ def extract_bytes(data: bytes, name: str = "<bytes>", locator: RuleLocator | Non
         return empty_document(name, data, None, "text", [exc.sentence])
     try:
         doc = extract_text(decoded.text, name=name, data=data, encoding=decoded.encoding, locator=locator)
+    except MemoryError:  # the memory budget: the engine stops this report
+        raise
     except Exception as exc:  # noqa: BLE001 - a batch must never lose a report to one bug
         log.exception("extraction failed for %s", name)
         doc = empty_document(name, data, decoded.encoding, "text", [message("internal", type(exc).__name__)])

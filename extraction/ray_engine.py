@@ -22,39 +22,69 @@ from pathlib import Path
 
 import numpy as np
 
-from nianbao.extraction.batch import (
-    BatchTask,
-    OnRecord,
-    dump_document,
-    extract_path,
-    record_of,
-    write_atomic,
-)
+from nianbao.extraction.batch import BatchTask, OnRecord, write_atomic
+from nianbao.extraction.workers import Budget, WorkerPool, pin_threads
 
 BATCH_SIZE = 8
 
 
+def _job(extractor):
+    """The forked worker's side: extract one file; reply with the document's bytes and record."""
+    import orjson
+
+    from nianbao.extraction.batch import dump_document, extract_path, record_of
+
+    def job(payload: bytes) -> bytes:
+        item = orjson.loads(payload)
+        task = BatchTask(item["index"], Path(item["path"]), item["name"])
+        doc = extract_path(extractor, task.path)
+        return orjson.dumps({"doc": dump_document(doc, item["indent"]).decode("utf-8"), "record": record_of(task, doc)})
+
+    return job
+
+
+def _stopped(payload: bytes, sentence: str) -> bytes:
+    """A report stopped by its budget: an ``errors`` document in its place."""
+    import orjson
+
+    from nianbao.extraction.batch import dump_document, record_of
+    from nianbao.extraction.pipeline import empty_document
+
+    item = orjson.loads(payload)
+    task = BatchTask(item["index"], Path(item["path"]), item["name"])
+    doc = empty_document(task.path.name, b"", None, "text", [sentence])
+    return orjson.dumps({"doc": dump_document(doc, item["indent"]).decode("utf-8"), "record": record_of(task, doc)})
+
+
 class RayExtractor:
-    """A Ray Data ``map_batches`` class: builds the ``Extractor`` once per actor."""
+    """A Ray Data ``map_batches`` class: loads the ``Extractor`` once per actor, then forks
+    one worker from it that extracts each report under the budget (a report over it is
+    stopped and its worker replaced, as in the local engine)."""
 
-    def __init__(self, model: str | None = None) -> None:
-        from nianbao.extraction.batch import init_worker
+    def __init__(self, model: str | None = None, budget: Budget | None = None, indent: bool = False) -> None:
+        from nianbao.extraction.pipeline import Extractor
 
-        self.extractor = init_worker(model)
+        pin_threads()
+        self.extractor = Extractor(model)
+        self.indent = indent
+        self.pool = WorkerPool(_job(self.extractor), 1, budget, _stopped)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        import orjson
+
         docs, records = [], []
         for index, path, name in zip(batch["index"], batch["path"], batch["name"], strict=True):
-            task = BatchTask(int(index), Path(str(path)), str(name))
-            doc = extract_path(self.extractor, task.path)
-            docs.append(dump_document(doc))
-            records.append(json.dumps(record_of(task, doc), ensure_ascii=False))
+            payload = {"index": int(index), "path": str(path), "name": str(name), "indent": self.indent}
+            reply = orjson.loads(self.pool.submit(orjson.dumps(payload)).result())
+            docs.append(reply["doc"])
+            records.append(json.dumps(reply["record"], ensure_ascii=False))
         return {"index": batch["index"], "doc": np.array(docs, dtype=object), "record": np.array(records, dtype=object)}
 
 
 def run_ray(
     tasks: list[BatchTask], out: Path, done: OnRecord, *, workers: int | None = None,
-    address: str | None = None, model: str | None = None, quiet: bool = False,
+    address: str | None = None, model: str | None = None, quiet: bool = False, budget: Budget | None = None,
+    indent: bool = False,
 ) -> None:
     """Extract ``tasks`` on Ray (local by default, ``address`` for an existing cluster).
 
@@ -87,14 +117,18 @@ def run_ray(
         actors = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         items = [{"index": t.index, "path": str(t.path.resolve()), "name": t.name} for t in tasks]
         dataset = ray.data.from_items(items).map_batches(
-            RayExtractor, fn_constructor_kwargs={"model": model}, batch_size=BATCH_SIZE, batch_format="numpy",
+            RayExtractor, fn_constructor_kwargs={"model": model, "budget": budget, "indent": indent}, batch_size=BATCH_SIZE, batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(size=min(actors, len(tasks))), num_cpus=1,
         )  # fmt: skip
         by_index = {t.index: t for t in tasks}
         for row in dataset.iter_rows():
             task = by_index[int(row["index"])]
-            write_atomic(out / f"{task.name}.json", str(row["doc"]))
-            done({**json.loads(str(row["record"])), "input": str(task.path), "index": task.index})
+            record = {**json.loads(str(row["record"])), "input": str(task.path), "index": task.index}
+            try:
+                write_atomic(out / f"{task.name}.json", str(row["doc"]))
+            except OSError as exc:
+                record["write_error"] = f"{exc.strerror or exc}"
+            done(record)
     finally:
         if started:
             ray.shutdown()

@@ -1,7 +1,8 @@
 """Series checks: each year of an agency's reports against the year before.
 
 ``nianbao series DIR -o OUT [--aliases aliases.toml]`` reads the extracted report JSONs in DIR
-(the output contract's documents, e.g. from ``nianbao extract … -o DIR``), groups them by
+(the output contract's documents: those DIR's ``manifest.jsonl`` lists when DIR is the output
+of ``nianbao extract … -o DIR``, else every ``*.json`` below DIR), groups them by
 agency and year, and checks consecutive years:
 
 - ``series.carry.<col>`` (hard, severity ``error``): 四、结转下年度继续办理 of year N-1 equals
@@ -87,11 +88,26 @@ def load_aliases(path: Path | None) -> dict[str, str]:
     return out
 
 
+def report_files(directory: Path) -> list[Path]:
+    """The documents of a batch output: those its ``manifest.jsonl`` lists (one per input, so a
+    stale or copied file is never counted twice); every ``*.json`` below a folder without one."""
+    manifest = directory / "manifest.jsonl"
+    if not manifest.is_file():
+        return sorted(directory.rglob("*.json"))
+    names = []
+    for line in manifest.read_text("utf-8").splitlines():
+        try:
+            names.append(str(json.loads(line)["output"]))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return [directory / name for name in dict.fromkeys(names) if Path(name).name == name]
+
+
 def load_reports(directory: Path, aliases: dict[str, str]) -> tuple[list[Report], list[dict[str, str]]]:
-    """The contract documents in a directory (recursively) with agency and year, and the rest."""
+    """The contract documents of a directory (see ``report_files``) with agency and year, and the rest."""
     reports: list[Report] = []
     skipped: list[dict[str, str]] = []
-    for path in sorted(directory.rglob("*.json")):
+    for path in report_files(directory):
         try:
             doc = json.loads(path.read_text("utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -1,4 +1,9 @@
-"""The HTTP service (``nianbao serve``): FastAPI over one ``Extractor`` per process.
+"""The HTTP service (``nianbao serve``): FastAPI over a pool of forked extraction workers.
+
+The model is loaded once, then one worker per core is forked from it; each request's
+report runs in a worker under a time and memory budget (default 60 s, 1 GB): a report over
+it is stopped, its worker replaced, and its document's ``errors`` say so, while the other
+workers keep answering. The event loop only reads requests and writes answers.
 
 - ``POST /extract``: a JSON body ``{"text": …, "name": …}``, a multipart upload (``file``
   part, or a ``text`` field), or the raw report as ``text/plain``/``application/octet-stream``
@@ -13,7 +18,6 @@
 
 import json
 import os
-import threading
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,7 +25,15 @@ import typer
 
 from nianbao import __version__
 from nianbao.errors import MESSAGES
-from nianbao.extraction.pipeline import SCHEMA, Extractor
+from nianbao.extraction.batch import dump_document
+from nianbao.extraction.pipeline import SCHEMA, Extractor, empty_document
+from nianbao.extraction.workers import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_SECONDS,
+    Budget,
+    WorkerPool,
+    pin_threads,
+)
 
 if TYPE_CHECKING:  # fastapi is imported when the app is built, not when the CLI starts
     from fastapi import FastAPI, HTTPException, Request
@@ -143,33 +155,52 @@ async def _read_form(request: "Request", max_bytes: int) -> tuple[bytes, str]:
     raise http_error(422, 'A multipart body needs a "file" part (the report file) or a "text" field.')
 
 
-def create_app(max_bytes: int = DEFAULT_MAX_BYTES, model: str | None = None) -> "FastAPI":
-    """The FastAPI app: one ``Extractor`` built now, calls serialised (it keeps per-report state)."""
-    from fastapi import FastAPI, Query, Request
-    from fastapi.responses import JSONResponse
-    from starlette.concurrency import run_in_threadpool
+def _job(extractor: Extractor):
+    """The forked worker's side: ``name NUL data`` → the document's JSON bytes."""
 
-    extractor, lock = Extractor(model), threading.Lock()
+    def job(payload: bytes) -> bytes:
+        name, _, data = payload.partition(b"\0")
+        return dump_document(extractor(data, name=name.decode("utf-8")))
+
+    return job
+
+
+def _stopped(payload: bytes, sentence: str) -> bytes:
+    """A report stopped by its budget: a document whose ``errors`` say so."""
+    name, _, data = payload.partition(b"\0")
+    return dump_document(empty_document(name.decode("utf-8"), data, None, "text", [sentence]))
+
+
+def create_app(max_bytes: int = DEFAULT_MAX_BYTES, model: str | None = None, workers: int | None = None,
+               budget: Budget | None = None) -> "FastAPI":  # fmt: skip
+    """The FastAPI app: the model loaded now, then ``workers`` forked extraction workers (default
+    one per core), each report under ``budget``; requests wait on the pool, off the event loop."""
+    import asyncio
+
+    from fastapi import FastAPI, Query, Request
+    from fastapi.responses import Response
+
+    pin_threads()
+    extractor = Extractor(model)
+    pool = WorkerPool(_job(extractor), workers or len(os.sched_getaffinity(0)), budget, _stopped)
     app = FastAPI(title="nianbao", version=__version__,
                   description="Extract 政府信息公开工作年度报告 into the nianbao.report/1 JSON contract.")  # fmt: skip
     app.add_middleware(BodyLimit, max_bytes=max_bytes)
 
-    def run(data: bytes, name: str) -> dict:
-        with lock:
-            return extractor(data, name=name)
+    app.router.on_shutdown.append(pool.close)
 
     @app.get("/health")
     def health() -> dict[str, Any]:
         """Liveness: the service is up and its extractor is loaded."""
         locator = getattr(extractor, "locator", None)
         return {"status": "ok", "schema": SCHEMA, "version": __version__, "max_bytes": max_bytes,
-                "model": getattr(locator, "name", model or "default")}  # fmt: skip
+                "model": getattr(locator, "name", model or "default"), "workers": len(pool.pids)}  # fmt: skip
 
     @app.post("/extract", openapi_extra={"requestBody": REQUEST_BODY}, responses={
         200: {"description": "The report's document (nianbao.report/1); unreadable content yields a document with errors."},
         400: {"description": "Malformed JSON or header."}, 413: {"description": "Body over the size limit."},
         415: {"description": "Unsupported content type."}, 422: {"description": "No report text in the request."}})  # fmt: skip
-    async def extract(request: Request, name: Annotated[str | None, Query(description="File name for raw bodies.")] = None) -> JSONResponse:
+    async def extract(request: Request, name: Annotated[str | None, Query(description="File name for raw bodies.")] = None) -> Response:
         """Extract one report (JSON text, multipart upload or raw body) into the contract's document."""
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype == "application/json":
@@ -183,7 +214,8 @@ def create_app(max_bytes: int = DEFAULT_MAX_BYTES, model: str | None = None) -> 
                                      '{"text": …}, a multipart/form-data "file" upload, or text/plain.')  # fmt: skip
         if not data.strip():
             raise http_error(422, MESSAGES["empty"])
-        return JSONResponse(await run_in_threadpool(run, data, doc_name))
+        document = await asyncio.wrap_future(pool.submit(doc_name.encode("utf-8") + b"\0" + data))
+        return Response(document, media_type="application/json")
 
     return app
 
@@ -191,7 +223,9 @@ def create_app(max_bytes: int = DEFAULT_MAX_BYTES, model: str | None = None) -> 
 def app_from_env() -> "FastAPI":
     """App factory for ``uvicorn --factory`` and multi-process serving (settings from the env)."""
     max_bytes = int(os.environ.get("NIANBAO_SERVE_MAX_BYTES", DEFAULT_MAX_BYTES))
-    return create_app(max_bytes, os.environ.get("NIANBAO_SERVE_MODEL") or None)
+    workers = int(os.environ.get("NIANBAO_SERVE_WORKERS") or 0) or None
+    seconds, memory = (float(x) for x in (os.environ.get("NIANBAO_SERVE_BUDGET") or f"{DEFAULT_SECONDS},{DEFAULT_MEMORY_MB}").split(","))
+    return create_app(max_bytes, os.environ.get("NIANBAO_SERVE_MODEL") or None, workers, Budget(seconds, memory))
 
 
 def register(app: typer.Typer) -> None:
@@ -203,7 +237,9 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
         max_mb: Annotated[float, typer.Option("--max-mb", help="Request size limit in MB (413 above it).")] = 20.0,
         model: Annotated[str | None, typer.Option(help="Model directory, mlflow URI or 'rules'.")] = None,
-        workers: Annotated[int, typer.Option(min=1, help="Server processes (one Extractor each).")] = 1,
+        workers: Annotated[int | None, typer.Option(min=1, help="Extraction workers forked after the model loads (default: one per core).")] = None,
+        time_budget: Annotated[float, typer.Option("--time-budget", min=0.001, help="Seconds one report may take.")] = DEFAULT_SECONDS,
+        memory_budget: Annotated[float, typer.Option("--memory-budget", min=1, help="MB of memory one report may use.")] = DEFAULT_MEMORY_MB,
         log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
     ) -> None:
         """Serve POST /extract, GET /health and the OpenAPI docs at /docs."""
@@ -211,5 +247,6 @@ def register(app: typer.Typer) -> None:
 
         os.environ["NIANBAO_SERVE_MAX_BYTES"] = str(int(max_mb * 2**20))
         os.environ["NIANBAO_SERVE_MODEL"] = model or ""
-        uvicorn.run("nianbao.extraction.service:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level=log_level)  # fmt: skip
+        os.environ["NIANBAO_SERVE_WORKERS"] = str(workers or "")
+        os.environ["NIANBAO_SERVE_BUDGET"] = f"{time_budget},{memory_budget}"
+        uvicorn.run("nianbao.extraction.service:app_from_env", factory=True, host=host, port=port, log_level=log_level)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import importlib
-import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from nianbao.extraction.batch import expand_inputs, summary_line
+from nianbao.extraction.batch import dump_document, expand_inputs, summary_line
+from nianbao.extraction.local import extract_each
+from nianbao.extraction.workers import DEFAULT_MEMORY_MB, DEFAULT_SECONDS, Budget
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Extract 政府信息公开工作年度报告 into clean data.")
 
@@ -26,15 +28,18 @@ def extract_command(
     model: Annotated[str | None, typer.Option(help="Model directory, mlflow model URI or 'rules' (default: the shipped model).")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar and no end-of-run summary.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Extract again inputs whose output already exists.")] = False,
+    indent: Annotated[bool, typer.Option("--indent", help="Indented JSON for humans (default: compact).")] = False,
+    time_budget: Annotated[float, typer.Option("--time-budget", min=0.001, help="Seconds one report may take; a report over it is stopped with an errors sentence.")] = DEFAULT_SECONDS,
+    memory_budget: Annotated[float, typer.Option("--memory-budget", min=1, help="MB of memory one report may use; a report over it is stopped with an errors sentence.")] = DEFAULT_MEMORY_MB,
 ) -> None:
     """Extract reports into the output contract's JSON (stdout when no -o).
 
     With -o, a killed run started again resumes: inputs whose output exists with the
-    same sha256 are skipped, so OUT ends with every report exactly once.
+    same sha256 are skipped, so OUT ends with every report exactly once. Every report runs
+    in a worker forked after the model is loaded, under a time and memory budget.
     """
-    from nianbao.extraction.pipeline import Extractor
-
     paths = expand_inputs(inputs)
+    budget = Budget(time_budget, memory_budget)
     if not paths:
         typer.echo("No input files found.", err=True)
         raise typer.Exit(2)
@@ -42,11 +47,14 @@ def extract_command(
         if formats or engine != "local":
             typer.echo("--format and --engine need an output directory (-o OUT).", err=True)
             raise typer.Exit(2)
-        extractor, failures = Extractor(model), 0
-        for path in paths:
-            doc = extractor(path)
+        failures = 0
+        for path, doc in extract_each(paths, model, budget, workers):
             failures += bool(doc["errors"]) and not doc["cells"]
-            typer.echo(summary_line(path, doc) if summary else json.dumps(doc, ensure_ascii=False, indent=1))
+            if summary:
+                typer.echo(summary_line(path, doc))
+            else:
+                sys.stdout.buffer.write(dump_document(doc, indent) + b"\n")
+                sys.stdout.flush()
         if failures == len(paths):
             raise typer.Exit(1)
         return
@@ -60,7 +68,7 @@ def extract_command(
     on_record = (lambda record: typer.echo(record["summary"])) if summary else None
     try:
         result = run_batch(paths, out, workers=workers, engine=engine, model=model, ray_address=ray_address,
-                           quiet=quiet, force=force, on_record=on_record)  # fmt: skip
+                           quiet=quiet, force=force, on_record=on_record, budget=budget, indent=indent)  # fmt: skip
     except KeyboardInterrupt:
         typer.echo(f"Interrupted: finished reports are kept in {out}; run the same command again to resume.", err=True)
         raise typer.Exit(130) from None

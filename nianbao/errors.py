@@ -21,6 +21,9 @@ MESSAGES: dict[str, str] = {
     "pdf_too_slow": "The PDF took longer to read than one report may take, so it was not read.",
     "bad_html": "The input looks like an HTML page but its markup could not be parsed.",
     "no_visible_text": "The document has no visible text to read.",
+    "over_time": "Extracting this input took longer than one report may take, so it was stopped and its worker replaced; the batch goes on.",
+    "over_memory": "Extracting this input needed more memory than one report may use, so it was stopped and its worker replaced; the batch goes on.",
+    "worker_died": "The worker process extracting this input stopped unexpectedly (a crash or the system running out of memory); it was replaced and the batch goes on.",
     "internal": "The extractor failed on this input; the report is kept with no cells so that the batch goes on.",
 }
 

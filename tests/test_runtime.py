@@ -84,3 +84,26 @@ def test_extraction_imports_no_training_stack(shared) -> None:
     run = subprocess.run([sys.executable, "-c", PROBE, *seeds], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip().splitlines()[-1] == "[]", run.stdout[-500:]
+
+
+THREADS = """
+import os, sys
+import onnxruntime  # its import starts two idle helper threads; what matters is what running adds
+from nianbao.extraction.normalize import NormText
+from nianbao.extraction.pipeline import Extractor
+before = len(os.listdir("/proc/self/task"))
+extractor = Extractor()
+extractor.locator.prepare(NormText(open(sys.argv[1], encoding="utf-8").read()))
+extractor.locator.ensure()
+extractor(sys.argv[1])
+print(before, len(os.listdir("/proc/self/task")), extractor.locator.tagger.session.get_session_options().intra_op_num_threads)
+"""
+
+
+def test_in_process_extraction_runs_on_one_thread(shared) -> None:
+    """Loading and running the model starts no thread pool: one thread per worker, in-process too."""
+    seed = str(shared / "seeds" / SEEDS[0])
+    run = subprocess.run([sys.executable, "-c", THREADS, seed], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    before, after, intra = map(int, run.stdout.split())
+    assert after == before and intra == 1
