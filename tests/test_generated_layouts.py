@@ -7,42 +7,17 @@ import re
 
 import pytest
 
-from nianbao.training.annotations import validate
+from nianbao.training.consistency import record_problems
 from nianbao.training.generate import GenConfig, generate, generate_report
 from nianbao.training.render import STYLES
-from nianbao.training.tables_gen import cell_slot
 
 NUMBER = re.compile(r"\d+")
-
-
-def _consistency_problems(sample: dict) -> list[str]:
-    """Every gold cell's offsets hold its raw, and VALUE spans are exactly the printed cells."""
-    validate(sample)
-    text, template = sample["text"], sample["report"]["template"]
-    problems = []
-    printed = {}
-    for cell in sample["cells"]:
-        if cell["start"] is None:
-            continue
-        if text[cell["start"] : cell["end"]] != cell["raw"]:
-            problems.append(f"cell {cell['row']}.{cell['col']} raw {cell['raw']!r} not at its offsets")
-        printed[(cell["start"], cell["end"])] = cell
-    values = [s for s in sample["spans"] if s["label"] == "VALUE"]
-    for span in values:
-        cell = printed.get((span["start"], span["end"]))
-        if cell is None:
-            problems.append(f"VALUE span {span['text']!r} at {span['start']} is not a gold cell")
-        elif span.get("slot") != cell_slot(template, cell["table"], cell["row"], cell["col"]):
-            problems.append(f"VALUE span {span['text']!r} slot {span.get('slot')} for {cell['table']}.{cell['row']}.{cell['col']}")
-    if len(values) != len(printed):
-        problems.append(f"{len(values)} VALUE spans for {len(printed)} printed cells")
-    return problems
 
 
 @pytest.mark.parametrize("style", STYLES)
 def test_every_value_span_has_its_cells_slot(style: str) -> None:
     for sample in generate(6, seed=21, styles=(style,)):
-        assert _consistency_problems(sample) == [], sample["meta"]
+        assert record_problems(sample) == [], sample["meta"]
 
 
 def test_slots_cover_each_table_shape() -> None:
@@ -85,7 +60,7 @@ def test_blank_cells_are_printed_as_countable_empty_fields(style: str) -> None:
     for seed in range(4):
         for zero in ("", "0", "/"):
             sample = generate_report(random.Random(seed), GenConfig(style, "2019" if seed % 2 else "2021", zero_style=zero))
-            assert _consistency_problems(sample) == []
+            assert record_problems(sample) == []
             blank = sum(c["state"] == "blank" for c in sample["cells"])
             assert _empty_fields(sample["text"], style) == blank, (seed, zero)
             blanks += blank
@@ -99,7 +74,7 @@ def test_blank_cells_are_common_in_the_blank_styles(style: str) -> None:
     samples = generate(12, seed=8, styles=(style,))
     assert sum(s["meta"]["zero_style"] == "" for s in samples) >= 4
     for sample in samples:
-        assert _consistency_problems(sample) == [], sample["meta"]
+        assert record_problems(sample) == [], sample["meta"]
 
 
 def test_markdown_merged_repeats_spanned_cells() -> None:
@@ -121,7 +96,7 @@ def test_markdown_merged_repeats_spanned_cells() -> None:
 def test_pdf_markdown_splits_rows_and_detaches_values() -> None:
     split = detached = 0
     for sample in generate(6, seed=4, styles=("pdf_markdown",)):
-        assert _consistency_problems(sample) == []
+        assert record_problems(sample) == []
         lines = sample["text"].split("\n")
         for i, line in enumerate(lines[:-1]):
             fields = [f.strip() for f in line.strip()[1:-1].split("|")] if line.startswith("|") else []
@@ -136,7 +111,7 @@ def test_pdf_markdown_splits_rows_and_detaches_values() -> None:
 def test_crawl_prose_runs_table_digits_into_a_year() -> None:
     runs = 0
     for sample in generate(6, seed=6, styles=("crawl_prose",)):
-        assert _consistency_problems(sample) == [], sample["meta"]
+        assert record_problems(sample) == [], sample["meta"]
         text, year = sample["text"], str(sample["report"]["year"])
         assert "\n" not in text.split("正文 ====================\n", 1)[1]
         ends = {c["end"] for c in sample["cells"] if c["start"] is not None}
@@ -162,6 +137,21 @@ def test_generate_command_writes_each_new_style(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     records = list(read_jsonl(tmp_path / "annotations.jsonl"))
     assert len(records) == 7 and {r["meta"]["style"] for r in records} <= set(LAYOUT_STYLES)
-    assert all(_consistency_problems(r) == [] for r in records)
+    assert all(record_problems(r) == [] for r in records)
     bad = CliRunner().invoke(app, ["generate", "-n", "1", "-o", str(tmp_path), "--style", "markdown_mergd"])
     assert bad.exit_code != 0 and "unknown style markdown_mergd" in bad.output
+
+
+def test_layout_eval_scores_what_compare_finds() -> None:
+    from nianbao import extract_text
+    from nianbao.evaluation.gold import compare
+    from nianbao.training.layout_eval import score_records
+
+    records = generate(3, seed=11, styles=("lines_blank",))
+    score = score_records("lines_blank", records)
+    assert score.cells == sum(len(r["cells"]) for r in records) and score.reports == 3
+    wrong = sum(
+        sum(".value:" in p or ".state:" in p for p in compare(r, extract_text(r["text"]))) for r in records
+    )
+    assert score.cells - score.right <= wrong  # a cell wrong in value and state counts once here
+    assert (score.right == score.cells) == (wrong == 0)

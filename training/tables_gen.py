@@ -200,14 +200,25 @@ def _money(rng: random.Random, header_unit: str | None) -> tuple[str, float | in
     return (f"{value}元", value, "元") if style < 0.7 else (str(value), value, None)
 
 
+ACTIVE_ITEMS = {"rules": "一", "normative_docs": "一", "licensing": "五", "other_services": "五",
+                "penalty": "六", "coercion": "六", "fees": "八", "procurement": "九"}  # fmt: skip
+
+
+def active_caption(row: str) -> str:
+    """The 第二十条 item an active-table row is printed under."""
+    return f"第二十条第（{ACTIVE_ITEMS[row]}）项"
+
+
+def active_label(template: str, row: str) -> str:
+    return "行政规范性文件" if row == "normative_docs" and template == "2021" else get_template(template).active.row(row).label
+
+
 def active_items(rng: random.Random, template: str) -> list[tuple[str, list[str], list[GenRow]]]:
     """The 第二十条 items of the active-disclosure table, one caption + header + rows each."""
     table = get_template(template).active
     items: dict[str, tuple[str, list[str], list[GenRow]]] = {}
-    caption_of = {"rules": "一", "normative_docs": "一", "licensing": "五", "other_services": "五",
-                  "penalty": "六", "coercion": "六", "fees": "八", "procurement": "九"}  # fmt: skip
     for row in table.rows:
-        caption = f"第二十条第（{caption_of[row.key]}）项"
+        caption = active_caption(row.key)
         cells = []
         for slot, col in enumerate(row.cols):
             if col == "items_change":
@@ -220,8 +231,7 @@ def active_items(rng: random.Random, template: str) -> list[tuple[str, list[str]
                 value = _count(rng, rng.choice([2, 30, 800]))
                 cells.append(GenCell("active", row.key, col, value, str(value), slot=slot))
         header = ["信息内容", *[table.col_labels[c] for c in row.cols]]
-        label = "行政规范性文件" if row.key == "normative_docs" and template == "2021" else row.label
-        items.setdefault(caption, (caption, header, []))[2].append(GenRow(row.key, label, cells))
+        items.setdefault(caption, (caption, header, []))[2].append(GenRow(row.key, active_label(template, row.key), cells))
     return list(items.values())
 
 
