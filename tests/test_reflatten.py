@@ -9,10 +9,10 @@ import pytest
 
 from nianbao.training.consistency import record_problems
 from nianbao.training.reflatten import load_real, reflatten, table_regions
-from nianbao.training.render import LAYOUT_STYLES
 
 GOLD = sorted((Path(__file__).parent / "gold").glob("*.json"))
-STYLES_UNDER_TEST = (*LAYOUT_STYLES, "tab", "lines", "pdf")
+STYLES_UNDER_TEST = ("tab_empty", "markdown_empty", "pipe_blank", "lines_blank", "markdown_merged", "crawl_prose",
+                     "pdf_markdown", "tab", "lines", "pdf")  # fmt: skip
 
 
 @pytest.mark.parametrize("gold_path", GOLD, ids=lambda p: p.stem)
@@ -49,6 +49,13 @@ def test_real_report_tables_run_into_its_own_prose(gold_path: Path, shared: Path
     last = max(ends)
     assert body[last - 1].isdigit() and re.match(rf"(?:{year}|{year + 1})年", body[last:])
     assert "\n" not in body
+
+
+def test_styles_that_cannot_re_render_are_refused(shared: Path) -> None:
+    text, gold = load_real(Path(__file__).parent / "gold" / "002_0894b26ac3a47999.json", shared)
+    for style in ("printed_pdf", "no_such_style"):
+        with pytest.raises(ValueError, match="cannot re-render"):
+            reflatten(text, gold, style)
 
 
 def test_reflattened_blank_cells_are_explicit(shared: Path) -> None:

@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---|---|---|---|")
     for style in args.style or STYLES:
         print(score_records(style, generate(args.n, seed=args.seed, styles=(style,))).line(), flush=True)
-        if args.real:
+        if args.real and style != "printed_pdf":
             print(score_records(f"{style} (real)", real_records(style, args.shared, args.gold)).line(), flush=True)
 
 
