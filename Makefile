@@ -21,10 +21,12 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/nianbao extract examples/*.txt -o out/examples --summary
 
-# Debian's chromium for the browser test (tests/test_review_browser.py); never `playwright install`
+# Debian's chromium for the browser test (tests/test_review_browser.py); never `playwright install`.
+# A Chinese font so that pages Chromium prints to PDF (tests/test_pdf_tables.py) carry real glyphs.
 .PHONY: browser
 browser:
 	command -v chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+	fc-list :lang=zh | grep -q . || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-wqy-zenhei)
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .

@@ -68,22 +68,44 @@ def _is_rule(obj: dict[str, Any]) -> bool:
 def ruling_edges(page: Any) -> list[dict[str, Any]]:
     """The page's strokes that can be table borders, plus the borders a page break left open.
 
+    Borders are lines, stroked rectangles, and thin filled rectangles or paths (Chromium
+    paints a cell border as a filled path 0.75 pt wide).
+
     Word does not draw the bottom border of a table part that continues on the next page (nor
     the top border of the part there): where two or more vertical rules end at the same height
-    and no rule closes them, a horizontal edge joining them is added.
+    and do not carry on below (above), a horizontal edge joining them is added.
     """
     from pdfplumber.utils import obj_to_edges
 
-    edges = [e for obj in list(page.lines) + list(page.rects) if _is_rule(obj) for e in obj_to_edges(obj)]
+    thin_curves = [c for c in page.curves if min(c.get("width", 0), c.get("height", 0)) <= _THIN]
+    edges = [e for obj in list(page.lines) + list(page.rects) + thin_curves if _is_rule(obj) for e in obj_to_edges(obj)]
     edges = [e for e in edges if e.get("orientation") in ("h", "v")]
     verticals = [e for e in edges if e["orientation"] == "v" and e["height"] > _TOL]
     for key in ("top", "bottom"):
-        for y in _cluster([e[key] for e in verticals]):
-            ends = [e for e in verticals if abs(e[key] - y) <= _TOL]
+        open_ends = [e for e in verticals if not _continued(e, key, verticals)]
+        for y in _cluster([e[key] for e in open_ends]):
+            ends = [e for e in open_ends if abs(e[key] - y) <= _TOL]
             if len(ends) >= 2:
                 x0, x1 = min(e["x0"] for e in ends), max(e["x1"] for e in ends)
                 edges.append(_edge(x0, x1, y))
     return edges
+
+
+def _continued(edge: dict[str, Any], key: str, verticals: list[dict[str, Any]]) -> bool:
+    """True when another vertical rule carries on from this one's top or bottom end.
+
+    Browsers paint a column border one row at a time: such segments end at every row, and
+    only the end of the whole run is an open border.
+    """
+    y = edge[key]
+    for other in verticals:
+        if other is edge or abs(other["x0"] - edge["x0"]) > _TOL:
+            continue
+        if key == "bottom" and other["top"] <= y + _TOL and other["bottom"] > y + _TOL:
+            return True
+        if key == "top" and other["bottom"] >= y - _TOL and other["top"] < y - _TOL:
+            return True
+    return False
 
 
 def _edge(x0: float, x1: float, y: float) -> dict[str, Any]:

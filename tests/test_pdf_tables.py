@@ -137,9 +137,8 @@ def _printed(seed: int, template: str, zero: str, repeat_header: int) -> tuple[d
     import random
 
     from nianbao.training.generate import GenConfig
+    from nianbao.training.pdf_print import print_pdf
     from nianbao.training.printed_pdf import printed_pdf_sample
-
-    from .pdf_print import print_pdf
 
     sample, blocks = printed_pdf_sample(random.Random(seed), GenConfig("printed_pdf", template, False, zero))
     return sample, print_pdf(blocks, repeat_header=repeat_header), blocks
@@ -196,3 +195,49 @@ def test_printed_pdf_style_text_extracts_exactly() -> None:
         assert sample["meta"]["style"] == "printed_pdf"
         assert NBSP in sample["text"] or zero != ""
         assert compare(sample, extract_text(sample["text"])) == []
+
+
+# --------------------------------------------------------------------------- printed by Chromium
+
+
+def test_real_html_report_printed_by_chromium_reads_as_its_gold(shared, tmp_path) -> None:
+    """The issue's case: a real page with blank cells printed to PDF by headless Chromium."""
+    from nianbao.training.pdf_print import chromium_pdf
+
+    gold = json.loads((GOLD_DIR / "html" / "pingtan-transport-2023.json").read_text("utf-8"))
+    data = chromium_pdf((shared / gold["source"]).read_bytes(), tmp_path)
+    doc = extract_bytes(data, "printed.pdf")
+    assert doc["source"]["format"] == "pdf" and doc["errors"] == []
+    offsets = re.compile(r"\.(start|end):|^sections")
+    problems = [p for p in compare(gold, doc) if not offsets.search(p)]
+    assert problems == [], "\n".join(problems[:40])
+    assert [s["title"] for s in doc["sections"]] == [s["title"] for s in gold["sections"]]
+    text = doc["source"]["rendered_text"]
+    for cell in doc["cells"]:
+        if cell["state"] in ("number", "na", "text"):
+            assert text[cell["start"] : cell["end"]] == cell["raw"]
+
+
+@pytest.mark.parametrize(
+    ("seed", "template", "zero", "header_rows", "collapse"),
+    [(1, "2021", "", 3, True), (2, "2019", "0", 3, False), (4, "2019", "", 0, True)],
+)
+def test_generated_html_printed_by_chromium_reads_fully_right(seed, template, zero, header_rows, collapse, tmp_path) -> None:
+    import random
+
+    from nianbao.training.generate import GenConfig
+    from nianbao.training.pdf_print import chromium_pdf, print_html
+    from nianbao.training.printed_pdf import printed_pdf_sample
+
+    sample, blocks = printed_pdf_sample(random.Random(seed), GenConfig("printed_pdf", template, False, zero))
+    data = chromium_pdf(print_html(blocks, header_rows=header_rows, collapse=collapse, padding=8), tmp_path)
+    first, last = _pages_of(data, "一、本年新收"), _pages_of(data, "（七）总计")
+    assert first and last and first[0] < last[0], "the requests table is printed over a page break"
+    rendered = render_input(data, "chromium.pdf")
+    assert rendered is not None
+    squeeze = re.compile(r"\s|- \d+ -")
+    assert squeeze.sub("", rendered.text) == squeeze.sub("", sample["text"])
+    doc = extract_bytes(data, "chromium.pdf")
+    got = {(c["table"], c["row"], c["col"]): c for c in doc["cells"]}
+    wrong = [c for c in sample["cells"] if (got[(c["table"], c["row"], c["col"])]["value"], got[(c["table"], c["row"], c["col"])]["state"]) != (c["value"], c["state"])]
+    assert wrong == [] and doc["errors"] == []

@@ -3,7 +3,8 @@
 reportlab platypus lays the blocks out on A4 pages with its built-in CID font STSong-Light:
 each text line a paragraph, each table a ruled grid (``GRID``) with ``SPAN`` for merged
 cells, split over pages where it does not fit (optionally repeating its header rows), and a
-page number ``- N -`` at the foot of every page. Nothing binary is checked in.
+page number ``- N -`` at the foot of every page. Used by the tests and the PDF benchmark
+(reportlab is a development dependency); nothing binary is checked in.
 """
 
 from __future__ import annotations
@@ -76,3 +77,46 @@ def print_pdf(blocks: list, repeat_header: int = 0) -> bytes:
         story, onFirstPage=footer, onLaterPages=footer
     )
     return buffer.getvalue()
+
+
+def print_html(blocks: list, header_rows: int = 0, collapse: bool = True, padding: float = 2) -> str:
+    """The blocks as an HTML page with bordered tables (the first rows of each in a ``<thead>``,
+    which Chromium repeats on every page a table runs over)."""
+    from html import escape
+
+    parts = ['<html><head><meta charset="utf-8"><style>body{font-size:11pt}table{margin:6pt 0}'
+             f"td{{font-size:9pt;padding:{padding}pt}}{'table{border-collapse:collapse}' if collapse else ''}"
+             "</style></head><body>"]  # fmt: skip
+    for block in blocks:
+        if isinstance(block, LineGroup):
+            parts.extend(f"<p>{escape(line)}</p>" for line in block.lines if not re.fullmatch(r"- \d+ -", line))
+            continue
+        parts.append('<table border="1">')
+        for index, row in enumerate(block.rows):
+            if index == 0 and header_rows:
+                parts.append("<thead>")
+            cells = "".join(
+                f'<td rowspan="{c.rowspan}" colspan="{c.colspan}">{escape(" ".join(map(str, c.items)))}</td>' for c in row
+            )
+            parts.append(f"<tr>{cells}</tr>")
+            if header_rows and index == header_rows - 1:
+                parts.append("</thead><tbody>")
+        parts.append("</tbody></table>" if header_rows else "</table>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def chromium_pdf(html: str | bytes, workdir) -> bytes:  # noqa: ANN001 - a pathlib.Path
+    """Print an HTML page to PDF with headless Chromium (Debian's ``chromium``)."""
+    import shutil
+    import subprocess
+
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        raise RuntimeError("chromium is not installed (make browser installs it)")
+    page, out = workdir / "page.html", workdir / "page.pdf"
+    page.write_bytes(html if isinstance(html, bytes) else html.encode("utf-8"))
+    command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+               f"--user-data-dir={workdir / 'profile'}", f"--print-to-pdf={out}", page.as_uri()]  # fmt: skip
+    subprocess.run(command, check=True, capture_output=True, timeout=120)
+    return out.read_bytes()
