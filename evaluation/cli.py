@@ -123,6 +123,7 @@ def learning_curve_command(
     base_config: Annotated[Path, typer.Option(help="Config of the base model trained without the style.")] = TRAINING / "default.toml",
     config: Annotated[Path, typer.Option("--config", "-c", help="Fine-tuning config (init_from is the base model).")] = TRAINING / "quick.toml",
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a fine-tuning config key: key=value.")] = None,
+    base_set: Annotated[list[str] | None, typer.Option("--base-set", help="Override a base-model config key: key=value.")] = None,
     n_eval: Annotated[int, typer.Option(help="Held-out generated reports of the style that are scored.")] = 20,
     eval_seed: Annotated[int, typer.Option(help="Seed of the held-out reports (the annotated pool uses another).")] = 9091,
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Directory for learning_curve.json, .md and the models.")] = None,
@@ -136,9 +137,9 @@ def learning_curve_command(
     try:
         ks = parse_ks(k)
         without(style)
-        overrides = dict(item.split("=", 1) for item in set_ or [] if "=" in item)
-        finetune = TrainConfig.from_toml(config, overrides)
-        base = make_base(style, target, base_model, None if base_model else TrainConfig.from_toml(base_config), typer.echo)
+        finetune = TrainConfig.from_toml(config, _pairs(set_))
+        base_cfg = None if base_model else TrainConfig.from_toml(base_config, _pairs(base_set))
+        base = make_base(style, target, base_model, base_cfg, typer.echo)
         result = learning_curve(style, ks, finetune, target, base=base, n_eval=n_eval, eval_seed=eval_seed, log=typer.echo)
     except (ValueError, OSError) as error:
         typer.echo(f"error: {error}", err=True)
@@ -147,6 +148,13 @@ def learning_curve_command(
     (target / "learning_curve.md").write_text(table, "utf-8")
     typer.echo(table)
     typer.echo(f"wrote {target / 'learning_curve.json'} and {target / 'learning_curve.md'}")
+
+
+def _pairs(items: list[str] | None) -> dict[str, str]:
+    bad = [item for item in items or [] if "=" not in item]
+    if bad:
+        raise ValueError(f"--set expects key=value, got {bad[0]!r}")
+    return dict(item.split("=", 1) for item in items or [])
 
 
 def register(app: typer.Typer) -> None:

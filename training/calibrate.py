@@ -14,12 +14,12 @@ from nianbao.training.generate import generate
 CALIBRATION_SEED_OFFSET = 100_003  # never a training seed
 
 
-def calibration_data(model_dir: Path, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Features and correctness of every cell of ``n`` held-out reports, extracted by the model."""
+def calibration_data(model_dir: Path, n: int, seed: int, styles: tuple[str, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Features and correctness of every cell of ``n`` held-out reports (of ``styles``), extracted by the model."""
     locator = ModelLocator(model_dir)
     locator.calibrator = None  # features must not depend on a previous calibrator
     rows, labels = [], []
-    for sample in generate(n, seed=seed + CALIBRATION_SEED_OFFSET):
+    for sample in generate(n, seed=seed + CALIBRATION_SEED_OFFSET, **({"styles": styles} if styles else {})):
         cells: list = []
         doc = extract_text(sample["text"], locator=locator, collect=cells)
         failed: dict = {}
@@ -36,9 +36,9 @@ def calibration_data(model_dir: Path, n: int, seed: int) -> tuple[np.ndarray, np
     return np.asarray(rows, dtype=float), np.asarray(labels, dtype=int)
 
 
-def fit_calibrator(model_dir: Path, n: int = 60, seed: int = 0) -> CellCalibrator:
-    """Fit and save ``calibrator.json`` next to the model; return it."""
-    X, y = calibration_data(model_dir, n, seed)
+def fit_calibrator(model_dir: Path, n: int = 60, seed: int = 0, styles: tuple[str, ...] | None = None) -> CellCalibrator:
+    """Fit and save ``calibrator.json`` next to the model (on reports of ``styles``, default all); return it."""
+    X, y = calibration_data(model_dir, n, seed, styles)
     calibrator = CellCalibrator().fit(X, y)
     calibrator.save(model_dir / "calibrator.json")
     return calibrator

@@ -74,7 +74,7 @@ def train_and_save(config: TrainConfig, out: Path, log: Callable[[str], None] = 
     metrics = dict(result.metrics)
     if calibrate and config.calibration_reports:
         started = time.monotonic()
-        calibrator = fit_calibrator(out, n=config.calibration_reports, seed=config.seed)
+        calibrator = fit_calibrator(out, n=config.calibration_reports, seed=config.seed, styles=config.styles)
         metrics["calibration_minutes"] = (time.monotonic() - started) / 60
         metrics["calibration_cells"] = float(calibrator.n_samples_)
         log(f"calibrator refitted on {config.calibration_reports} held-out reports ({calibrator.n_samples_} cells)")
