@@ -8,6 +8,7 @@ squeezed view so that labels wrapped over lines or spaced out still match.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from nianbao.extraction.normalize import NormText
@@ -125,18 +126,27 @@ def mask_footers(norm: str) -> str:
     return _MD_RULE.sub(lambda m: " " * len(m.group(0)), norm)
 
 
+def masked(nt: NormText) -> str:
+    """``mask_footers(nt.norm)``, computed once per report."""
+    return nt.memo("masked", lambda: mask_footers(nt.norm))
+
+
+def line_number(nt: NormText, offset: int) -> int:
+    """The 0-based line of ``offset`` in the masked text (newlines before it), in O(log n)."""
+    newlines = nt.memo("newlines", lambda: [m.start() for m in re.finditer("\n", masked(nt))])
+    return bisect_left(newlines, offset)
+
+
 def find_tokens(nt: NormText, start: int, end: int) -> list[Token]:
     """Value tokens and explicitly blank cells between two offsets, in reading order."""
-    norm = mask_footers(nt.norm)
+    norm = masked(nt)
     tokens: list[Token] = []
     for match in VALUE.finditer(norm, start, end):
         if match.group(0) == "无" and _in_vertical_label(norm, match.start(), match.end()):
             continue
-        tokens.append(
-            Token(match.start(), match.end(), nt.original[match.start():match.end()], norm.count("\n", 0, match.start()))
-        )
+        tokens.append(Token(match.start(), match.end(), nt.original[match.start():match.end()], line_number(nt, match.start())))
     for match in _BLANK_LINE.finditer(nt.original, start, end):
-        tokens.append(Token(match.start(), match.end(), "", norm.count("\n", 0, match.start()), True))
+        tokens.append(Token(match.start(), match.end(), "", line_number(nt, match.start()), True))
     tokens.sort(key=lambda t: t.start)
     return tokens
 

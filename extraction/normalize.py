@@ -10,8 +10,11 @@ original: labels wrapped over lines or spaced out (``总 计``) match there.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from opencc import OpenCC
 
@@ -57,6 +60,13 @@ class NormText:
     norm: str = field(init=False)
     squeezed: str = field(init=False)
     squeeze_index: list[int] = field(init=False)
+    _memo: dict[str, Any] = field(init=False, default_factory=dict, repr=False, compare=False)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per report (derived views: masked text, line starts…)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def __post_init__(self) -> None:
         self.norm = "".join(normalize_char(ch) for ch in self.original)
@@ -66,8 +76,6 @@ class NormText:
 
     def squeezed_pos(self, offset: int) -> int:
         """Index in the squeezed view of the first kept character at or after ``offset``."""
-        from bisect import bisect_left
-
         return bisect_left(self.squeeze_index, offset)
 
     def original_span(self, sq_start: int, sq_end: int) -> tuple[int, int]:

@@ -178,3 +178,14 @@ def test_name_clash_leaves_no_stale_duplicate_and_series_reads_the_manifest(tmp_
     (out / "copy.json").write_bytes((out / f"{names[0]}.json").read_bytes())  # a stray copy, not in the manifest
     reports, _ = load_reports(out, {})
     assert sorted(r.path.name for r in reports) == sorted(f"{n}.json" for n in names)
+
+
+def test_line_numbers_from_precomputed_line_starts(shared: Path) -> None:
+    from nianbao.extraction.locate import find_tokens, line_number, masked
+    from nianbao.extraction.normalize import NormText
+
+    for name in sorted(p.name for p in (shared / "seeds").glob("*.txt")):
+        nt = NormText((shared / "seeds" / name).read_text("utf-8"))
+        tokens = find_tokens(nt, 0, len(nt.norm))
+        assert tokens and all(t.line == masked(nt).count("\n", 0, t.start) for t in tokens), name
+        assert line_number(nt, len(nt.norm)) == masked(nt).count("\n")
