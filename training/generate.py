@@ -207,6 +207,16 @@ def _write_body(w: Writer, tables: GenTables, config: GenConfig, values: dict, r
     return sections, glue
 
 
+def _active_zeros(tables: GenTables, zero_style: str) -> None:
+    """Print the active table's zero counts as this report prints zeros (blank, "/" or 0)."""
+    if zero_style == "0":
+        return
+    for _, _, rows in tables.active:
+        for cell in (c for r in rows for c in r.cells):
+            if cell.value == 0 and cell.unit is None and cell.col != "items_change" and cell.printed == "0":
+                cell.printed, cell.state, cell.value = zero_style, "blank" if zero_style == "" else "na", None
+
+
 def _report_values(rng: random.Random, config: GenConfig, tables: GenTables) -> dict:
     agency = rng.choice(PLACES) + rng.choice(BODIES)
     year = rng.randint(2019, 2020) if config.template == "2019" else rng.randint(2021, 2025)
@@ -223,6 +233,8 @@ def generate_report(rng: random.Random, config: GenConfig) -> dict:
     if config.style == "printed_pdf":
         return printed_pdf_report(rng, config)
     tables = generate_tables(rng, config.template, config.zero_style, config.single_other)
+    if config.style in BLANK_STYLES:
+        _active_zeros(tables, config.zero_style)
     values = _report_values(rng, config, tables)
     agency, year = values["agency"], values["year"]
     w = Writer()
