@@ -86,6 +86,8 @@ def test_fine_tune_from_a_model_refits_calibrator_and_scores_the_fixed_set(tmp_p
     assert 0.0 <= tuned["metrics.eval.generated.cell_accuracy"] <= 1.0
     assert tuned["metrics.eval.generated.reports"] == 2.0
     assert tuned["metrics.eval.real.reports"] >= 10.0  # the real reports' gold, beside the generated set
+    assert tuned["metrics.eval_before.generated.reports"] == 2.0  # the starting model on the same set
+    assert tuned["metrics.eval_before.generated.cell_accuracy"] == runs.iloc[0]["metrics.eval.generated.cell_accuracy"]
     from mlflow import MlflowClient
 
     version = MlflowClient().get_model_version_by_alias("nianbao-tagger", "candidate")

@@ -5,6 +5,7 @@ saved model always has its ``calibrator.json`` fitted on its own extractions, an
 logged to mlflow come from the same fixed evaluation set on every run: ``eval_reports``
 generated reports drawn with ``eval_seed`` (disjoint from the training and calibration seeds)
 plus the real reports' gold in ``tests/gold`` when ``../shared`` is beside the repository.
+A fine-tune also scores the model it started from on the same set (``eval_before.*``).
 """
 
 from __future__ import annotations
@@ -81,6 +82,11 @@ def train_and_save(config: TrainConfig, out: Path, log: Callable[[str], None] = 
     if evaluate:
         started = time.monotonic()
         metrics.update(fixed_evaluation(out, config))
+        if config.init_from:  # the model it started from, on the same set: did the fine-tune help?
+            from nianbao.training.tracking import resolve_model
+
+            before = fixed_evaluation(resolve_model(config.init_from), config)
+            metrics.update({k.replace("eval.", "eval_before.", 1): v for k, v in before.items()})
         metrics["eval_minutes"] = (time.monotonic() - started) / 60
         log("fixed evaluation: " + "  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k.endswith("cell_accuracy")))
     return RunResult(out, result, metrics)
