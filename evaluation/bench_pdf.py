@@ -30,7 +30,8 @@ def pdf_with_content(stream: bytes, filters: str = "/FlateDecode") -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
         b"<< /Length %d /Filter %s >>\nstream\n" % (len(stream), filters.encode()) + stream + b"\nendstream",
     ]
     out = io.BytesIO()
@@ -59,7 +60,14 @@ def hostile_pdfs() -> dict[str, bytes]:
         "flate 900 MB of zeros": pdf_with_content(deflated_zeros(900)),
         "run-length 64x stream": pdf_with_content(bytes([129, 0]) * 400_000, "/RunLengthDecode"),
         "6 MB of page operators": pdf_with_content(b"BT /F1 12 Tf 10 10 Td (x) Tj ET\n" * 200_000, "[]"),
+        "one page drawing 900k glyphs": pdf_with_content(b"BT /F1 1 Tf 72 720 Td (" + b"x" * 900_000 + b") Tj ET", "[]"),
+        "170 x 170 rules on one page": pdf_with_content(_rules(170), "[]"),
     }
+
+
+def _rules(n: int) -> bytes:
+    lines = [b"50 %.1f m 770 %.1f l S %.1f 50 m %.1f 770 l S" % (50 + i * 4.2, 50 + i * 4.2, 20 + i * 4.2, 20 + i * 4.2) for i in range(n)]
+    return b"\n".join(lines) + b"\nBT /F1 12 Tf 72 790 Td (Hello) Tj ET"
 
 
 def thirty_page_report(seed: int = 3) -> tuple[bytes, dict]:

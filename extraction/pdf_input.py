@@ -99,6 +99,7 @@ def _read_pages(data: bytes, limits: PdfBudget) -> list[_Page]:
         out: list[_Page] = []
         for number, page in enumerate(pages, 1):
             limits.check_time(number, len(pages))
+            limits.start_page(number)
             check_page_content(page, number)
             out.append(_read_page(page, number))
             page.close()
@@ -163,6 +164,10 @@ def _as_blocks(items: list[list[str] | PdfTable]) -> list[Block]:
     return blocks
 
 
+def _none_with_text(pages: int) -> str:
+    return f"{pages} page{'s' if pages != 1 else ''}, none with text"
+
+
 def render_pdf(data: bytes) -> RenderedInput:
     """The PDF's tables as grids and its other text as lines; ReadError when there is no text."""
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -176,9 +181,9 @@ def render_pdf(data: bytes) -> RenderedInput:
             raise ReadError("bad_pdf", detail=type(exc).__name__) from exc
         limits.raise_if_exceeded()
     if not any(page.chars for page in pages):
-        raise ReadError("no_text_layer", detail=f"{len(pages)} pages, none with text")
+        raise ReadError("no_text_layer", detail=_none_with_text(len(pages)))
     text, tables, full = render_blocks(_blocks(pages))
     check_rendered(text, full)
     if not text.strip():
-        raise ReadError("no_text_layer", detail=f"{len(pages)} pages, none with text")
+        raise ReadError("no_text_layer", detail=_none_with_text(len(pages)))
     return RenderedInput(text, "pdf", None, tables)

@@ -8,8 +8,11 @@ may inflate past ``MAX_STREAM_BYTES`` and all streams of one document together p
 ``MAX_DOCUMENT_BYTES``. The sizes a file declares (``/Length``, ``/DL``) are never trusted:
 the counting is done on the bytes the decoder really produces, chunk by chunk, and a
 decoder stops as soon as the cap is passed. A page whose content streams pass
-``MAX_PAGE_CONTENT_BYTES`` is refused before it is parsed (pdfminer parses content at about
-a few MB a second). Reading also stops when it passes ``TIME_BUDGET_S``.
+``MAX_PAGE_CONTENT_BYTES`` is refused before it is parsed, and a page that draws more than
+``MAX_PAGE_CHARS`` characters or ``MAX_PAGE_GRAPHICS`` paths is stopped while it is parsed
+(pdfplumber keeps every character as a dict: memory and time grow with what a page draws,
+not with its bytes). Reading also stops when it passes ``TIME_BUDGET_S``, checked between
+pages and every 2,000 objects drawn.
 
 The limits apply to the document read inside :func:`budget`; outside it (pdfminer used by
 anything else in the process) the same per-stream cap still holds.
@@ -29,7 +32,12 @@ from nianbao.errors import ReadError
 
 MAX_STREAM_BYTES = 32 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 160 * 1024 * 1024
-MAX_PAGE_CONTENT_BYTES = 4 * 1024 * 1024
+MAX_PAGE_CONTENT_BYTES = 1024 * 1024
+# Objects one page may draw: a real report page draws a few thousand characters and a few
+# hundred rules; pdfminer and pdfplumber keep about 2 KB and 120 µs per character drawn, so
+# a page of 400 KB drawing 400k characters took 920 MB and 44 s before these caps.
+MAX_PAGE_CHARS = 60_000
+MAX_PAGE_GRAPHICS = 20_000
 TIME_BUDGET_S = 30.0
 _CHUNK = 1 << 20
 
@@ -46,6 +54,21 @@ class PdfBudget:
     left: int = MAX_DOCUMENT_BYTES
     deadline: float = field(default_factory=lambda: time.monotonic() + TIME_BUDGET_S)
     exceeded: str = ""
+    page: int = 0
+    drawn: dict[str, int] = field(default_factory=dict)
+
+    def start_page(self, page: int) -> None:
+        self.page = page
+        self.drawn = {}
+
+    def draw(self, kind: str, cap: int) -> None:
+        """Count one object a page draws; stop the page past its cap or the time budget."""
+        count = self.drawn[kind] = self.drawn.get(kind, 0) + 1
+        if count > cap:
+            self.exceeded = self.exceeded or f"page {self.page} draws more than {cap:,} {kind}"
+            raise StreamTooLarge(self.exceeded)
+        if count % 2000 == 0 and time.monotonic() > self.deadline:
+            raise ReadError("pdf_too_slow", detail=f"stopped in page {self.page} after {TIME_BUDGET_S:.0f} s")
 
     def take(self, size: int) -> None:
         self.left -= size
@@ -184,13 +207,31 @@ def check_page_content(page: Any, number: int) -> None:
         raise ReadError("too_large", detail=f"page {number}'s content is {size / 2**20:.1f} MB; the limit is {MAX_PAGE_CONTENT_BYTES // 2**20} MB")
 
 
+def _counted(method: Any, kind: str, cap: int) -> Any:
+    if getattr(method, "_nianbao_counted", False):
+        return method
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        limits = _CURRENT.get()
+        if limits is not None:
+            limits.draw(kind, cap)
+        return method(self, *args, **kwargs)
+
+    counted._nianbao_counted = True  # type: ignore[attr-defined]
+    return counted
+
+
 def install() -> None:
-    """Put the bounded decoders into pdfminer (idempotent)."""
+    """Put the bounded decoders and the per-page object counts into pdfminer (idempotent)."""
     from pdfminer import pdftypes
+    from pdfminer.converter import PDFLayoutAnalyzer
 
     pdftypes.zlib = _BoundedZlib  # type: ignore[assignment]
     pdftypes.lzwdecode = bounded_lzw
     pdftypes.rldecode = bounded_runlength
+    PDFLayoutAnalyzer.render_char = _counted(PDFLayoutAnalyzer.render_char, "characters", MAX_PAGE_CHARS)
+    PDFLayoutAnalyzer.paint_path = _counted(PDFLayoutAnalyzer.paint_path, "paths", MAX_PAGE_GRAPHICS)
+    PDFLayoutAnalyzer.render_image = _counted(PDFLayoutAnalyzer.render_image, "images", MAX_PAGE_GRAPHICS)
 
 
 install()

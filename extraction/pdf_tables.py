@@ -25,6 +25,10 @@ from nianbao.extraction.formats import CellModel, TableModel
 _TOL = 3.0  # points: boundaries closer than this are the same line (pdfplumber snaps at 3)
 _THIN = 2.5  # a filled rectangle at most this thick is a drawn rule, not shading
 _NUMBER = re.compile(r"[-+]?[\d,，.]+\s*(?:%|万元|元|件|条)?|[-—–/／无]")
+# Rule positions a page may cross before its grid is not looked for (the page is then read as
+# its text layer): finding cells costs about the product, and a page of 170 by 170 rules
+# (9 KB of content) kept pdfplumber busy for 40 s. Report pages have a few dozen of each.
+MAX_GRID_CROSSINGS = 6000
 _SETTINGS = {"vertical_strategy": "explicit", "horizontal_strategy": "explicit", "intersection_tolerance": 4}
 
 
@@ -129,6 +133,10 @@ def find_tables(page: Any, page_number: int) -> list[PdfTable]:
     """Ruled tables on a page (at least two columns), top to bottom."""
     edges = ruling_edges(page)
     if len(edges) < 4:
+        return []
+    rows = _cluster([e["top"] for e in edges if e["orientation"] == "h"])
+    cols = _cluster([e["x0"] for e in edges if e["orientation"] == "v"])
+    if len(rows) * len(cols) > MAX_GRID_CROSSINGS:
         return []
     settings = dict(_SETTINGS, explicit_vertical_lines=edges, explicit_horizontal_lines=edges)
     tables = []

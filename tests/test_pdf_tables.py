@@ -241,3 +241,24 @@ def test_generated_html_printed_by_chromium_reads_fully_right(seed, template, ze
     got = {(c["table"], c["row"], c["col"]): c for c in doc["cells"]}
     wrong = [c for c in sample["cells"] if (got[(c["table"], c["row"], c["col"])]["value"], got[(c["table"], c["row"], c["col"])]["state"]) != (c["value"], c["state"])]
     assert wrong == [] and doc["errors"] == []
+
+
+def _with_font(data: bytes) -> bytes:
+    font = b"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
+    return data.replace(b"/Resources << >>", font)
+
+
+def test_page_drawing_too_many_characters_is_stopped_while_parsed() -> None:
+    content = b"BT /F1 1 Tf 72 720 Td (" + b"x" * 200_000 + b") Tj ET"  # 200 KB, 200k glyphs
+    doc = extract_bytes(_with_font(pdf_with_content(content, "[]")), "glyphs.pdf")
+    assert doc["errors"][0].startswith(MESSAGES["too_large"])
+    assert "page 1 draws more than 60,000 characters" in doc["errors"][0]
+
+
+def test_page_of_dense_rules_is_read_as_its_text_layer() -> None:
+    rules = []
+    for i in range(170):  # 170 by 170 rules 4.2 pt apart: 28,900 cells if taken as a table
+        rules.append(b"50 %.1f m 770 %.1f l S %.1f 50 m %.1f 770 l S" % (50 + i * 4.2, 50 + i * 4.2, 20 + i * 4.2, 20 + i * 4.2))
+    content = b"\n".join(rules) + b"\nBT /F1 12 Tf 72 790 Td (Hello) Tj ET"
+    rendered = render_input(_with_font(pdf_with_content(content, "[]")), "grid.pdf")
+    assert rendered is not None and rendered.tables == () and rendered.text == "Hello"
