@@ -1,6 +1,13 @@
 """DOCX → the rendered visible text (rules in :mod:`nianbao.extraction.formats`).
 
-The body is read in order with python-docx: paragraphs (``w:p``) and tables (``w:tbl``),
+Only ``word/document.xml`` is read, decompressed as a stream and fed to an incremental XML
+parser: the bytes it really inflates to are capped (``MAX_PART_BYTES``) and so are the
+elements it holds (``MAX_ELEMENTS``), so a zip bomb, an entry that lies about its size or
+millions of empty paragraphs are refused after a few MB of work; the sizes the archive
+declares are never trusted. The ZIP's central directory is refused past ``MAX_ENTRIES``
+before it is parsed. Entities are not expanded and libxml2 refuses nesting past 256.
+
+The body is read in order with python-docx's element classes: paragraphs (``w:p``) and tables (``w:tbl``),
 including content inside content controls (``w:sdt``). A table cell is rendered once at its
 origin: horizontally merged cells (``gridSpan``) become a colspan and vertically merged
 continuation cells (``vMerge``) extend the rowspan of the cell above instead of printing
@@ -13,6 +20,8 @@ import io
 import zipfile
 from typing import Any
 
+from lxml import etree
+
 from nianbao.errors import ReadError
 from nianbao.extraction.formats import (
     Block,
@@ -23,23 +32,70 @@ from nianbao.extraction.formats import (
     render_blocks,
 )
 
-# A DOCX is a ZIP: refuse archives that would inflate past this before python-docx reads them.
-MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+# A report's document.xml is 0.1-5 MB with 10-200 thousand elements; beyond these it is refused.
+MAX_PART_BYTES = 32 * 1024 * 1024
+MAX_ELEMENTS = 1_000_000
+MAX_ENTRIES = 10_000
+_CHUNK = 64 * 1024
 _MAX_TABLE_DEPTH = 16
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def _check_archive(data: bytes) -> None:
+def _entry_count(data: bytes) -> int | None:
+    """The entry count the end-of-central-directory record gives (None when it is not found)."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if at < 0 or at + 22 > len(data):
+        return None
+    return int.from_bytes(data[at + 10 : at + 12], "little")
+
+
+def _too_large(what: str) -> ReadError:
+    return ReadError("too_large", detail=f"the DOCX {what}")
+
+
+def _parse_part(archive: zipfile.ZipFile) -> Any:
+    """word/document.xml as an element tree, read as a stream within the byte and element caps."""
+    from docx.oxml.parser import element_class_lookup
+
+    try:
+        info = archive.getinfo("word/document.xml")
+    except KeyError:
+        raise ReadError("not_docx") from None
+    parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True, remove_blank_text=True)
+    parser.set_element_class_lookup(element_class_lookup)
+    inflated = elements = 0
+    with archive.open(info) as stream:
+        while chunk := stream.read(_CHUNK):
+            inflated += len(chunk)
+            if inflated > MAX_PART_BYTES:
+                raise _too_large(f"text part inflates past {MAX_PART_BYTES // 2**20} MB")
+            parser.feed(chunk)
+            elements += sum(1 for _ in parser.read_events())
+            if elements > MAX_ELEMENTS:
+                raise _too_large(f"text part holds more than {MAX_ELEMENTS:,} elements")
+    return parser.close()
+
+
+def read_body(data: bytes) -> Any:
+    """The ``w:body`` element of a DOCX (ReadError with a sentence when it cannot be read)."""
+    import docx  # noqa: F401 - registers python-docx's element classes (w:p → CT_P)
+
+    entries = _entry_count(data)
+    if entries is not None and entries > MAX_ENTRIES:
+        raise _too_large(f"holds {entries:,} entries (more than {MAX_ENTRIES:,})")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+            if len(archive.infolist()) > MAX_ENTRIES:
+                raise _too_large(f"holds more than {MAX_ENTRIES:,} entries")
+            root = _parse_part(archive)
+    except ReadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zipfile, zlib and lxml raise many types on damaged files
         raise ReadError("bad_docx", detail=type(exc).__name__) from exc
-    names = {info.filename for info in infos}
-    if "word/document.xml" not in names:
-        raise ReadError("not_docx")
-    if sum(info.file_size for info in infos) > MAX_UNZIPPED_BYTES:
-        raise ReadError("too_large", detail="the DOCX inflates past 256 MB")
+    body = root.find(f"{_W}body")
+    if body is None:
+        raise ReadError("no_visible_text")
+    return body
 
 
 def _paragraph_text(p: Any) -> str:
@@ -117,15 +173,10 @@ def _table(tbl: Any, depth: int) -> TableModel:
 
 def render_docx(data: bytes) -> RenderedInput:
     """Render a Word document's body text: paragraphs as lines, tables one cell per line."""
-    _check_archive(data)
+    body = read_body(data)
     try:
-        import docx
-
-        document = docx.Document(io.BytesIO(data))
-        blocks = _body_blocks(document.element.body, 0)
-    except ReadError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - python-docx/lxml raise many types on damaged files
+        blocks = _body_blocks(body, 0)
+    except Exception as exc:  # noqa: BLE001 - a damaged element tree raises many types
         raise ReadError("bad_docx", detail=type(exc).__name__) from exc
     text, tables, full = render_blocks(blocks)
     check_rendered(text, full)
