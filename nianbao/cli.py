@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +16,37 @@ from nianbao.extraction.local import extract_each
 from nianbao.extraction.workers import DEFAULT_MEMORY_MB, DEFAULT_SECONDS, Budget
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Extract 政府信息公开工作年度报告 into clean data.")
+
+
+def fail(sentence: str, code: int = 2) -> typer.Exit:
+    """Print a sentence on stderr; the caller raises the returned Exit (no traceback)."""
+    typer.echo(sentence, err=True)
+    return typer.Exit(code)
+
+
+def disk_failure(exc: OSError, where: str) -> typer.Exit:
+    """A write that failed (read-only, full, removed, not a directory) as a sentence."""
+    name = errno.errorcode.get(exc.errno or 0, "")
+    hint = {"ENOSPC": "free some space", "EFBIG": "free some space or raise the file size limit",
+            "EROFS": "the file system is read-only", "EACCES": "it is not writable", "EPERM": "it is not writable"}.get(name, "")  # fmt: skip
+    reason = f"{exc.strerror or exc}" + (f" [{name}]" if name else "") + (f"; {hint}" if hint else "")
+    if where == "stdout":  # stdout is broken: later writes (and the final flush) must not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return fail(f"Cannot write to {where}: {reason}. Nothing more was written; fix it and run the command again.")
+
+
+def check_model(model: str | None) -> None:
+    """Load ``--model`` once up front: one sentence (typer.Exit 2) when it cannot load."""
+    if model in (None, "rules"):
+        return  # the rules, or the shipped model
+    from nianbao.extraction.pipeline import Extractor
+
+    try:
+        Extractor(model)
+    except Exception as exc:  # noqa: BLE001 - missing files, bad weights, an unknown mlflow URI …
+        detail = str(exc).strip().replace("\n", " ")[:300]
+        raise fail(f"The model {model!r} could not be loaded ({type(exc).__name__}: {detail}); give a model "
+                   "directory holding tagger.json and its weights, an mlflow model URI, or 'rules'.") from None  # fmt: skip
 
 
 @app.command("extract")
@@ -43,6 +76,7 @@ def extract_command(
     if not paths:
         typer.echo("No input files found.", err=True)
         raise typer.Exit(2)
+    check_model(model)
     if out is None:
         if formats or engine != "local":
             typer.echo("--format and --engine need an output directory (-o OUT).", err=True)
@@ -50,11 +84,14 @@ def extract_command(
         failures = 0
         for path, doc in extract_each(paths, model, budget, workers):
             failures += bool(doc["errors"]) and not doc["cells"]
-            if summary:
-                typer.echo(summary_line(path, doc))
-            else:
-                sys.stdout.buffer.write(dump_document(doc, indent) + b"\n")
+            try:
+                if summary:
+                    typer.echo(summary_line(path, doc))
+                else:
+                    sys.stdout.buffer.write(dump_document(doc, indent) + b"\n")
                 sys.stdout.flush()
+            except OSError as exc:
+                raise disk_failure(exc, "stdout") from None
         if failures == len(paths):
             raise typer.Exit(1)
         return
@@ -69,16 +106,18 @@ def extract_command(
     try:
         result = run_batch(paths, out, workers=workers, engine=engine, model=model, ray_address=ray_address,
                            quiet=quiet, force=force, on_record=on_record, budget=budget, indent=indent)  # fmt: skip
+        written, notes = [], []
+        for fmt in dict.fromkeys(formats or []):
+            files, more = export_tables(iter_documents(out, [r["output"] for r in result.records]), out / "tables", fmt)
+            written, notes = written + files, notes + more
     except KeyboardInterrupt:
         typer.echo(f"Interrupted: finished reports are kept in {out}; run the same command again to resume.", err=True)
         raise typer.Exit(130) from None
+    except OSError as exc:
+        raise disk_failure(exc, str(out)) from None
     except RuntimeError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
-    written, notes = [], []
-    for fmt in dict.fromkeys(formats or []):
-        files, more = export_tables(iter_documents(out, [r["output"] for r in result.records]), out / "tables", fmt)
-        written, notes = written + files, notes + more
     if not quiet:
         typer.echo(summarise(result.records, result.extracted, result.skipped), err=True)
         for line in [*notes, *(f"wrote {path}" for path in written)]:
