@@ -82,8 +82,22 @@ def bench_command(
     model: Annotated[str | None, typer.Option(help="Model directory or mlflow URI (default: shipped).")] = None,
     scaling: Annotated[bool, typer.Option(help="Also run the batch engine with 1 and 2 workers.")] = True,
     ray: Annotated[bool, typer.Option(help="Include the Ray engine in the scaling run.")] = True,
+    hostile: Annotated[bool, typer.Option("--hostile", help="Run the hostile-input benchmark instead (zip bombs, FIFOs, deep JSON, …).")] = False,
+    only: Annotated[list[str] | None, typer.Option(help="With --hostile: only these inputs (repeatable).")] = None,
+    timeout: Annotated[float, typer.Option(help="With --hostile: seconds before an input counts as a hang.")] = 120.0,
 ) -> None:
-    """Throughput, the pipeline/read-and-tokenize ratio, peak memory, and scaling with workers and Ray."""
+    """Throughput, the pipeline/read-and-tokenize ratio, peak memory, and scaling with workers and Ray.
+
+    With --hostile: inputs tried, clear errors, crashes, hangs and peak RSS per hostile input
+    (each in its own process under a timeout); exits 1 when anything crashed or hung.
+    """
+    if hostile:
+        from nianbao.evaluation.hostile import run_hostile
+
+        results = run_hostile(only, model=model or "default", timeout=timeout, echo=typer.echo)
+        if any(r.outcome in ("crash", "hang") for r in results):
+            raise typer.Exit(1)
+        return
     from nianbao.evaluation.bench import run_bench
 
     for line in run_bench(n, model):
