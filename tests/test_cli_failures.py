@@ -66,7 +66,7 @@ def _small_files() -> None:
 def test_a_full_output_disk_is_a_sentence(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run = _nianbao(str(SEED), "-o", str(out), "--model", "rules", "-w", "1", "-q", preexec_fn=_small_files)
-    _assert_sentence(run, f"Cannot write to {out}", "File too large")
+    _assert_sentence(run, str(out), "File too large")
 
 
 @contextmanager
@@ -88,5 +88,5 @@ def test_a_read_only_output_directory_is_a_sentence(tmp_path: Path) -> None:
     out.mkdir()
     with _read_only(out):
         run = _nianbao(str(SEED), "-o", str(out), "--model", "rules", "-w", "1", "-q")
-    _assert_sentence(run, f"Cannot write to {out}", "not writable")
+    _assert_sentence(run, str(out), "not writable")
     assert not list(out.iterdir())
