@@ -29,7 +29,9 @@ from nianbao.extraction.metadata import read_meta
 from nianbao.extraction.normalize import NormText, normalize_char
 from nianbao.extraction.regions import find_regions
 
-_N = r"(?P<n>\d+(?:,\d{3})*|[零〇一二两三四五六七八九十]{1,3})"
+# A count: at most 12 digits, never a piece of a longer digit run (the lookarounds), so a
+# sentence of 150,000 digits costs linear time, not a backtracking search per position.
+_N = r"(?P<n>(?<!\d)\d{1,12}(?:,\d{3}){0,4}(?!\d)|[零〇一二两三四五六七八九十]{1,3})"
 _OBJ = r"(?:政府信息公开|依申请公开|信息公开|申请公开)(?:的)?(?:申请|件|事项)?(?:数量|总数)?"
 _APPEAL = r"(?:发生|收到|受理|涉及|提起|被提起|被申请|引发|产生|办理)?(?:因?(?P<gip>政府信息公开|政务公开|信息公开)(?:引起|引发|而引起)?的?)?"
 _TOTAL = r"(?:为|共|共计|合计|总计)?"
