@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from nianbao.errors import ReadError
+from nianbao.errors import ReadError, message
 from nianbao.extraction.formats import (
     Block,
     LineGroup,
@@ -186,4 +186,13 @@ def render_pdf(data: bytes) -> RenderedInput:
     check_rendered(text, full)
     if not text.strip():
         raise ReadError("no_text_layer", detail=_none_with_text(len(pages)))
-    return RenderedInput(text, "pdf", None, tables)
+    return RenderedInput(text, "pdf", None, tables, _scanned_note(pages))
+
+
+def _scanned_note(pages: list[_Page]) -> tuple[str, ...]:
+    """A sentence naming the pages without text, when some pages have text and some do not."""
+    blank = [number for number, page in enumerate(pages, 1) if not page.chars]
+    if not blank:
+        return ()
+    shown = ", ".join(map(str, blank[:10])) + (f" and {len(blank) - 10} more" if len(blank) > 10 else "")
+    return (message("pdf_scanned_pages", f"page{'s' if len(blank) > 1 else ''} {shown} of {len(pages)}"),)

@@ -18,6 +18,7 @@ MESSAGES: dict[str, str] = {
     "bad_docx": "The input looks like a Word (.docx) document but it is damaged or not a valid DOCX file.",
     "bad_pdf": "The input looks like a PDF but it is damaged or encrypted, so its text could not be read.",
     "no_text_layer": "The PDF has no text layer (scanned images only) and OCR is not supported yet: run OCR on it first, then extract the text.",
+    "pdf_scanned_pages": "Some pages of the PDF have no text layer (scanned images) and OCR is not supported yet, so those pages were not read.",
     "pdf_too_slow": "The PDF took longer to read than one report may take, so it was not read.",
     "bad_html": "The input looks like an HTML page but its markup could not be parsed.",
     "no_visible_text": "The document has no visible text to read.",

@@ -14,7 +14,7 @@ import zlib
 import pytest
 
 from nianbao import extract_bytes
-from nianbao.errors import MESSAGES
+from nianbao.errors import MESSAGES, message
 from nianbao.evaluation.gold import compare
 from nianbao.extraction.formats import NBSP, render_input
 
@@ -262,3 +262,25 @@ def test_page_of_dense_rules_is_read_as_its_text_layer() -> None:
     content = b"\n".join(rules) + b"\nBT /F1 12 Tf 72 790 Td (Hello) Tj ET"
     rendered = render_input(_with_font(pdf_with_content(content, "[]")), "grid.pdf")
     assert rendered is not None and rendered.tables == () and rendered.text == "Hello"
+
+
+def test_pages_without_text_among_pages_with_text_are_named() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    for number in range(1, 4):
+        if number == 2:
+            pdf.rect(50, 50, 400, 600, fill=1)  # a scanned page: no text on it
+        else:
+            pdf.setFont("STSong-Light", 12)
+            pdf.drawString(72, 720, f"一、总体情况 第{number}页")
+        pdf.showPage()
+    pdf.save()
+    doc = extract_bytes(buffer.getvalue(), "mixed.pdf")
+    assert doc["errors"][0] == message("pdf_scanned_pages", "page 2 of 3")
+    assert "OCR is not supported yet" in doc["errors"][0]
+    assert "第3页" in doc["source"]["rendered_text"]
