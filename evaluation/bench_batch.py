@@ -64,30 +64,30 @@ def _timed(paths: list[Path], out: Path, **options: object) -> float:
 
 
 def bench_batch(
-    n: int = 120, seed: int = 20261123, model: str | None = None, workers: tuple[int, ...] = (1, 2),
-    ray: bool = True, echo: Callable[[str], None] = print,
+    n: int = 600, seed: int = 20261123, model: str | None = None, ray: bool = True, ray_n: int = 1000,
+    echo: Callable[[str], None] = print,
 ) -> dict[str, float]:
-    """Measure reports/s per engine on ``n`` generated reports; print and return the figures.
+    """Measure reports/s for 1 and 2 local workers and 1 and 2 Ray actors; print and return the figures.
 
-    ``model`` is passed to every ``Extractor`` (None: the shipped default, "rules": rules only).
-    Keys: ``local_<k>`` reports/s for ``k`` local workers, ``ray`` reports/s on a local Ray
-    with ``max(workers)`` CPUs and ``ray_start_s`` its start-up time (absent without Ray).
+    Local runs are ``nianbao extract DIR -o OUT -w k`` as a user runs them (start-up
+    included); Ray runs use one local Ray started once (its start-up timed apart) with
+    ``ray_n`` reports. ``model`` is passed to every ``Extractor`` (None: the shipped default).
     """
+    from nianbao.evaluation.bench_engines import workers
+
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp:
         root = Path(tmp)
-        paths = write_generated(root / "in", n, seed)
+        write_generated(root / "in", n, seed)
         echo(f"batch bench: {n} generated reports, model={model or 'default'}")
-        for k in workers:
-            seconds = _timed(paths, root / f"local-{k}", workers=k, model=model)
-            figures[f"local_{k}"] = n / seconds
-            echo(f"  local, {k} worker{'s' if k > 1 else ''}: {n / seconds:7.1f} reports/s ({seconds:.1f} s)")
+        figures.update(workers(root / "in", n, model, echo))
         if ray:
-            _bench_ray(paths, root / "ray", max(workers), model, figures, echo)
+            paths = write_generated(root / "ray-in", ray_n, seed + 1)
+            _bench_ray(paths, root, model, figures, echo)
     return figures
 
 
-def _bench_ray(paths: list[Path], out: Path, cpus: int, model: str | None, figures: dict[str, float],
+def _bench_ray(paths: list[Path], root: Path, model: str | None, figures: dict[str, float],
                echo: Callable[[str], None]) -> None:  # fmt: skip
     try:
         import ray
@@ -95,12 +95,14 @@ def _bench_ray(paths: list[Path], out: Path, cpus: int, model: str | None, figur
         echo("  ray: not installed (pip install 'nianbao[ray]')")
         return
     started = time.perf_counter()
-    ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     figures["ray_start_s"] = time.perf_counter() - started
     try:
-        seconds = _timed(paths, out, engine="ray", workers=cpus, model=model)
+        for actors in (1, 2):
+            seconds = _timed(paths, root / f"ray-{actors}", engine="ray", workers=actors, model=model)
+            figures[f"ray_{actors}"] = len(paths) / seconds
+            echo(f"ray, {actors} actor{'s' if actors > 1 else ' '}: {len(paths) / seconds:6.1f} reports/s "
+                 f"({len(paths)} reports in {seconds:.1f} s; ray.init {figures['ray_start_s']:.1f} s not included)")  # fmt: skip
     finally:
         ray.shutdown()
-    figures["ray"] = len(paths) / seconds
-    echo(f"  ray, {cpus} actors:    {len(paths) / seconds:7.1f} reports/s ({seconds:.1f} s; "
-         f"ray.init {figures['ray_start_s']:.1f} s not included)")  # fmt: skip
+    echo(f"  2 actors / 1 actor: {figures['ray_2'] / figures['ray_1']:.2f}x")

@@ -80,13 +80,17 @@ def _case_for(cases, text: str) -> str:
 def bench_command(
     n: Annotated[int, typer.Option("-n", help="Generated reports in the fixed benchmark set.")] = 200,
     model: Annotated[str | None, typer.Option(help="Model directory or mlflow URI (default: shipped).")] = None,
+    profile: Annotated[bool, typer.Option("--profile", help="Print each stage's share: read, extract, encode, write.")] = False,
     scaling: Annotated[bool, typer.Option(help="Also run the batch engine with 1 and 2 workers.")] = True,
-    ray: Annotated[bool, typer.Option(help="Include the Ray engine in the scaling run.")] = True,
+    batch_n: Annotated[int, typer.Option("--batch-n", help="Generated reports for the 1 vs 2 workers run.")] = 600,
+    ray: Annotated[bool, typer.Option(help="Include the Ray engine (1 and 2 actors) in the scaling run.")] = True,
+    ray_n: Annotated[int, typer.Option("--ray-n", help="Generated reports for the Ray run.")] = 1000,
     hostile: Annotated[bool, typer.Option("--hostile", help="Run the hostile-input benchmark instead (zip bombs, FIFOs, deep JSON, …).")] = False,
     only: Annotated[list[str] | None, typer.Option(help="With --hostile: only these inputs (repeatable).")] = None,
     timeout: Annotated[float, typer.Option(help="With --hostile: seconds before an input counts as a hang.")] = 120.0,
 ) -> None:
-    """Throughput, the pipeline/read-and-tokenize ratio, peak memory, and scaling with workers and Ray.
+    """Cold start beside importing torch, what a user waits for per report (read, extract, encode,
+    write), size scaling, the pipeline/read-and-normalise ratio, memory, workers and Ray.
 
     With --hostile: inputs tried, clear errors, crashes, hangs and peak RSS per hostile input
     (each in its own process under a timeout); exits 1 when anything crashed or hung.
@@ -98,14 +102,23 @@ def bench_command(
         if any(r.outcome in ("crash", "hang") for r in results):
             raise typer.Exit(1)
         return
-    from nianbao.evaluation.bench import run_bench
+    import tempfile
 
+    from nianbao.evaluation import bench_engines
+    from nianbao.evaluation.bench import run_bench
+    from nianbao.evaluation.bench_batch import write_generated
+
+    with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp:
+        paths = write_generated(Path(tmp), n, seed=424242)
+        bench_engines.cold_start(paths[0], typer.echo)
+        bench_engines.stages(paths, model, typer.echo, profile)
+        bench_engines.size_scaling(paths[0].read_text("utf-8"), model, typer.echo)
     for line in run_bench(n, model):
         typer.echo(line)
     if scaling:
         from nianbao.evaluation.bench_batch import bench_batch
 
-        bench_batch(n, model=model, workers=(1, 2), ray=ray, echo=typer.echo)
+        bench_batch(batch_n, model=model, ray=ray, ray_n=ray_n, echo=typer.echo)
 
 
 def loso_command(

@@ -19,9 +19,11 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-import pyarrow as pa
+if TYPE_CHECKING:  # pandas and pyarrow are imported when a table is written, not with the CLI
+    import pandas as pd
+    import pyarrow as pa
 
 from nianbao.extraction.templates import TEMPLATES, get_template
 
@@ -48,6 +50,8 @@ def _canonical_cols(table: str) -> tuple[list[str], list[str]]:
 
 
 def _schema(table: str) -> pa.Schema:
+    import pyarrow as pa
+
     text, number, integer = pa.string(), pa.float64(), pa.int64()
     if table == "cells":
         types = [text, text, text, text, number, text, text, text, number, integer, integer]
@@ -126,6 +130,8 @@ def frame(name: str, items: Iterable[Item]) -> pd.DataFrame:
 
 
 def _arrow(name: str, rows: list[dict]) -> pa.Table:
+    import pyarrow as pa
+
     schema = _schema(name)
     columns = {f.name: [_clean(r.get(f.name), f.type) for r in rows] for f in schema}
     return pa.Table.from_pydict(columns, schema=schema)
@@ -133,6 +139,8 @@ def _arrow(name: str, rows: list[dict]) -> pa.Table:
 
 def _clean(value: object, kind: pa.DataType) -> object:
     """Values as the column type wants them (an extra row's text value → null number)."""
+    import pyarrow as pa
+
     if value is None:
         return None
     if pa.types.is_string(kind):
@@ -217,6 +225,8 @@ class _Writer:
 
 
 def _export_xlsx(items: Iterable[Item], path: Path, names: tuple[str, ...]) -> tuple[list[Path], list[str]]:
+    import pandas as pd
+
     materialised = list(items)
     notes: list[str] = []
     tmp = path.with_name(f".tmp-{path.name}")
