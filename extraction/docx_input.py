@@ -24,11 +24,13 @@ from lxml import etree
 
 from nianbao.errors import ReadError
 from nianbao.extraction.formats import (
+    MAX_RENDERED_CHARS,
     Block,
     CellModel,
     RenderedInput,
     TableModel,
     check_rendered,
+    clean_line,
     render_blocks,
 )
 
@@ -104,22 +106,35 @@ def _paragraph_text(p: Any) -> str:
     return Paragraph(p, None).text
 
 
-def _body_blocks(element: Any, depth: int) -> list[Block]:
+class _Budget:
+    """Characters rendered so far: past the cap the document is refused without reading on."""
+
+    def __init__(self) -> None:
+        self.chars = 0
+
+    def take(self, text: str) -> str:
+        self.chars += len(clean_line(text))  # the rendering holds at least these characters
+        if self.chars > MAX_RENDERED_CHARS:
+            check_rendered("", True)  # raises the rendered-text refusal
+        return text
+
+
+def _body_blocks(element: Any, depth: int, budget: _Budget) -> list[Block]:
     """Paragraphs and tables among an element's children, in order (content controls opened)."""
     blocks: list[Block] = []
     for child in element.iterchildren():
         tag = child.tag
         if tag == f"{_W}p":
-            blocks.append(_paragraph_text(child))
+            blocks.append(budget.take(_paragraph_text(child)))
         elif tag == f"{_W}tbl":
             if depth < _MAX_TABLE_DEPTH:
-                blocks.append(_table(child, depth + 1))
+                blocks.append(_table(child, depth + 1, budget))
             else:
-                blocks.extend(t for t in child.itertext() if t.strip())
+                blocks.extend(budget.take(t) for t in child.itertext() if t.strip())
         elif tag == f"{_W}sdt":
             content = child.find(f"{_W}sdtContent")
             if content is not None:
-                blocks.extend(_body_blocks(content, depth))
+                blocks.extend(_body_blocks(content, depth, budget))
     return blocks
 
 
@@ -152,7 +167,7 @@ def _row_cells(tr: Any) -> list:
     return cells
 
 
-def _table(tbl: Any, depth: int) -> TableModel:
+def _table(tbl: Any, depth: int, budget: _Budget) -> TableModel:
     table = TableModel()
     above: dict[int, CellModel] = {}  # grid column → the cell that a vMerge continues
     for tr in tbl.iterchildren(f"{_W}tr"):
@@ -163,7 +178,7 @@ def _table(tbl: Any, depth: int) -> TableModel:
             if _continues(tc) and col in above:
                 above[col].rowspan += 1
             else:
-                cell = CellModel(items=_body_blocks(tc, depth), colspan=span)
+                cell = CellModel(items=_body_blocks(tc, depth, budget), colspan=span)
                 row.append(cell)
                 above[col] = cell
             col += span
@@ -175,7 +190,9 @@ def render_docx(data: bytes) -> RenderedInput:
     """Render a Word document's body text: paragraphs as lines, tables one cell per line."""
     body = read_body(data)
     try:
-        blocks = _body_blocks(body, 0)
+        blocks = _body_blocks(body, 0, _Budget())
+    except ReadError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a damaged element tree raises many types
         raise ReadError("bad_docx", detail=type(exc).__name__) from exc
     text, tables, full = render_blocks(blocks)

@@ -68,3 +68,18 @@ def test_a_central_directory_bomb_is_refused_before_it_is_parsed(tmp_path: Path)
 def test_deep_nesting_and_entity_bombs_get_a_sentence(tmp_path: Path, build) -> None:
     errors = _errors(build(tmp_path, 0.2))
     assert len(errors) == 1 and errors[0].startswith((MESSAGES["bad_docx"], MESSAGES["no_visible_text"])), errors
+
+
+def test_text_past_the_character_cap_stops_the_reading(tmp_path: Path) -> None:
+    """2 MB of report lines as paragraphs: refused once the rendering passes the cap."""
+    from nianbao.extraction.formats import MAX_RENDERED_CHARS
+    from nianbao.training.generate import generate
+
+    from .fuzz.containers import docx_lines
+
+    text = "\n".join(r["text"] for r in generate(4, seed=13)) * 200
+    assert len(text) > 5 * MAX_RENDERED_CHARS
+    path = tmp_path / "long.docx"
+    path.write_bytes(docx_lines(text.encode()))
+    errors = _errors(path)
+    assert len(errors) == 1 and f"over {MAX_RENDERED_CHARS:,} characters" in errors[0]

@@ -5,7 +5,9 @@ Run by ``tests/test_robust_fuzz.py`` for a bounded time; by hand::
     .venv/bin/python tests/fuzz/fuzz_extract.py -max_total_time=300 -max_len=65536 CORPUS_DIR
 
 The first input byte picks the file name (and so the format hint) and a wrapping (raw bytes,
-an HTML page, a table fragment); the rest is the input. Any exception escaping
+an HTML page, a table fragment, a DOCX whose body is the bytes as XML or as paragraphs, a PDF
+whose content stream is the bytes or prints them as lines); the rest is the input. The seed
+corpus holds inputs up to a few MB, so the size caps are fuzzed too. Any exception escaping
 ``extract_bytes`` or a broken contract invariant (``contract.check_document``) is a crash.
 The rule locator is used: the model path costs about a second a report, too slow to fuzz.
 """
@@ -23,6 +25,7 @@ with atheris.instrument_imports(include=["nianbao"]):
     from nianbao import extract_bytes
     from nianbao.extraction.locator import RuleLocator
 
+from tests.fuzz import containers  # noqa: E402
 from tests.fuzz.contract import check_document  # noqa: E402
 
 RULES = RuleLocator()
@@ -31,6 +34,10 @@ WRAPS = (
     lambda b: b,
     lambda b: b"<html><head><meta charset='gbk'></head><body><p>" + b + b"</p></body></html>",
     lambda b: b"<table><tr><td>" + b.replace(b"\n", b"</td><td>") + b"</td></tr></table>",
+    containers.docx,
+    containers.docx_lines,
+    containers.pdf,
+    containers.pdf_lines,
 )
 
 
