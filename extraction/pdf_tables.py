@@ -151,8 +151,8 @@ def _from_found(found: Any, page_number: int) -> PdfTable | None:
     boxes = list(found.cells)
     if not boxes:
         return None
-    xs = _cluster([b[0] for b in boxes] + [max(b[2] for b in boxes)])
-    tops = _cluster([b[1] for b in boxes] + [max(b[3] for b in boxes)])
+    xs = _cluster([b[0] for b in boxes] + [b[2] for b in boxes])
+    tops = _cluster([b[1] for b in boxes] + [b[3] for b in boxes])
     if len(xs) < 3 or len(tops) < 2:
         return None  # one column: a framed paragraph, read as text
     texts = _cell_texts(found)

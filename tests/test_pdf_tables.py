@@ -284,3 +284,15 @@ def test_pages_without_text_among_pages_with_text_are_named() -> None:
     assert doc["errors"][0] == message("pdf_scanned_pages", "page 2 of 3")
     assert "OCR is not supported yet" in doc["errors"][0]
     assert "第3页" in doc["source"]["rendered_text"]
+
+
+def test_ragged_table_keeps_the_narrow_rows_last_cell() -> None:
+    """A row narrower than the others (its right border further left) keeps every cell."""
+    rules = [b"100 %d m 300 %d l S" % (y, y) for y in (700, 680, 660)]
+    rules += [b"100 640 m 250 640 l S"] + [b"%d 660 m %d 700 l S" % (x, x) for x in (100, 200, 300)]
+    rules += [b"%d 640 m %d 660 l S" % (x, x) for x in (100, 200, 250)]
+    words = [(105, 685, "label"), (205, 685, "12"), (105, 665, "row"), (205, 665, "7"), (105, 645, "last"), (205, 645, "3")]
+    text = b" ".join(b"BT /F1 9 Tf %d %d Td (%s) Tj ET" % (x, y, w.encode()) for x, y, w in words)
+    rendered = render_input(_with_font(pdf_with_content(b"\n".join(rules) + b"\n" + text, "[]")), "ragged.pdf")
+    assert rendered is not None and len(rendered.tables) == 1
+    assert [c.text for c in rendered.tables[0].cells if c.text] == ["label", "12", "row", "7", "last", "3"]
