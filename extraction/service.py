@@ -245,6 +245,9 @@ def register(app: typer.Typer) -> None:
         """Serve POST /extract, GET /health and the OpenAPI docs at /docs."""
         import uvicorn
 
+        from nianbao.cli import check_model
+
+        check_model(model)  # a model that cannot load is a sentence and exit 2, not a server traceback
         os.environ["NIANBAO_SERVE_MAX_BYTES"] = str(int(max_mb * 2**20))
         os.environ["NIANBAO_SERVE_MODEL"] = model or ""
         os.environ["NIANBAO_SERVE_WORKERS"] = str(workers or "")

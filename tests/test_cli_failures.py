@@ -90,3 +90,9 @@ def test_a_read_only_output_directory_is_a_sentence(tmp_path: Path) -> None:
         run = _nianbao(str(SEED), "-o", str(out), "--model", "rules", "-w", "1", "-q")
     _assert_sentence(run, str(out), "not writable")
     assert not list(out.iterdir())
+
+
+def test_serve_with_a_model_folder_without_weights_is_a_sentence(no_weights: Path) -> None:
+    command = [sys.executable, "-m", "nianbao.cli", "serve", "--model", str(no_weights), "--port", "0"]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    _assert_sentence(run, "could not be loaded", str(no_weights))
