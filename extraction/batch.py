@@ -31,6 +31,7 @@ from rich.text import Text
 
 from nianbao.errors import ReadError, message
 from nianbao.extraction.inputs import read_input
+from nianbao.extraction.jsonl import JsonlSink
 from nianbao.extraction.pipeline import Extractor, empty_document
 from nianbao.extraction.workers import Budget
 
@@ -325,7 +326,7 @@ def output_failure(out: Path, record: Record) -> OutputError:
 def run_batch(
     paths: list[Path], out: Path, *, workers: int | None = None, engine: str = "local", model: str | None = None,
     ray_address: str | None = None, quiet: bool = False, force: bool = False, on_record: OnRecord | None = None,
-    budget: Budget | None = None, indent: bool = False,
+    budget: Budget | None = None, indent: bool = False, jsonl: bool = False,
 ) -> BatchResult:
     """Extract ``paths`` into ``out`` (resuming a killed run); write the manifest at the end.
 
@@ -334,14 +335,17 @@ def run_batch(
     runs under ``budget`` (time and memory). ``on_record`` sees each report's record as it
     finishes, skipped ones first. Raises ``OutputError`` when ``out`` stops taking writes
     (removed, read-only, full): the manifest then lists only the outputs that exist.
+    ``jsonl`` writes every document as one line of ``OUT/documents.jsonl`` instead of one
+    file each (``nianbao.extraction.jsonl``; such a run does not resume).
     """
     if engine not in ("local", "ray"):
         raise ValueError(f"unknown engine {engine!r} (local or ray)")
     ledger, made_by = Ledger(out), extractor_id(model)
     records: dict[int, Record] = {}
     tasks: list[BatchTask] = []
+    sink = JsonlSink(out) if jsonl else None
     try:
-        tasks, done = plan_batch(paths, out, ledger, made_by, force)
+        tasks, done = plan_batch(paths, out, ledger, made_by, force or jsonl)
         result = BatchResult([], skipped=len(done))
         records.update(done)
         if on_record is not None:
@@ -352,6 +356,12 @@ def run_batch(
 
             def finish(record: Record) -> None:
                 index = record.pop("index")
+                if sink is not None and "document" in record:
+                    record["name"] = Path(record["output"]).stem
+                    try:
+                        record.update(sink.add(record.pop("document")))
+                    except OSError as exc:
+                        record["write_error"] = f"{exc.strerror or exc}"
                 if "write_error" in record:
                     raise output_failure(out, record)
                 record["extractor"] = made_by
@@ -362,7 +372,7 @@ def run_batch(
                     on_record(record)
                 advance()
 
-            options = {"model": model, "budget": budget or Budget(), "indent": indent}
+            options = {"model": model, "budget": budget or Budget(), "indent": indent, "jsonl": jsonl}
             if engine == "ray":
                 from nianbao.extraction.ray_engine import run_ray
 
@@ -371,14 +381,19 @@ def run_batch(
                 from nianbao.extraction.local import run_local
 
                 run_local(pending, out, finish, workers=workers or len(os.sched_getaffinity(0)), **options)
+        if sink is not None:
+            sink.close()
         result.records = [records[t.index] for t in tasks]
         missing = [r["output"] for r in result.records if not (out / r["output"]).is_file()]
         if missing:
             raise output_failure(out, {"output": missing[0], "write_error": f"{len(missing)} outputs are gone"})
-        remove_stale(out, tasks, ledger.known)
+        if not jsonl:
+            remove_stale(out, tasks, ledger.known)
         write_manifest(out, result.records)
         return result
     except OutputError:
+        if sink is not None:
+            sink.discard()
         write_manifest(out, [records[t.index] for t in tasks if t.index in records], strict=False)
         raise
     finally:

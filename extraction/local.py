@@ -34,23 +34,29 @@ def _task(payload: bytes) -> BatchTask:
     return BatchTask(item["index"], Path(item["path"]), item["name"])
 
 
-def batch_job(extractor: Extractor, out: Path, indent: bool) -> Callable[[bytes], bytes]:
-    """The worker's side: extract, encode and write one report; reply with its record."""
+def batch_job(extractor: Extractor, out: Path, indent: bool, jsonl: bool = False) -> Callable[[bytes], bytes]:
+    """The worker's side: extract, encode and write one report; reply with its record
+    (with ``jsonl``, the encoded document travels in the record for the parent to write)."""
 
     def job(payload: bytes) -> bytes:
         task = _task(payload)
+        if jsonl:
+            doc = extract_path(extractor, task.path)
+            return orjson.dumps({**record_of(task, doc), "index": task.index, "document": dump_document(doc).decode()})
         return orjson.dumps({**extract_task(extractor, task, out, indent), "index": task.index})
 
     return job
 
 
-def budget_failure(out: Path, indent: bool) -> Callable[[bytes, str], bytes]:
+def budget_failure(out: Path, indent: bool, jsonl: bool = False) -> Callable[[bytes, str], bytes]:
     """The parent's side when a report was stopped: write its ``errors`` document, reply with its record."""
 
     def on_failure(payload: bytes, sentence: str) -> bytes:
         task = _task(payload)
         doc = empty_document(task.path.name, b"", None, "text", [sentence])
         record = {**record_of(task, doc), "index": task.index}
+        if jsonl:
+            return orjson.dumps({**record, "document": dump_document(doc).decode()})
         try:
             write_document(doc, out, task.path, task.name, indent, create=False)
         except OSError as exc:
@@ -62,7 +68,7 @@ def budget_failure(out: Path, indent: bool) -> Callable[[bytes, str], bytes]:
 
 def run_local(
     tasks: list[BatchTask], out: Path, done: OnRecord, *, workers: int, model: str | None = None,
-    budget: Budget | None = None, indent: bool = False,
+    budget: Budget | None = None, indent: bool = False, jsonl: bool = False,
 ) -> None:  # fmt: skip
     """Extract ``tasks`` on ``workers`` forked workers; ``done`` gets each record as it finishes.
 
@@ -73,7 +79,8 @@ def run_local(
         return
     pin_threads()
     extractor = Extractor(model)
-    with WorkerPool(batch_job(extractor, out, indent), min(workers, len(tasks)), budget, budget_failure(out, indent)) as pool:
+    job, on_failure = batch_job(extractor, out, indent, jsonl), budget_failure(out, indent, jsonl)
+    with WorkerPool(job, min(workers, len(tasks)), budget, on_failure) as pool:
         for record in _in_flight(pool, tasks, window=max(4, workers * 4)):
             done(record)
 

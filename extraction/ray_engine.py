@@ -84,7 +84,7 @@ class RayExtractor:
 def run_ray(
     tasks: list[BatchTask], out: Path, done: OnRecord, *, workers: int | None = None,
     address: str | None = None, model: str | None = None, quiet: bool = False, budget: Budget | None = None,
-    indent: bool = False,
+    indent: bool = False, jsonl: bool = False,
 ) -> None:
     """Extract ``tasks`` on Ray (local by default, ``address`` for an existing cluster).
 
@@ -117,17 +117,20 @@ def run_ray(
         actors = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         items = [{"index": t.index, "path": str(t.path.resolve()), "name": t.name} for t in tasks]
         dataset = ray.data.from_items(items).map_batches(
-            RayExtractor, fn_constructor_kwargs={"model": model, "budget": budget, "indent": indent}, batch_size=BATCH_SIZE, batch_format="numpy",
+            RayExtractor, fn_constructor_kwargs={"model": model, "budget": budget, "indent": indent and not jsonl}, batch_size=BATCH_SIZE, batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(size=min(actors, len(tasks))), num_cpus=1,
         )  # fmt: skip
         by_index = {t.index: t for t in tasks}
         for row in dataset.iter_rows():
             task = by_index[int(row["index"])]
             record = {**json.loads(str(row["record"])), "input": str(task.path), "index": task.index}
-            try:
-                write_atomic(out / f"{task.name}.json", str(row["doc"]))
-            except OSError as exc:
-                record["write_error"] = f"{exc.strerror or exc}"
+            if jsonl:
+                record["document"] = str(row["doc"])
+            else:
+                try:
+                    write_atomic(out / f"{task.name}.json", str(row["doc"]))
+                except OSError as exc:
+                    record["write_error"] = f"{exc.strerror or exc}"
             done(record)
     finally:
         if started:

@@ -30,6 +30,7 @@ import csv
 import json
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -103,16 +104,26 @@ def report_files(directory: Path) -> list[Path]:
     return [directory / name for name in dict.fromkeys(names) if Path(name).name == name]
 
 
+def _documents(paths: list[Path], skipped: list[dict[str, str]]) -> Iterator[tuple[Path, Any]]:
+    """``(path, document)`` for each JSON file, and for each line of a ``documents.jsonl``."""
+    from nianbao.extraction.jsonl import read_jsonl
+
+    for path in paths:
+        try:
+            if path.suffix == ".jsonl":
+                for line, doc in enumerate(read_jsonl(path), start=1):
+                    yield path.with_name(f"{path.name}:{line}"), doc
+            else:
+                yield path, json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            skipped.append({"path": str(path), "reason": f"not readable as JSON ({type(exc).__name__})"})
+
+
 def load_reports(directory: Path, aliases: dict[str, str]) -> tuple[list[Report], list[dict[str, str]]]:
     """The contract documents of a directory (see ``report_files``) with agency and year, and the rest."""
     reports: list[Report] = []
     skipped: list[dict[str, str]] = []
-    for path in report_files(directory):
-        try:
-            doc = json.loads(path.read_text("utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            skipped.append({"path": str(path), "reason": f"not readable as JSON ({type(exc).__name__})"})
-            continue
+    for path, doc in _documents(report_files(directory), skipped):
         if not isinstance(doc, dict) or doc.get("schema") != "nianbao.report/1":
             continue  # not an extracted report (e.g. an earlier series.json)
         meta = doc.get("report") or {}

@@ -62,6 +62,7 @@ def extract_command(
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar and no end-of-run summary.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Extract again inputs whose output already exists.")] = False,
     indent: Annotated[bool, typer.Option("--indent", help="Indented JSON for humans (default: compact).")] = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="With -o: all documents in one OUT/documents.jsonl (one line each) instead of one file each; does not resume.")] = False,
     time_budget: Annotated[float, typer.Option("--time-budget", min=0.001, help="Seconds one report may take; a report over it is stopped with an errors sentence.")] = DEFAULT_SECONDS,
     memory_budget: Annotated[float, typer.Option("--memory-budget", min=1, help="MB of memory one report may use; a report over it is stopped with an errors sentence.")] = DEFAULT_MEMORY_MB,
 ) -> None:
@@ -78,8 +79,8 @@ def extract_command(
         raise typer.Exit(2)
     check_model(model)
     if out is None:
-        if formats or engine != "local":
-            typer.echo("--format and --engine need an output directory (-o OUT).", err=True)
+        if formats or jsonl or engine != "local":
+            typer.echo("--format, --jsonl and --engine need an output directory (-o OUT).", err=True)
             raise typer.Exit(2)
         failures = 0
         for path, doc in extract_each(paths, model, budget, workers):
@@ -96,7 +97,8 @@ def extract_command(
             raise typer.Exit(1)
         return
     from nianbao.extraction.batch import run_batch
-    from nianbao.extraction.exports import FORMATS, export_tables, iter_documents, summarise
+    from nianbao.extraction.exports import FORMATS, export_tables, summarise
+    from nianbao.extraction.jsonl import iter_outputs
 
     unknown = sorted(set(formats or []) - set(FORMATS))
     if unknown or engine not in ("local", "ray"):
@@ -105,10 +107,10 @@ def extract_command(
     on_record = (lambda record: typer.echo(record["summary"])) if summary else None
     try:
         result = run_batch(paths, out, workers=workers, engine=engine, model=model, ray_address=ray_address,
-                           quiet=quiet, force=force, on_record=on_record, budget=budget, indent=indent)  # fmt: skip
+                           quiet=quiet, force=force, on_record=on_record, budget=budget, indent=indent, jsonl=jsonl)  # fmt: skip
         written, notes = [], []
         for fmt in dict.fromkeys(formats or []):
-            files, more = export_tables(iter_documents(out, [r["output"] for r in result.records]), out / "tables", fmt)
+            files, more = export_tables(iter_outputs(out, result.records), out / "tables", fmt)
             written, notes = written + files, notes + more
     except KeyboardInterrupt:
         typer.echo(f"Interrupted: finished reports are kept in {out}; run the same command again to resume.", err=True)

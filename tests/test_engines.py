@@ -189,3 +189,25 @@ def test_line_numbers_from_precomputed_line_starts(shared: Path) -> None:
         tokens = find_tokens(nt, 0, len(nt.norm))
         assert tokens and all(t.line == masked(nt).count("\n", 0, t.start) for t in tokens), name
         assert line_number(nt, len(nt.norm)) == masked(nt).count("\n")
+
+
+def test_jsonl_batch_is_one_file_with_the_same_documents(tmp_path: Path) -> None:
+    paths = write_generated(tmp_path / "in", 6, seed=12, styles=QUICK)
+    (tmp_path / "in" / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    files, out = tmp_path / "files", tmp_path / "jsonl"
+    run_batch(sorted((tmp_path / "in").iterdir()), files, workers=2, model=MODEL, quiet=True)
+    args = ["extract", str(tmp_path / "in"), "-o", str(out), "--jsonl", "-w", "2", "--model", MODEL, "--format", "jsonl", "-q"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert not list(out.glob("*.json")) and not list(out.glob(".tmp-*"))
+    lines = (out / "documents.jsonl").read_bytes().splitlines()
+    manifest = _manifest(out)
+    assert len(lines) == len(manifest) == 7 and sorted(r["line"] for r in manifest) == list(range(1, 8))
+    for record in manifest:  # each line byte-identical to the per-file output of the same input
+        assert record["output"] == "documents.jsonl"
+        assert lines[record["line"] - 1] == (files / f"{record['name']}.json").read_bytes()
+    cells = (out / "tables" / "cells.jsonl").read_text("utf-8").splitlines()
+    assert len(cells) == sum(len(json.loads(line)["cells"]) for line in lines) > 0
+    assert len(load_reports(out, {})[0]) == len(load_reports(files, {})[0]) == 6
+    no_out = CliRunner().invoke(app, ["extract", str(paths[0]), "--jsonl", "--model", MODEL])
+    assert no_out.exit_code == 2 and "need an output directory" in no_out.output
