@@ -36,7 +36,7 @@ def run_bench(n: int = 200, model: str | None = None) -> list[str]:
     rules_time = _time(lambda data: extract_bytes(data, locator=rules), texts)
     full = _time(lambda data: extract_bytes(data, locator=locator), texts)
     crawl = [s["text"].encode("utf-8") for s in generate(n, seed=515151, styles=("crawl",))]
-    from nianbao.extraction import run_tables
+    from nianbao.extraction.placement import run_tables
 
     run_tables.SPLIT_SECONDS[0] = 0.0
     crawl_time = _time(lambda data: extract_bytes(data, locator=locator), crawl)

@@ -9,24 +9,31 @@ from functools import partial
 
 from nianbao.extraction.align import Group, align, group_tokens, inline_layout
 from nianbao.extraction.cells import Cell, CellKey
-from nianbao.extraction.checks import APPEAL_PARTS, APPLICANTS
-from nianbao.extraction.joint import PendingRow, refine
 from nianbao.extraction.locate import Label, Token, find_labels, find_tokens, mask_footers
 from nianbao.extraction.locator import RuleLocator
 from nianbao.extraction.normalize import NormText
-from nianbao.extraction.placement import Placement, differing_columns, place
-from nianbao.extraction.run_tables import (
+from nianbao.extraction.placement.arithmetic import (
+    APPEAL_PARTS,
+    APPEAL_ROW_SUMS,
+    APPEAL_ROWS,
+    APPLICANTS,
+    REQUEST_ROW_SUMS,
+    RowSums,
+    row_arithmetic,
+)
+from nianbao.extraction.placement.joint import PendingRow, refine
+from nianbao.extraction.placement.run_tables import (
     appeals_from_run,
     assemble_run_rows,
     is_run_layout,
     resolve,
 )
+from nianbao.extraction.placement.search import Placement, differing_columns, place
 from nianbao.extraction.templates import Row, Table, get_template, requests_search_table
 from nianbao.extraction.values import parse_cell
 
 _TRIM = " \t\r\n\u00a0\u3000\u2002\u2003|"
 _SUB_OTHER = ("other_no_correction", "other_unpaid_fee", "other_other")
-APPEAL_ROWS = ("reconsideration", "litigation_direct", "litigation_after_review")
 
 
 @dataclass
@@ -40,9 +47,34 @@ class Assembly:
     inline: bool = False
     locator: RuleLocator = field(default_factory=lambda: RuleLocator())
     active_splits: dict[str, PendingRow] = field(default_factory=dict)  # undecided active runs
+    fixed: dict[CellKey, str] = field(default_factory=dict)  # corrected cells: value as printed
 
     def get(self, key: CellKey) -> Cell | None:
         return self.cells.get(key)
+
+    def allowed(self, table: str, keys: Sequence[tuple[str, str]], tokens: Sequence[Token]):
+        """A filter keeping the placements that agree with this table's corrected cells.
+
+        ``keys[i]`` is the (row, col) of printed column ``i``; None when nothing is fixed here.
+        """
+        fixed = {i: self.fixed[(table, *key)] for i, key in enumerate(keys) if (table, *key) in self.fixed}
+        if not fixed:
+            return None
+        raws = [t.raw.strip(_TRIM) for t in tokens]
+
+        def agrees(positions: tuple[int, ...]) -> bool:
+            at = dict(zip(positions, raws, strict=False))
+            return all(_same(at.get(i, ""), value) for i, value in fixed.items())
+
+        return agrees
+
+    def agrees(self, cells: Sequence[Cell]) -> bool:
+        """True when ``cells`` (one split of a row) match every corrected cell among them."""
+        return all(_same(c.raw, self.fixed[c.key]) for c in cells if c.key in self.fixed)
+
+
+def _same(raw: str, fixed: str) -> bool:
+    return "".join(raw.split()) == "".join(fixed.split())
 
 
 def _token_cell(table: str, row: str, col: str, token: Token, money: bool, unit: str | None) -> Cell:
@@ -82,31 +114,20 @@ def _missing_row(table: str, row: Row, unexpected: bool = False) -> list[Cell]:
     return cells
 
 
-def _sum_scorer(values: Sequence[str], width: int, rows: int):
-    """Score a placement by row sums (each row: parts then its total in the last column).
-
-    Higher is better: fewer failed sums, more holding sums, more printed totals; the
-    placement search breaks the remaining ties by keeping values leftmost.
-    """
+def _sum_scorer(values: Sequence[str], sums: RowSums):
+    """Arithmetic key of a placement: (-failed, holding) identities, then printed totals."""
     parsed = [parse_cell(v.strip(_TRIM)) for v in values]
 
     def score(mapping: dict[int, int]) -> tuple[int, ...]:
-        grid = {col: parsed[i] for i, col in mapping.items()}
-        false = true = totals = 0
-        for r in range(rows):
-            total = grid.get(r * width + width - 1)
-            if total is None or total.state != "number":
-                continue
-            totals += 1
-            parts = sum(
-                grid[c].value for c in range(r * width, r * width + width - 1)
-                if c in grid and grid[c].state == "number" and grid[c].value is not None
-            )  # fmt: skip
-            if abs(float(total.value) - float(parts)) < 1e-6:
-                true += 1
-            else:
-                false += 1
-        return (-false, true, totals)
+        width = max(max(sums, default=0), *mapping.values()) + 1 if mapping else 0
+        grid: list[float | None] = [None] * width
+        for i, col in mapping.items():
+            cell = parsed[i]
+            if cell.state == "number" and cell.value is not None:
+                grid[col] = float(cell.value)
+        failed, holding = row_arithmetic(grid, sums)
+        totals = sum(1 for total in sums if grid[total] is not None)
+        return (failed, holding, totals)
 
     return score
 
@@ -138,7 +159,8 @@ def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: 
     unit = _fee_unit(nt, *region) if template == "2021" else None
     if is_run_layout(nt.norm, region):
         rows = [row for row in table.rows if row.key in found]
-        cells, pending = assemble_run_rows(nt.norm, nt.original, table, rows, labels, region[1], unit)
+        cells, pending = assemble_run_rows(nt.norm, nt.original, table, rows, labels, region[1], unit,
+                                           out.locator.piece_scorer(), out.agrees if out.fixed else None)  # fmt: skip
         out.cells.update(cells)
         out.active_splits = {row.key: row for row in pending if row.placement.ambiguous}
         found_rows = {row.key for row in rows}
@@ -153,7 +175,9 @@ def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: 
             cells = _missing_row("active", row, unexpected=True)
         else:
             tokens = list(assignment[row.key].tokens) if row.key in assignment else []
-            placement = place(len(tokens), len(row.cols), lambda mapping: (0,))
+            allowed = out.allowed("active", [(row.key, col) for col in row.cols], tokens)
+            slots = out.locator.slot_logp(tokens, len(row.cols))
+            placement = place(len(tokens), len(row.cols), lambda mapping: (0,), slots, allowed)
             cells = _row_cells(table, row, tokens, placement, unit)
         for cell in cells:
             out.cells[cell.key] = cell
@@ -180,7 +204,9 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
             cells = _missing_row("requests", row, unexpected=not (row.key in _SUB_OTHER and out.single_other))
         else:
             tokens = list(assignment[row.key].tokens) if row.key in assignment else []
-            placement = place(len(tokens), 7, _sum_scorer([t.raw for t in tokens], 7, 1))
+            allowed = out.allowed("requests", [(row.key, col) for col in row.cols], tokens)
+            slots = out.locator.slot_logp(tokens, 7)
+            placement = place(len(tokens), 7, _sum_scorer([t.raw for t in tokens], REQUEST_ROW_SUMS), slots, allowed)
             build = partial(_row_cells, canonical, row, tokens, unit=None)
             pending.append(PendingRow(row.key, placement, build))
             cells = build(placement)
@@ -194,7 +220,8 @@ def _requests_from_runs(nt: NormText, canonical: Table, rows: list[Row], labels:
     present = [row for row in rows if row.key in found and not (row.key in _SUB_OTHER and out.single_other)]
     used = [label for label in labels if label.row in {row.key for row in present}]
     table = canonical if not out.single_other else requests_search_table("2021")
-    cells, pending = assemble_run_rows(nt.norm, nt.original, table, present, used, region[1])
+    cells, pending = assemble_run_rows(nt.norm, nt.original, table, present, used, region[1], None,
+                                       out.locator.piece_scorer(), out.agrees if out.fixed else None)  # fmt: skip
     for row in rows:
         out.request_rows.append(row.key)
         if row in present:
@@ -222,13 +249,17 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
         for row, col in keys:
             out.cells[("appeals", row, col)] = Cell("appeals", row, col, state="missing")
         return
-    run_cells = appeals_from_run(nt.norm, nt.original, *region) if is_run_layout(nt.norm, region) else None
+    run_cells = None
+    if is_run_layout(nt.norm, region):
+        run_cells = appeals_from_run(nt.norm, nt.original, *region, out.locator.piece_scorer())
     if run_cells is not None:
         for cell in run_cells:
             out.cells[cell.key] = cell
         return
     tokens = tokens[:15]
-    placement = place(len(tokens), 15, _sum_scorer([t.raw for t in tokens], 5, 3))
+    allowed = out.allowed("appeals", keys, tokens)
+    slots = out.locator.slot_logp(tokens, 15)
+    placement = place(len(tokens), 15, _sum_scorer([t.raw for t in tokens], APPEAL_ROW_SUMS), slots, allowed)
     by_pos: dict[int, Token] = dict(zip(placement.positions, tokens, strict=False))
     unsure = differing_columns(placement, [t.raw for t in tokens], 15)
     for index, (row, col) in enumerate(keys):
@@ -254,10 +285,15 @@ def _merge_labels(found: list[Label], extra: list[Label], order: list[str]) -> l
 
 
 def assemble(
-    nt: NormText, template: str, regions: dict[str, tuple[int, int] | None], locator: RuleLocator | None = None
+    nt: NormText, template: str, regions: dict[str, tuple[int, int] | None], locator: RuleLocator | None = None,
+    fixed: dict[CellKey, str] | None = None,
 ) -> Assembly:
-    """Build every canonical cell of ``template`` from the text regions of the three tables."""
-    out = Assembly(locator=locator or RuleLocator())
+    """Build every canonical cell of ``template`` from the text regions of the three tables.
+
+    ``fixed`` holds corrected cells (value as printed): only readings that agree with them are
+    decoded, so the rest of their row or table re-places consistently.
+    """
+    out = Assembly(locator=locator or RuleLocator(), fixed=dict(fixed or {}))
     tokens = [t for region in regions.values() if region for t in find_tokens(nt, *region) if out.locator.keep_token(t)]
     out.inline = inline_layout(tokens)
     if regions.get("active"):

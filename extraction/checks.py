@@ -10,20 +10,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from nianbao.extraction.cells import Cell, CellKey
-
-APPLICANTS = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org")
-APPEAL_PARTS = ("upheld", "corrected", "other", "pending")
-HANDLED_ROWS = (
-    "granted", "partially_granted", "denied_state_secret", "denied_prohibited",
-    "denied_three_safeties", "denied_third_party", "denied_internal_affairs",
-    "denied_process_info", "denied_enforcement_files", "denied_inquiry",
-    "unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear",
-    "not_processed_petition", "not_processed_duplicate", "not_processed_publications",
-    "not_processed_excessive", "not_processed_confirm", "other", "other_no_correction",
-    "other_unpaid_fee", "other_other",
-)  # fmt: skip
-REQUEST_COLS = (*APPLICANTS, "total")
-_TOLERANCE = 1e-6
+from nianbao.extraction.placement.arithmetic import (  # the identities, defined once
+    APPEAL_PARTS,
+    APPLICANTS,
+    BALANCE_LEFT,
+    BALANCE_RIGHT,
+    HANDLED_ROWS,
+    REQUEST_COLS,
+    holds,
+)
 
 Lookup = Callable[[CellKey], Cell | None]
 
@@ -70,7 +65,7 @@ def sum_rule(rule: str, get: Lookup, total: CellKey, parts: Iterable[CellKey]) -
         return CheckResult(rule, None, "total not printed as a number", cells)
     left = _amount(get(total))
     right = sum(_amount(get(k)) for k in parts)
-    if abs(left - right) <= _TOLERANCE:
+    if holds(left, [right]):
         return CheckResult(rule, True, "", cells)
     return CheckResult(rule, False, f"{fmt_number(left)} printed, parts add up to {fmt_number(right)}", cells)
 
@@ -99,12 +94,12 @@ def col_sum_requests(get: Lookup, col: str) -> CheckResult:
 def balance_requests(get: Lookup, col: str) -> CheckResult:
     """一 + 二 = 三（七）+ 四, written as 三（七）+ 四 - 二 = 一 so the total drives assessability."""
     rule = f"requests.balance.{col}"
-    keys = [("requests", r, col) for r in ("new_received", "carried_over", "total_processed", "carried_forward")]
+    keys = [("requests", r, col) for r in (*BALANCE_LEFT, *BALANCE_RIGHT)]
     if not _is_number(get(keys[2])):
         return CheckResult(rule, None, "total_processed not printed as a number", keys)
     left = _amount(get(keys[0])) + _amount(get(keys[1]))
     right = _amount(get(keys[2])) + _amount(get(keys[3]))
-    if abs(left - right) <= _TOLERANCE:
+    if holds(left, [right]):
         return CheckResult(rule, True, "", keys)
     return CheckResult(rule, False, f"一+二 = {fmt_number(left)} but 三（七）+四 = {fmt_number(right)}", keys)
 

@@ -1,15 +1,18 @@
 """Locators: where headings, row labels and values are. Rules alone, or rules plus the model.
 
 The rule locator is the baseline. The model locator runs the trained tagger (through ONNX
-Runtime, ``nianbao.models.runtime``: no torch at inference) and uses its spans to (1) add
-headings the rules missed, (2) drop number-like tokens the model is sure are not table values (page numbers, prose counts, chrome) and
-(3) find row labels the patterns missed (OCR-like confusions, unusual wording) by matching
-its ROW spans to the template's labels.
+Runtime, ``nianbao.models.runtime``: no torch at inference) on every report and uses it to (1) score where each value goes: its column-slot
+probabilities are the model scores of the placement decoder (``placement.decoder``), for
+printed values and for the pieces of run-together digits, (2) add headings the rules
+missed, (3) drop number-like tokens the model is sure are not table values (page numbers,
+prose counts, chrome) and (4) find row labels the patterns missed (OCR-like confusions,
+unusual wording) by matching its ROW spans to the template's labels.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from nianbao.extraction.templates import Table, section_patterns
 _NUMBERING = re.compile(r"^[一二三四五六七八九十]*[、.]?[(（]?[一二三四五六七八九十]*[)）]?\d*[.、]?")
 DROP_BELOW = 0.02
 ROW_MATCH = 0.6
+LOG_FLOOR = 1e-6  # probabilities below this count as this (log-scores stay finite)
 
 
 class RuleLocator:
@@ -45,12 +49,19 @@ class RuleLocator:
     def value_probability(self, start: int, end: int) -> float | None:
         return None
 
+    def slot_logp(self, tokens: Sequence[Token], n_cols: int) -> list[list[float]] | None:
+        """Log-probabilities of each token's column slot (None: no model, every slot alike)."""
+        return None
+
+    def piece_scorer(self) -> Callable[[int, int, int], float] | None:
+        """Log-probability of ``text[start:end]`` being one value in slot ``k`` (None: no model)."""
+        return None
+
 
 class ModelLocator(RuleLocator):
     """Rules plus the tagger's spans.
 
-    The tagger runs when the rules leave a gap in a report (a heading or a row label not
-    found); a report the rules read completely costs no model time.
+    The tagger runs on every report: its slot probabilities decide where values go.
     """
 
     name = "model"
@@ -63,14 +74,15 @@ class ModelLocator(RuleLocator):
         self.calibrator = _load_calibrator(model_dir)
         self.probs: np.ndarray | None = None
         self.spans: list[tuple[int, int, str, float]] = []
-        self._value_ids = self._ids("VALUE")
-
-    def _ids(self, label: str) -> list[int]:
-        return self.tagger.label_ids(label)
+        self.labels: tuple[str, ...] = self.tagger.labels
+        self._value_ids = [i for i, tag in enumerate(self.labels) if _is_value(tag)]
+        self._slot_b, self._slot_i = _slot_ids(self.labels)
+        self._pieces: tuple[np.ndarray, np.ndarray] | None = None
 
     def prepare(self, nt: NormText) -> None:
-        """Remember the report; the tagger runs only when the rules leave a gap (lazily)."""
-        self._nt, self.probs, self.spans = nt, None, []
+        """Run the tagger on the report (every report: its slots decide placements)."""
+        self._nt, self.probs, self.spans, self._pieces = nt, None, [], None
+        self.ensure()
 
     def ensure(self) -> None:
         """Run the tagger on the prepared report (once)."""
@@ -105,6 +117,37 @@ class ModelLocator(RuleLocator):
             return None
         return float(self.probs[start:end, self._value_ids].sum(axis=1).mean())
 
+    def slot_logp(self, tokens: Sequence[Token], n_cols: int) -> list[list[float]] | None:
+        """Per token, the log of its mean slot probability over its characters, renormalised."""
+        if self.probs is None or not self._slot_b or n_cols > len(self._slot_b):
+            return None
+        slots = self.probs[:, self._slot_b[:n_cols]] + self.probs[:, self._slot_i[:n_cols]]
+        out = []
+        for token in tokens:
+            mass = slots[token.start : max(token.end, token.start + 1)].mean(axis=0)
+            mass = np.maximum(mass / max(float(mass.sum()), LOG_FLOOR), LOG_FLOOR)
+            out.append(np.log(mass).tolist())
+        return out
+
+    def piece_scorer(self) -> Callable[[int, int, int], float] | None:
+        """Piece scores from per-character B-/I- slot log-probabilities (prefix sums, O(1) each)."""
+        if self.probs is None or not self._slot_b:
+            return None
+        if self._pieces is None:
+            log_b = np.log(np.maximum(self.probs[:, self._slot_b], LOG_FLOOR))
+            log_i = np.log(np.maximum(self.probs[:, self._slot_i], LOG_FLOOR))
+            cum_i = np.vstack([np.zeros((1, log_i.shape[1])), np.cumsum(log_i, axis=0)])
+            self._pieces = (log_b, cum_i)
+        log_b, cum_i = self._pieces
+        width = log_b.shape[1]
+
+        def score(start: int, end: int, slot: int) -> float:
+            if slot >= width:
+                return 0.0
+            return float(log_b[start, slot] + cum_i[end, slot] - cum_i[start + 1, slot])
+
+        return score
+
     def keep_token(self, token: Token) -> bool:
         if token.blank:
             return True
@@ -135,6 +178,21 @@ class ModelLocator(RuleLocator):
             if best:
                 extra.append(Label(row.key, *best))
         return extra
+
+
+def _is_value(tag: str) -> bool:
+    kind = tag.partition("-")[2]
+    return kind == "VALUE" or (kind[:1] == "V" and kind[1:].isdigit())
+
+
+def _slot_ids(labels: tuple[str, ...]) -> tuple[list[int], list[int]]:
+    """Indices of B-V0.. and I-V0.. in the model's labels (empty for a model without slots)."""
+    b, i, k = [], [], 0
+    while f"B-V{k}" in labels and f"I-V{k}" in labels:
+        b.append(labels.index(f"B-V{k}"))
+        i.append(labels.index(f"I-V{k}"))
+        k += 1
+    return b, i
 
 
 def _load_calibrator(model_dir: Path):

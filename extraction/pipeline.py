@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 
 from nianbao.errors import ReadError, message
-from nianbao.extraction.assemble import APPEAL_ROWS, assemble
+from nianbao.extraction.assemble import assemble
+from nianbao.extraction.cells import CellKey
 from nianbao.extraction.checks import run_checks
 from nianbao.extraction.confidence import review_entries, score_cells
 from nianbao.extraction.evidence import apply_prose_evidence
@@ -24,6 +25,7 @@ from nianbao.extraction.locator import RuleLocator, make_locator
 from nianbao.extraction.metadata import read_meta
 from nianbao.extraction.narrative import check_narrative
 from nianbao.extraction.normalize import NormText
+from nianbao.extraction.placement.arithmetic import APPEAL_ROWS
 from nianbao.extraction.reader import decode
 from nianbao.extraction.regions import find_regions
 
@@ -58,11 +60,14 @@ def empty_document(name: str, data: bytes, encoding: str | None, fmt: str, error
 
 def extract_text(
     text: str, name: str = "<text>", data: bytes | None = None, encoding: str = "utf-8", fmt: str = "text",
-    locator: RuleLocator | None = None, collect: list | None = None,
+    locator: RuleLocator | None = None, collect: list | None = None, fixed: dict[CellKey, str] | None = None,
 ) -> dict:
     """Extract a report from decoded text (offsets refer to ``text``).
 
     ``collect``, when given, receives the assembled cells with their evidence (calibration).
+    ``fixed`` holds corrected cells (value as printed): the decoder keeps only readings that
+    agree with them, so a correction re-places the rest of its row or table (and grounds the
+    corrected value at its span).
     """
     raw = data if data is not None else text.encode("utf-8")
     locator = locator or default_locator()
@@ -76,7 +81,7 @@ def extract_text(
         return empty_document(name, raw, encoding, fmt, [message("not_a_report")])
     if template == "unknown":
         errors.append(message("template_unknown"))
-    assembly = assemble(nt, "2019" if template == "2019" else "2021", regions, locator)
+    assembly = assemble(nt, "2019" if template == "2019" else "2021", regions, locator, fixed)
     apply_prose_evidence(nt, sections, assembly)
     checks = run_checks(assembly.get, assembly.request_rows, APPEAL_ROWS)
     checks += check_narrative(nt, sections, assembly.cells)

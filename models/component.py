@@ -33,8 +33,9 @@ class TaggerComponent:
             raise ValueError("the nianbao_tagger component has no model: load one with from_disk")
         probs = self.tagger.probabilities(doc.text)
         doc.user_data["nianbao_probs"] = probs
+        doc.user_data["nianbao_labels"] = self.tagger.labels
         spans, scores = [], []
-        for start, end, label, score in decode_spans(probs, self.threshold):
+        for start, end, label, score in decode_spans(probs, self.threshold, self.tagger.labels):
             span = doc.char_span(start, end, label=label, alignment_mode="expand")
             if span is not None:
                 spans.append(span)

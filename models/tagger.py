@@ -17,10 +17,13 @@ import numpy as np
 import torch
 from transformers import BertConfig, BertForTokenClassification
 
-SPAN_LABELS = ("TITLE", "SECTION", "CAPTION", "HEADER", "ROW", "VALUE", "NOTE")
-BIO_LABELS = ("O", *[f"{p}-{label}" for label in SPAN_LABELS for p in ("B", "I")])
-SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[DIGIT]")
-PAD, UNK, CLS, SEP, DIGIT = range(5)
+SPAN_LABELS = ("TITLE", "SECTION", "CAPTION", "HEADER", "ROW", "NOTE")
+MAX_SLOTS = 15  # a value's column slot in its printed row (appeals: 3 rows x 5 read as one row)
+SLOT_LABELS = tuple(f"V{k}" for k in range(MAX_SLOTS))
+# "O" is everything else, number-like text that is not a cell included (years, page numbers).
+BIO_LABELS = ("O", *[f"{p}-{label}" for label in SPAN_LABELS + SLOT_LABELS for p in ("B", "I")])
+SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[DIGIT]", "[ZERO]")
+PAD, UNK, CLS, SEP, DIGIT, ZERO = range(6)
 WINDOW = 254  # characters per window (plus [CLS] and [SEP])
 STRIDE = 192
 
@@ -39,7 +42,11 @@ class TaggerConfig:
 
 
 class CharVocab:
-    """Characters → ids; digits share one id so the model reads layout, not amounts."""
+    """Characters → ids; digits 1-9 share one id so the model reads layout, not amounts.
+
+    ``0`` has an id of its own: a lone zero is how most empty-but-printed cells look, and it
+    tells a digit run's piece boundaries apart (a piece never starts with 0 unless it is 0).
+    """
 
     def __init__(self, chars: Iterable[str] = ()) -> None:
         self.itos = list(SPECIALS) + sorted({c for c in chars if not c.isdigit()} - set(SPECIALS))
@@ -47,7 +54,8 @@ class CharVocab:
 
     def encode(self, text: str) -> list[int]:
         get = self.stoi.get
-        return [DIGIT if ch.isdigit() else get(ch, UNK) for ch in text]
+        zero = self.stoi.get("[ZERO]", DIGIT)  # vocabularies saved before [ZERO] existed
+        return [(zero if ch == "0" else DIGIT) if ch.isdigit() else get(ch, UNK) for ch in text]
 
     def __len__(self) -> int:
         return len(self.itos)
@@ -107,12 +115,13 @@ class Tagger:
     vocab: CharVocab
     config: TaggerConfig
     temperature: float = 1.0
+    labels: tuple[str, ...] = BIO_LABELS
 
     def probabilities(self, norm: str, batch_size: int = 32) -> np.ndarray:
-        """Per-character label probabilities, shape ``(len(norm), len(BIO_LABELS))``."""
+        """Per-character label probabilities, shape ``(len(norm), len(self.labels))``."""
         ids = self.vocab.encode(norm)
         spans = windows(len(ids), self.config.window, self.config.stride)
-        total = np.zeros((len(ids), len(BIO_LABELS)), dtype=np.float32)
+        total = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         counts = np.zeros((len(ids), 1), dtype=np.float32)
         self.model.eval()
         with torch.inference_mode():
@@ -130,46 +139,71 @@ class Tagger:
         directory.mkdir(parents=True, exist_ok=True)
         self.model.save_pretrained(directory, safe_serialization=True)
         self.vocab.save(directory / "vocab.json")
-        meta = {"labels": list(BIO_LABELS), "config": self.config.__dict__, "temperature": self.temperature}
+        meta = {"labels": list(self.labels), "config": self.config.__dict__, "temperature": self.temperature}
         (directory / "tagger.json").write_text(json.dumps(meta, indent=1), "utf-8")
 
     @classmethod
     def load(cls, directory: Path) -> Tagger:
         """Load from a directory: safetensors weights and JSON only, never a pickle."""
         meta = json.loads((directory / "tagger.json").read_text("utf-8"))
-        if tuple(meta["labels"]) != BIO_LABELS:
-            raise ValueError(f"{directory}: the model's labels do not match this version of nianbao")
+        labels = tuple(meta["labels"])
+        if labels[0] != "O" or not all(label.split("-", 1)[0] in ("B", "I") for label in labels[1:]):
+            raise ValueError(f"{directory}: the model's labels are not BIO tags")
         model = BertForTokenClassification.from_pretrained(directory, local_files_only=True, use_safetensors=True)
-        return cls(model, CharVocab.load(directory / "vocab.json"), TaggerConfig(**meta["config"]), meta.get("temperature", 1.0))
+        vocab = CharVocab.load(directory / "vocab.json")
+        return cls(model, vocab, TaggerConfig(**meta["config"]), meta.get("temperature", 1.0), labels)
 
 
-def decode_spans(probs: np.ndarray, threshold: float = 0.5) -> list[tuple[int, int, str, float]]:
-    """BIO probabilities → ``(start, end, label, mean probability)`` spans."""
-    best = probs.argmax(axis=1)
+def span_label(tag: str) -> str:
+    """The annotation label of a BIO tag's type: ``V3`` (a value in slot 3) is ``VALUE``."""
+    return "VALUE" if tag in SLOT_LABELS or tag == "VALUE" else tag
+
+
+def decode_spans(
+    probs: np.ndarray, threshold: float = 0.5, labels: tuple[str, ...] = BIO_LABELS
+) -> list[tuple[int, int, str, float]]:
+    """BIO probabilities → ``(start, end, label, mean probability)`` spans (slots merged into VALUE)."""
+    merged_labels, merged = merge_slots(probs, labels)
+    best = merged.argmax(axis=1)
     spans: list[tuple[int, int, str, float]] = []
     current: list = []
     for i, label_id in enumerate(best):
-        tag = BIO_LABELS[label_id]
-        if tag == "O" or probs[i, label_id] < threshold:
+        tag = merged_labels[label_id]
+        if tag == "O" or merged[i, label_id] < threshold:
             if current:
-                spans.append(_close(current, probs))
+                spans.append(_close(current, merged, merged_labels))
                 current = []
             continue
         prefix, label = tag.split("-", 1)
         if current and (prefix == "B" or current[2] != label):
-            spans.append(_close(current, probs))
+            spans.append(_close(current, merged, merged_labels))
             current = []
         if not current:
             current = [i, i + 1, label]
         else:
             current[1] = i + 1
     if current:
-        spans.append(_close(current, probs))
+        spans.append(_close(current, merged, merged_labels))
     return spans
 
 
-def _close(current: list, probs: np.ndarray) -> tuple[int, int, str, float]:
+def merge_slots(probs: np.ndarray, labels: tuple[str, ...]) -> tuple[tuple[str, ...], np.ndarray]:
+    """Probabilities over BIO tags with every ``V<k>`` slot summed into ``VALUE``."""
+    kinds = []
+    for tag in labels:
+        prefix, _, kind = tag.partition("-")
+        name = f"{prefix}-{span_label(kind)}" if kind else tag
+        if name not in kinds:
+            kinds.append(name)
+    out = np.zeros((probs.shape[0], len(kinds)), dtype=probs.dtype)
+    for index, tag in enumerate(labels):
+        prefix, _, kind = tag.partition("-")
+        out[:, kinds.index(f"{prefix}-{span_label(kind)}" if kind else tag)] += probs[:, index]
+    return tuple(kinds), out
+
+
+def _close(current: list, probs: np.ndarray, labels: tuple[str, ...]) -> tuple[int, int, str, float]:
     start, end, label = current
-    ids = [BIO_LABELS.index(f"B-{label}"), BIO_LABELS.index(f"I-{label}")]
+    ids = [labels.index(f"B-{label}"), labels.index(f"I-{label}")]
     confidence = float(probs[start:end, ids].sum(axis=1).mean())
     return start, end, label, confidence

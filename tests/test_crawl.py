@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from nianbao import extract_text
-from nianbao.extraction.runs import Run, find_run, splits
+from nianbao.extraction.placement.runs import Run, find_run, splits
 from nianbao.training.generate import GenConfig, generate_report
 
 SEVEN = [(False, False)] * 7

@@ -25,6 +25,7 @@ from nianbao.extraction.normalize import NormText
 from nianbao.models.tagger import (
     BIO_LABELS,
     CLS,
+    MAX_SLOTS,
     SEP,
     CharVocab,
     Tagger,
@@ -114,15 +115,24 @@ def _parse_scalar(value: str) -> object:
 def char_labels(record: dict) -> list[int]:
     """One BIO label id per character from the record's spans.
 
-    A record that labels only some span kinds (a reviewer's correction labels values and
-    headings, not row labels) is partial: its unlabelled characters get ``-100`` (ignored)
-    rather than "outside", so the model is not taught that row labels are nothing.
+    A value span carries its column ``slot`` and is labelled ``V<slot>``; a value span without
+    one (an older annotation) is ignored (``-100``), never taught as "outside". A record that
+    labels only some span kinds (a reviewer's correction labels values and headings, not row
+    labels) is partial: its unlabelled characters get ``-100`` rather than "outside", so the
+    model is not taught that row labels are nothing.
     """
     kinds = {span["label"] for span in record["spans"]}
     partial = record.get("meta", {}).get("partial_labels", not {"ROW", "VALUE", "SECTION"} <= kinds)
     labels = [IGNORE if partial else 0] * len(record["text"])
     for span in record["spans"]:
-        begin = BIO_LABELS.index(f"B-{span['label']}")
+        kind = span["label"]
+        if kind == "VALUE":
+            slot = span.get("slot")
+            if slot is None or not 0 <= int(slot) < MAX_SLOTS:
+                labels[span["start"] : span["end"]] = [IGNORE] * (span["end"] - span["start"])
+                continue
+            kind = f"V{int(slot)}"
+        begin = BIO_LABELS.index(f"B-{kind}")
         labels[span["start"]] = begin
         for i in range(span["start"] + 1, span["end"]):
             labels[i] = begin + 1

@@ -1,11 +1,12 @@
 """Joint placement over the requests table: the column identities decide what rows cannot.
 
 A row whose values fit several placements (``10`` and ``10`` in a 7-column row) is first
-placed by its own row sum. The 三 column sums and the balance 一+二 = 三（七）+四 then tie the
-rows together: coordinate ascent over each ambiguous row's tied placements keeps the choice
-that satisfies the most column identities, and a row stays ambiguous only if several
-placements still fit equally well, alone or together with the same column move in the other
-undecided rows (a table whose rows all print ``n`` and ``n`` fits any applicant column).
+placed by its own row sum and the model's slot scores. The 三 column sums and the balance
+一+二 = 三（七）+四 then tie the rows together: coordinate ascent over each undecided row's
+alternatives takes, row by row, :func:`decoder.choose` with the column identities as the
+arithmetic key; a row stays ambiguous only if several placements still fit within the
+margin, alone or together with the same column move in the other undecided rows (a table
+whose rows all print ``n`` and ``n`` fits any applicant column).
 """
 
 from __future__ import annotations
@@ -16,8 +17,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from nianbao.extraction.cells import Cell, CellKey
-from nianbao.extraction.checks import HANDLED_ROWS, REQUEST_COLS
-from nianbao.extraction.placement import Placement
+from nianbao.extraction.placement.arithmetic import (
+    BALANCE_LEFT,
+    BALANCE_RIGHT,
+    HANDLED_ROWS,
+    REQUEST_COLS,
+    TOLERANCE,
+)
+from nianbao.extraction.placement.decoder import AMBIGUOUS_MARGIN, Scored, choose
+from nianbao.extraction.placement.search import Placement
 
 MAX_PASSES = 3
 Vector = tuple[np.ndarray, np.ndarray]  # values, printed-as-number mask
@@ -42,6 +50,10 @@ class PendingRow:
             self._vectors[positions] = _vector(cells)
         return self._vectors[positions]
 
+    def model(self, positions: tuple[int, ...]) -> float:
+        """The model score of one of the row's alternatives (0 with the rules alone)."""
+        return self.placement.scores.get(positions, 0.0)
+
 
 def _vector(cells: list[Cell]) -> Vector:
     by_col = {cell.col: cell for cell in cells}
@@ -65,12 +77,12 @@ def _table_vectors(cells: dict[CellKey, Cell]) -> dict[str, Vector]:
 def _column_score(vectors: dict[str, Vector]) -> tuple[int, int]:
     """(−failed, passed) over the 三 column sums and the balance (the rules of ``checks``)."""
     zero = (np.zeros(len(REQUEST_COLS)), np.zeros(len(REQUEST_COLS), dtype=bool))
-    total, assessable = vectors.get("total_processed", zero)
+    total, assessable = vectors.get(BALANCE_RIGHT[0], zero)
     parts = sum((vectors[row][0] for row in HANDLED_ROWS if row in vectors), np.zeros(len(REQUEST_COLS)))
-    left = vectors.get("new_received", zero)[0] + vectors.get("carried_over", zero)[0]
-    right = total + vectors.get("carried_forward", zero)[0]
-    ok_sum = np.abs(parts - total) <= 1e-6
-    ok_balance = np.abs(left - right) <= 1e-6
+    left = sum(vectors.get(row, zero)[0] for row in BALANCE_LEFT)
+    right = sum(vectors.get(row, zero)[0] for row in BALANCE_RIGHT)
+    ok_sum = np.abs(parts - total) <= TOLERANCE
+    ok_balance = np.abs(left - right) <= TOLERANCE
     passed = int((ok_sum & assessable).sum() + (ok_balance & assessable).sum())
     failed = int((~ok_sum & assessable).sum() + (~ok_balance & assessable).sum())
     return (-failed, passed)
@@ -88,15 +100,18 @@ def _ascend(vectors: dict[str, Vector], rows: list[PendingRow]) -> None:
     for _ in range(MAX_PASSES):
         changed = False
         for row in rows:
-            scored = [(_score_with(vectors, [(row, p)]), p) for p in row.options]
-            best = max(score for score, _ in scored)
-            choice = min(p for s, p in scored if s == best)
+            choice = _choice(vectors, row).best.key
             if choice != row.placement.positions:
                 row.placement = replace(row.placement, positions=choice)
                 vectors[row.key] = row.vector_at(choice)
                 changed = True
         if not changed:
             return
+
+
+def _choice(vectors: dict[str, Vector], row: PendingRow):
+    """The row's decision given the other rows: column identities, then the model."""
+    return choose([Scored(p, _score_with(vectors, [(row, p)]), row.model(p)) for p in row.options])
 
 
 def _shifted(positions: tuple[int, ...], a: int, b: int) -> tuple[int, ...]:
@@ -135,8 +150,9 @@ def refine(cells: dict[CellKey, Cell], rows: list[PendingRow]) -> None:
     best = _column_score(vectors)
     symmetric = _symmetric_ties(vectors, free, best)
     for index, row in enumerate(free):
-        tied = {p for p in row.options if _score_with(vectors, [(row, p)]) == best}
-        tied |= symmetric.get(index, set())
+        chosen = row.model(row.placement.positions)
+        tied = {c.key for c in _choice(vectors, row).alternatives}
+        tied |= {p for p in symmetric.get(index, set()) if chosen - row.model(p) <= AMBIGUOUS_MARGIN}
         tied.add(row.placement.positions)
         alternatives = tuple(sorted(tied))
         row.placement = replace(row.placement, ambiguous=len(alternatives) > 1, alternatives=alternatives)

@@ -10,15 +10,27 @@ whose own arithmetic fails keeps the splits the run alone allows and its checks 
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from collections.abc import Callable
 
 from nianbao.extraction.cells import Cell
-from nianbao.extraction.joint import PendingRow, refine
 from nianbao.extraction.locate import Label
-from nianbao.extraction.placement import Placement
-from nianbao.extraction.runs import Piece, Run, find_run, splits
+from nianbao.extraction.placement.arithmetic import (
+    APPEAL_PARTS,
+    APPEAL_ROW_SUMS,
+    APPEAL_ROWS,
+    row_sums,
+)
+from nianbao.extraction.placement.decoder import Scored, choose
+from nianbao.extraction.placement.joint import PendingRow, refine
+from nianbao.extraction.placement.runs import Piece, Run, find_run, splits
+from nianbao.extraction.placement.search import Placement
 from nianbao.extraction.templates import Row, Table
 from nianbao.extraction.values import parse_cell
+
+# Model log-probability of a piece (start, end offsets) being the value of column slot k.
+PieceScorer = Callable[[int, int, int], float]
+# Whether a split (its cells) agrees with the corrected cells of a report.
+SplitFilter = Callable[[list[Cell]], bool]
 
 SPLIT_SECONDS = [0.0]  # time spent splitting runs in this process (read by the benchmark)
 
@@ -42,9 +54,18 @@ def _cells_for(table: str, row: str, cols: tuple[str, ...], split: list[Piece], 
     return cells
 
 
-def _pending(table: Table, row: Row, options: list[list[Piece]], unit: str | None, original: str) -> PendingRow:
+def _split_score(split: list[Piece], piece_score: PieceScorer | None) -> float:
+    if piece_score is None:
+        return 0.0
+    return sum(piece_score(piece.start, piece.end, k) for k, piece in enumerate(split))
+
+
+def _pending(table: Table, row: Row, options: list[list[Piece]], unit: str | None, original: str,
+             piece_score: PieceScorer | None = None) -> PendingRow:  # fmt: skip
     by_key = {tuple(p.start for p in split) + (len(split),): split for split in options}
-    keys = tuple(sorted(by_key))
+    choice = choose([Scored(key, (0,), _split_score(split, piece_score)) for key, split in by_key.items()])
+    keys = tuple(sorted(c.key for c in choice.alternatives))
+    scores = {c.key: c.model for c in choice.alternatives}
 
     def build(placement: Placement) -> list[Cell]:
         chosen = by_key[placement.positions]
@@ -54,10 +75,11 @@ def _pending(table: Table, row: Row, options: list[list[Piece]], unit: str | Non
             cell.ambiguous = placement.ambiguous
             cell.evidence["split"] = 1.0
             cell.evidence["differs"] = float(len({alt[index].raw + str(alt[index].start) for alt in alternatives}) > 1)
-            cell.evidence["candidates"] = float(len(keys))
+            cell.evidence["candidates"] = float(len(by_key))
         return cells
 
-    return PendingRow(row.key, Placement(keys[0], len(keys) > 1, len(keys), keys), build)
+    placement = Placement(choice.best.key, choice.ambiguous, len(by_key), keys, scores, choice.margin)
+    return PendingRow(row.key, placement, build)
 
 
 def _runs_by_label(norm: str, labels: list[Label], region_end: int) -> dict[str, Run]:
@@ -71,8 +93,12 @@ def _runs_by_label(norm: str, labels: list[Label], region_end: int) -> dict[str,
 
 
 def assemble_run_rows(norm: str, original: str, table: Table, rows: list[Row], labels: list[Label], region_end: int,
-                      unit: str | None = None) -> tuple[dict, list[PendingRow]]:  # fmt: skip
-    """Cells for rows whose values are digit runs; returns cells and the pending rows."""
+                      unit: str | None = None, piece_score: PieceScorer | None = None,
+                      agrees: SplitFilter | None = None) -> tuple[dict, list[PendingRow]]:  # fmt: skip
+    """Cells for rows whose values are digit runs; returns cells and the pending rows.
+
+    ``agrees`` keeps only the splits consistent with corrected cells (when any is).
+    """
     runs = _runs_by_label(norm, labels, region_end)
     cells: dict = {}
     pending: list[PendingRow] = []
@@ -85,21 +111,31 @@ def assemble_run_rows(norm: str, original: str, table: Table, rows: list[Row], l
         kinds = [(col in table.money_cols, col == "items_change") for col in row.cols]
         started = time.perf_counter()
         options: list[list[Piece]] = []
-        if table.name == "requests":
-            options = list(splits(run, kinds, {6: range(6)}))
+        sums = row_sums(table.name, len(row.cols))
+        if sums:
+            options = list(splits(run, kinds, sums))
         if not options:  # active rows have no identities; a broken row keeps what the run allows
             options = list(splits(run, kinds))
+        if agrees is not None:
+            options = _agreeing(options, agrees, table, row, unit, original)
         SPLIT_SECONDS[0] += time.perf_counter() - started
         if not options:
             for col in row.cols:
                 raw = original[run.start : run.end]
                 cells[(table.name, row.key, col)] = Cell(table.name, row.key, col, state="text", raw=raw, start=run.start, end=run.end)
             continue
-        pending_row = _pending(table, row, options, unit, original)
+        pending_row = _pending(table, row, options, unit, original, piece_score)
         pending.append(pending_row)
         for cell in pending_row.build(pending_row.placement):
             cells[cell.key] = cell
     return cells, pending
+
+
+def _agreeing(options: list[list[Piece]], agrees: SplitFilter, table: Table, row: Row, unit: str | None,
+              original: str) -> list[list[Piece]]:  # fmt: skip
+    """The splits consistent with the corrected cells, or all of them when none is."""
+    kept = [o for o in options if agrees(_cells_for(table.name, row.key, row.cols, o, table.money_cols, unit, original))]
+    return kept or options
 
 
 def resolve(cells: dict, pending: list[PendingRow]) -> None:
@@ -107,15 +143,10 @@ def resolve(cells: dict, pending: list[PendingRow]) -> None:
     started = time.perf_counter()
     refine(cells, pending)
     SPLIT_SECONDS[0] += time.perf_counter() - started
-    for row in pending:
-        if not row.placement.ambiguous:
-            continue
-        row.placement = replace(row.placement, positions=min(row.placement.alternatives))
-        for cell in row.build(row.placement):
-            cells[cell.key] = cell
 
 
-def appeals_from_run(norm: str, original: str, start: int, end: int) -> list[Cell] | None:
+def appeals_from_run(norm: str, original: str, start: int, end: int,
+                     piece_score: PieceScorer | None = None) -> list[Cell] | None:  # fmt: skip
     """The 15 appeals cells from the last digit run of the region (three row sums filter)."""
     run = None
     cursor = start
@@ -127,21 +158,21 @@ def appeals_from_run(norm: str, original: str, start: int, end: int) -> list[Cel
     if run is None:
         return None
     started = time.perf_counter()
-    totals = {r * 5 + 4: range(r * 5, r * 5 + 4) for r in range(3)}
-    options = list(splits(run, [(False, False)] * 15, totals)) or list(splits(run, [(False, False)] * 15))
+    options = list(splits(run, [(False, False)] * 15, APPEAL_ROW_SUMS)) or list(splits(run, [(False, False)] * 15))
     SPLIT_SECONDS[0] += time.perf_counter() - started
     if not options:
         return None
-    rows = ("reconsideration", "litigation_direct", "litigation_after_review")
-    cols = ("upheld", "corrected", "other", "pending", "total")
-    split = options[0]
+    choice = choose([Scored(i, (0,), _split_score(o, piece_score)) for i, o in enumerate(options)])
+    kept = [options[c.key] for c in choice.alternatives]
+    cols = (*APPEAL_PARTS, "total")
     cells = []
-    for index, piece in enumerate(split):
+    for index, piece in enumerate(options[choice.best.key]):
         raw = original[piece.start : piece.end]
         parsed = parse_cell(raw)
-        cell = Cell("appeals", rows[index // 5], cols[index % 5], parsed.value, raw, None, parsed.state, piece.start, piece.end)
-        cell.ambiguous = len(options) > 1
+        row, col = APPEAL_ROWS[index // 5], cols[index % 5]
+        cell = Cell("appeals", row, col, parsed.value, raw, None, parsed.state, piece.start, piece.end)
+        cell.ambiguous = choice.ambiguous
         cell.evidence["split"] = 1.0
-        cell.evidence["differs"] = float(len({o[index].raw for o in options}) > 1)
+        cell.evidence["differs"] = float(len({o[index].raw for o in kept}) > 1)
         cells.append(cell)
     return cells

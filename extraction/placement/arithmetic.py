@@ -1,0 +1,68 @@
+"""The template's arithmetic (勾稽关系), defined once for the decoder, the splitter and the checks.
+
+Identities are stated over canonical keys (for the checks, which read cells) and over the
+indices of a printed row (for the decoder and the splitter, which place a row's values):
+
+- a requests row: 总计 = the six applicant columns (index 6 = 0..5);
+- the appeals table read as one printed row of 15: each 总计 = its four results;
+- the 三 column sums: 三（七）总计 = every handled row, per column;
+- the balance: 一 + 二 = 三（七）+ 四, per column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+APPLICANTS = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org")
+APPEAL_PARTS = ("upheld", "corrected", "other", "pending")
+APPEAL_ROWS = ("reconsideration", "litigation_direct", "litigation_after_review")
+HANDLED_ROWS = (
+    "granted", "partially_granted", "denied_state_secret", "denied_prohibited",
+    "denied_three_safeties", "denied_third_party", "denied_internal_affairs",
+    "denied_process_info", "denied_enforcement_files", "denied_inquiry",
+    "unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear",
+    "not_processed_petition", "not_processed_duplicate", "not_processed_publications",
+    "not_processed_excessive", "not_processed_confirm", "other", "other_no_correction",
+    "other_unpaid_fee", "other_other",
+)  # fmt: skip
+REQUEST_COLS = (*APPLICANTS, "total")
+BALANCE_LEFT = ("new_received", "carried_over")
+BALANCE_RIGHT = ("total_processed", "carried_forward")
+TOLERANCE = 1e-6
+
+# Printed-row identities: total index -> the indices it must equal the sum of.
+RowSums = dict[int, range]
+REQUEST_ROW_SUMS: RowSums = {6: range(6)}
+APPEAL_ROW_SUMS: RowSums = {r * 5 + 4: range(r * 5, r * 5 + 4) for r in range(len(APPEAL_ROWS))}
+
+
+def row_sums(table: str, width: int) -> RowSums:
+    """The identities of one printed row of ``table`` with ``width`` cells (none for active)."""
+    if table == "requests" and width == len(REQUEST_COLS):
+        return REQUEST_ROW_SUMS
+    if table == "appeals" and width == 15:
+        return APPEAL_ROW_SUMS
+    return {}
+
+
+def holds(total: float, parts: Iterable[float]) -> bool:
+    """``total == sum(parts)`` within the tolerance every rule uses."""
+    return abs(float(total) - float(sum(parts))) <= TOLERANCE
+
+
+def row_arithmetic(values: Sequence[float | None], sums: RowSums) -> tuple[int, int]:
+    """``(-failed, holding)`` over a printed row's identities; ``values[i]`` None = no number.
+
+    An identity whose total is not a number is not assessable (neither fails nor holds);
+    a part that is not a number counts as 0, as the checks read it.
+    """
+    failed = holding = 0
+    for total_index, parts in sums.items():
+        total = values[total_index] if total_index < len(values) else None
+        if total is None:
+            continue
+        if holds(total, (values[i] or 0.0 for i in parts if i < len(values))):
+            holding += 1
+        else:
+            failed += 1
+    return (-failed, holding)

@@ -1,0 +1,74 @@
+"""The one selection rule: the best reading the arithmetic allows, its runner-up and margin.
+
+Every decision about where values go (a row's placement over its columns, a digit run's
+split, the joint choice over a table) ends here. A candidate carries an arithmetic key
+(compared as a tuple: fewer failed identities, then more holding ones) and a model score
+(the tagger's log-probability of the candidate's column slots; 0 for every candidate with
+the rules alone). The rule:
+
+1. keep the candidates with the best arithmetic key, unless the model's best reading beats
+   the best allowed one by more than ``BROKEN_MARGIN`` nats: then the report's own arithmetic
+   is broken, the model's reading stands and the checks flag it (never hidden by moving values);
+2. among those, the highest model score wins; equal scores go to the leftmost reading (the
+   smallest positions tuple): the single tie-break;
+3. the runner-up is the best other kept candidate; candidates within ``AMBIGUOUS_MARGIN`` of the
+   winner are its alternatives, and a decision with alternatives is ambiguous (review).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+AMBIGUOUS_MARGIN = math.log(20.0)  # a runner-up at least 1/20 as likely as the winner
+BROKEN_MARGIN = 8.0
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One candidate reading: its key (positions or a split's key), arithmetic and model score."""
+
+    key: Hashable
+    arithmetic: tuple[int, ...]
+    model: float = 0.0
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The decision: winner, the alternatives within the margin, runner-up margin."""
+
+    best: Scored
+    alternatives: tuple[Scored, ...]
+    margin: float  # model score of the winner minus the runner-up's (inf without one)
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.alternatives) > 1
+
+
+def _order(candidate: Scored) -> tuple:
+    return (-candidate.model, candidate.key)
+
+
+def choose(candidates: Sequence[Scored]) -> Choice:
+    """Apply the rule (see the module docstring) to a non-empty list of candidates."""
+    best_key = max(c.arithmetic for c in candidates)
+    allowed = [c for c in candidates if c.arithmetic == best_key]
+    top = max(c.model for c in candidates)
+    if top - max(c.model for c in allowed) > BROKEN_MARGIN:
+        allowed = [c for c in candidates if top - c.model <= BROKEN_MARGIN]
+        best_key = max(c.arithmetic for c in allowed)
+        allowed = [c for c in allowed if c.arithmetic == best_key]
+    ranked = sorted(allowed, key=_order)
+    best = ranked[0]
+    margin = best.model - ranked[1].model if len(ranked) > 1 else math.inf
+    alternatives = tuple(c for c in ranked if best.model - c.model <= AMBIGUOUS_MARGIN)
+    return Choice(best, alternatives, margin)
+
+
+def slot_score(slot_logp: Sequence[Sequence[float]] | None, positions: Sequence[int]) -> float:
+    """Model score of placing value ``i`` in column ``positions[i]`` (0 without a model)."""
+    if slot_logp is None:
+        return 0.0
+    return float(sum(slot_logp[i][col] for i, col in enumerate(positions)))

@@ -1,0 +1,84 @@
+"""Placing printed values into a row's columns when the flattening dropped the empty cells.
+
+Seed 000 prints ``10`` and ``10`` for a 7-column row. Order is kept, so the candidates are the
+order-preserving placements; each is scored by the arithmetic it satisfies and by the
+tagger's column-slot probabilities of its values, and :func:`decoder.choose` decides. With
+the rules alone every placement scores 0 and the convention (the printed total, then
+leftmost) decides; the row is *ambiguous* when several placements stay within the margin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from math import comb, inf
+
+from nianbao.extraction.placement.decoder import Scored, choose, slot_score
+
+# Arithmetic key of a placement: higher is better, compared as a tuple.
+Scorer = Callable[[dict[int, int]], tuple[int, ...]]
+Allowed = Callable[[tuple[int, ...]], bool]
+MAX_CANDIDATES = 20_000
+
+
+@dataclass(frozen=True)
+class Placement:
+    """``positions[i]`` is the column index of the i-th printed value."""
+
+    positions: tuple[int, ...]
+    ambiguous: bool
+    candidates: int
+    alternatives: tuple[tuple[int, ...], ...] = ()
+    scores: dict = field(default_factory=dict, compare=False)  # positions -> model score
+    margin: float = inf
+    slot_prob: float | None = None  # mean model probability of the chosen slots
+
+
+def place(
+    n_values: int, n_cols: int, scorer: Scorer, slot_logp: Sequence[Sequence[float]] | None = None,
+    allowed: Allowed | None = None,
+) -> Placement:
+    """The best order-preserving placement of ``n_values`` values into ``n_cols`` columns.
+
+    ``slot_logp[i][c]`` is the model's log-probability that value ``i`` sits in column ``c``;
+    ``allowed`` keeps only placements consistent with fixed (corrected) cells.
+    """
+    if n_values == 0:
+        return Placement((), False, 1)
+    if n_values >= n_cols:
+        positions = tuple(range(n_cols))
+        return Placement(positions, False, 1, (positions,), slot_prob=_mean_prob(slot_logp, positions))
+    if comb(n_cols, n_values) > MAX_CANDIDATES:
+        positions = tuple(range(n_values))
+        return Placement(positions, True, 0, (positions,))
+    options = [p for p in combinations(range(n_cols), n_values) if allowed is None or allowed(p)]
+    if not options:
+        options = list(combinations(range(n_cols), n_values))
+    scored = [Scored(p, scorer(dict(enumerate(p))), slot_score(slot_logp, p)) for p in options]
+    choice = choose(scored)
+    return Placement(
+        choice.best.key, choice.ambiguous, len(scored), tuple(sorted(c.key for c in choice.alternatives)),
+        {c.key: c.model for c in choice.alternatives}, choice.margin, _mean_prob(slot_logp, choice.best.key),
+    )
+
+
+def _mean_prob(slot_logp: Sequence[Sequence[float]] | None, positions: Sequence[int]) -> float | None:
+    if slot_logp is None or not positions:
+        return None
+    from math import exp
+
+    return sum(exp(slot_logp[i][col]) for i, col in enumerate(positions)) / len(positions)
+
+
+def differing_columns(placement: Placement, values: Sequence[object], n_cols: int) -> set[int]:
+    """Columns whose content differs between the placement's alternatives."""
+    if not placement.ambiguous:
+        return set()
+    grids = []
+    for positions in placement.alternatives or (placement.positions,):
+        grid = [None] * n_cols
+        for value, col in zip(values, positions, strict=False):
+            grid[col] = value
+        grids.append(grid)
+    return {c for c in range(n_cols) if len({repr(g[c]) for g in grids}) > 1}
