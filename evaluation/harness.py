@@ -83,8 +83,12 @@ def tagger_f1(cases: list[Case], locator: ModelLocator) -> float:
     from seqeval.metrics import f1_score
 
     from nianbao.extraction.normalize import NormText
-    from nianbao.models.tagger import BIO_LABELS
+    from nianbao.models.tagger import BIO_LABELS, span_label
     from nianbao.training.train import char_labels
+
+    def structural(tag: str) -> str:  # slots V0..V14 count as VALUE here
+        prefix, _, kind = tag.partition("-")
+        return f"{prefix}-{span_label(kind)}" if kind else tag
 
     truth, predicted = [], []
     for case in cases:
@@ -95,8 +99,8 @@ def tagger_f1(cases: list[Case], locator: ModelLocator) -> float:
             continue  # partially labelled (a reviewer's correction): no full truth to score
         locator.prepare(NormText(case.text))
         locator.ensure()
-        truth.append([BIO_LABELS[i] for i in labels])
-        predicted.append([BIO_LABELS[i] for i in locator.probs.argmax(axis=1)])
+        truth.append([structural(BIO_LABELS[i]) for i in labels])
+        predicted.append([structural(locator.labels[i]) for i in locator.probs.argmax(axis=1)])
     return float(f1_score(truth, predicted)) if truth else float("nan")
 
 
