@@ -124,3 +124,21 @@ def section_patterns() -> dict[int, tuple[str, ...]]:
 def requests_search_table(template: str) -> Table:
     """The rows whose labels are searched: for 2021 also （六）其他处理 before its sub-rows."""
     return _requests_table("2021-all" if template == "2021" else "2019")
+
+
+def slot_of(template: str, table: str, row: str, col: str) -> int | None:
+    """A cell's column slot in its printed row (the tagger's ``V<k>`` label), or None.
+
+    Requests and active rows: the column's index in the row; the appeals table is read as
+    one printed row of 15 (three rows of five).
+    """
+    if template not in TEMPLATES:
+        return None
+    if table == "appeals":
+        data = _data()
+        rows = [key for key, _ in data["appeals_rows"]]
+        cols = [key for key, _ in data["appeals_cols"]]
+        return rows.index(row) * len(cols) + cols.index(col) if row in rows and col in cols else None
+    source = get_template(template).active if table == "active" else requests_search_table(template)
+    match = next((r for r in source.rows if r.key == row), None)
+    return match.cols.index(col) if match is not None and col in match.cols else None

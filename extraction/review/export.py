@@ -4,8 +4,14 @@ A record holds the source text, a VALUE span at the offsets of every cell whose 
 is known and a SECTION span per heading of the contract, the gold cells (the newest revision
 of each field) and ``meta`` saying who reviewed it and which model's output was reviewed.
 A field a reviewer marked wrong without giving the right value has no known gold: it is left
-out of ``cells`` and listed in ``meta["unresolved"]``. A corrected value whose printed text
-is not at the original offsets keeps ``start``/``end`` null.
+out of ``cells`` and listed in ``meta["unresolved"]``.
+
+Corrections are constraints: the report is decoded again with its corrected cells fixed
+(``extract_text(fixed=...)``), which grounds each corrected value at the span where it is
+printed and re-places the unreviewed rest of its row or table consistently (correcting one
+cell of an ambiguous split fixes the whole row). Every VALUE span carries its column
+``slot``, the label the tagger learns. A corrected value printed nowhere the decoder can
+place it keeps ``start``/``end`` null.
 """
 
 from __future__ import annotations
@@ -15,10 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from nianbao.extraction.assemble import APPEAL_ROWS
-from nianbao.extraction.cells import Cell
+from nianbao.extraction.cells import Cell, CellKey
 from nianbao.extraction.checks import run_checks
+from nianbao.extraction.placement.arithmetic import APPEAL_ROWS
 from nianbao.extraction.review.store import FieldView, ReviewStore
+from nianbao.extraction.templates import slot_of
 from nianbao.training.annotations import validate, write_jsonl
 
 EXPORT_FORMAT = "nianbao-review/1"
@@ -47,6 +54,52 @@ def failed_checks(cells: list[dict[str, Any]]) -> list[str]:
     return [check.rule for check in run_checks(objects.get, request_rows, appeal_rows) if check.ok is False]
 
 
+def redecoded(text: str, name: str, fields: list[FieldView]) -> dict[CellKey, dict[str, Any]]:
+    """The report decoded again with its corrected cells fixed: cells by key ({} if none)."""
+    fixed = {(f.table, f.row, f.col): f.head.raw or "" for f in fields if f.head.status == "corrected"}
+    if not fixed:
+        return {}
+    from nianbao.extraction.pipeline import extract_text
+
+    doc = extract_text(text, name, fixed=fixed)
+    return {(c["table"], c["row"], c["col"]): c for c in doc["cells"]}
+
+
+def grounded_cells(text: str, name: str, fields: list[FieldView]) -> list[dict[str, Any]]:
+    """Gold cells with the offsets the constrained decoding gives them.
+
+    A corrected cell takes the span where the decoder placed its value; an unreviewed cell of
+    a report with corrections takes the re-placed reading; accepted cells stay as reviewed.
+    """
+    decoded = redecoded(text, name, fields)
+    cells = []
+    for field in fields:
+        if field.head.status == "wrong":
+            continue
+        cell = gold_cell(field)
+        again = decoded.get((field.table, field.row, field.col))
+        if again is not None and field.head.status == "corrected" and again["raw"] == cell["raw"]:
+            cell["start"], cell["end"] = again["start"], again["end"]
+        elif again is not None and field.head.reviewer is None:
+            cell.update({k: again[k] for k in ("value", "raw", "unit", "state", "start", "end")})
+        cells.append(cell)
+    return cells
+
+
+def value_spans(text: str, cells: list[dict[str, Any]], template: str) -> list[dict[str, Any]]:
+    """A VALUE span with its column slot at every grounded cell."""
+    spans = []
+    for c in cells:
+        if c["start"] is None or c["end"] <= c["start"]:
+            continue
+        span = {"start": c["start"], "end": c["end"], "label": "VALUE", "text": text[c["start"] : c["end"]]}
+        slot = slot_of(template, c["table"], c["row"], c["col"])
+        if slot is not None:
+            span["slot"] = slot
+        spans.append(span)
+    return spans
+
+
 def report_record(store: ReviewStore, report_id: int) -> dict[str, Any] | None:
     """The training record of one report, or None when its source text is unknown."""
     report = store.report(report_id)
@@ -54,12 +107,9 @@ def report_record(store: ReviewStore, report_id: int) -> dict[str, Any] | None:
         return None
     text, fields = report.source_text, store.fields(report_id)
     unresolved = [f for f in fields if f.head.status == "wrong"]
-    cells = [gold_cell(f) for f in fields if f.head.status != "wrong"]
-    spans = [
-        {"start": c["start"], "end": c["end"], "label": "VALUE", "text": text[c["start"] : c["end"]]}
-        for c in cells
-        if c["start"] is not None and c["end"] > c["start"]
-    ]
+    cells = grounded_cells(text, report.name, fields)
+    template = str(report.contract.get("report", {}).get("template", ""))
+    spans = value_spans(text, cells, template)
     taken = {(s["start"], s["end"]) for s in spans}
     spans += [
         {"start": s["start"], "end": s["end"], "label": "SECTION", "text": text[s["start"] : s["end"]]}
