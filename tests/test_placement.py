@@ -1,0 +1,113 @@
+"""The placement decoder: one selection rule, model scores under the arithmetic, corrections as constraints."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from nianbao.extraction.locator import RuleLocator
+from nianbao.extraction.pipeline import extract_text
+from nianbao.extraction.placement.arithmetic import REQUEST_ROW_SUMS, row_arithmetic
+from nianbao.extraction.placement.decoder import AMBIGUOUS_MARGIN, BROKEN_MARGIN, Scored, choose
+from nianbao.extraction.placement.search import place
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def _confident(slots: list[int], n_cols: int, p: float = 0.999) -> list[list[float]]:
+    """Slot log-probabilities of a model sure that value i sits in column slots[i]."""
+    rest = (1 - p) / (n_cols - 1)
+    return [[math.log(p if c == slot else rest) for c in range(n_cols)] for slot in slots]
+
+
+def _row_scorer(values: list[float]):
+    def score(mapping: dict[int, int]) -> tuple[int, ...]:
+        grid: list[float | None] = [None] * 7
+        for i, col in mapping.items():
+            grid[col] = values[i]
+        return row_arithmetic(grid, REQUEST_ROW_SUMS)
+
+    return score
+
+
+def test_choose_prefers_arithmetic_then_model_then_leftmost() -> None:
+    fits, breaks = (0, 1), (-1, 0)
+    choice = choose([Scored((0, 6), fits, -3.0), Scored((1, 6), fits, -1.0), Scored((0, 1), breaks, -0.1)])
+    assert choice.best.key == (1, 6) and choice.margin == pytest.approx(2.0)
+    assert [c.key for c in choice.alternatives] == [(1, 6), (0, 6)]  # within the margin: ambiguous
+    tie = choose([Scored((2, 6), fits), Scored((0, 6), fits), Scored((1, 6), fits)])
+    assert tie.best.key == (0, 6) and tie.ambiguous and tie.margin == 0.0
+    clear = choose([Scored((0, 6), fits, 0.0), Scored((1, 6), fits, -AMBIGUOUS_MARGIN - 0.5)])
+    assert not clear.ambiguous
+
+
+def test_a_broken_report_is_not_hidden_by_moving_values() -> None:
+    # the model is sure of a reading whose row sum fails: it stands (the checks flag it)
+    sure = choose([Scored((0, 1), (-1, 0), 0.0), Scored((0, 6), (0, 1), -BROKEN_MARGIN - 1)])
+    assert sure.best.key == (0, 1)
+    unsure = choose([Scored((0, 1), (-1, 0), 0.0), Scored((0, 6), (0, 1), -2.0)])
+    assert unsure.best.key == (0, 6)
+
+
+def test_explicit_empty_cells_decide_with_the_model() -> None:
+    # 12\t3\t\t\t1\t\t16: the row sum fits many placements; the separators tell the model
+    values = [12.0, 3.0, 1.0, 16.0]
+    rules = place(4, 7, _row_scorer(values))
+    assert rules.positions == (0, 1, 2, 6) and rules.ambiguous
+    model = place(4, 7, _row_scorer(values), _confident([0, 1, 4, 6], 7))
+    assert model.positions == (0, 1, 4, 6) and not model.ambiguous
+    assert model.margin > AMBIGUOUS_MARGIN and model.slot_prob == pytest.approx(0.999)
+
+
+def test_fixed_cells_restrict_the_placements() -> None:
+    values = [10.0, 10.0]
+    free = place(2, 7, _row_scorer(values))
+    assert free.positions == (0, 6) and free.ambiguous
+    fixed = place(2, 7, _row_scorer(values), allowed=lambda positions: positions[0] == 1)
+    assert fixed.positions == (1, 6) and not fixed.ambiguous
+
+
+def _report(name: str) -> str:
+    for folder in ("seeds", "dev"):
+        path = SHARED / folder / f"{name}.txt"
+        if path.exists():
+            return path.read_text("utf-8")
+    pytest.skip(f"{name} not in ../shared")
+
+
+def _cells(doc: dict) -> dict:
+    return {(c["table"], c["row"], c["col"]): c for c in doc["cells"]}
+
+
+def _review(doc: dict) -> set:
+    return {(r["table"], r["row"], r["col"]) for r in doc["review"]}
+
+
+def test_correcting_one_cell_of_an_ambiguous_split_fixes_the_row() -> None:
+    # 海坛 2020 prints its procurement count and amount fused: 3922533.2元 (3 | 922533.2元 or 39 | …)
+    text = _report("pingtan-haitan-2020-crawl")
+    before = extract_text(text, locator=RuleLocator())
+    items, amount = ("active", "procurement", "procurement_items"), ("active", "procurement", "procurement_amount")
+    assert {items, amount} <= _review(before)
+    after = extract_text(text, locator=RuleLocator(), fixed={items: "39"})
+    cells = _cells(after)
+    assert (cells[items]["raw"], cells[amount]["raw"]) == ("39", "22533.2元")
+    for key in (items, amount):
+        assert text[cells[key]["start"] : cells[key]["end"]] == cells[key]["raw"]
+        assert key not in _review(after)
+    assert cells[items]["start"] == _cells(before)[items]["start"]
+
+
+def test_correcting_one_cell_of_an_ambiguous_placement_replaces_the_row() -> None:
+    # seed 000 prints new_received as 10 and 10 in a 7-column row: which applicant is open
+    text = _report("000_c304030f2df1b677")
+    before = _cells(extract_text(text, locator=RuleLocator()))
+    row = [("requests", "new_received", col) for col in ("natural_person", "commercial", "total")]
+    assert [before[k]["raw"] for k in row] == ["10", "", "10"]
+    after = extract_text(text, locator=RuleLocator(), fixed={row[1]: "10"})
+    cells = _cells(after)
+    assert [cells[k]["raw"] for k in row] == ["", "10", "10"]
+    assert cells[row[1]]["start"] == before[row[0]]["start"]  # grounded at the printed value
+    assert not _review(after) & set(row)
