@@ -28,7 +28,7 @@ from nianbao.extraction.placement.run_tables import (
     is_run_layout,
     resolve,
 )
-from nianbao.extraction.placement.search import Placement, differing_columns, place
+from nianbao.extraction.placement.search import Placement, differing_columns, margin_feature, place
 from nianbao.extraction.templates import Row, Table, get_template, requests_search_table
 from nianbao.extraction.values import parse_cell
 
@@ -99,11 +99,19 @@ def _row_cells(table: Table, row: Row, tokens: Sequence[Token], placement: Place
             cell = Cell(table.name, row.key, col, state="blank")
         else:
             cell = _token_cell(table.name, row.key, col, token, money, unit if money else None)
-        cell.ambiguous = placement.ambiguous
-        cell.evidence["differs"] = float(index in unsure)
-        cell.evidence["candidates"] = float(placement.candidates)
+        _placement_evidence(cell, placement, index in unsure)
         cells.append(cell)
     return cells
+
+
+def _placement_evidence(cell: Cell, placement: Placement, differs: bool) -> None:
+    """What the decoder knew about the cell's placement (features of the calibrator)."""
+    cell.ambiguous = placement.ambiguous
+    cell.evidence["differs"] = float(differs)
+    cell.evidence["candidates"] = float(placement.candidates)
+    cell.evidence["margin"] = margin_feature(placement.margin)
+    if placement.slot_prob is not None:
+        cell.evidence["slot_prob"] = placement.slot_prob
 
 
 def _missing_row(table: str, row: Row, unexpected: bool = False) -> list[Cell]:
@@ -265,9 +273,7 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
     for index, (row, col) in enumerate(keys):
         token = by_pos.get(index)
         cell = _token_cell("appeals", row, col, token, False, None) if token else Cell("appeals", row, col, state="blank")
-        cell.ambiguous = placement.ambiguous
-        cell.evidence["differs"] = float(index in unsure)
-        cell.evidence["candidates"] = float(placement.candidates)
+        _placement_evidence(cell, placement, index in unsure)
         out.cells[cell.key] = cell
 
 

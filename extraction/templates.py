@@ -50,6 +50,11 @@ class Template:
         return (self.active, self.requests, self.appeals)
 
 
+def template_data() -> dict:
+    """The templates data as loaded from ``templates.json`` (read-only by convention)."""
+    return _data()
+
+
 @lru_cache(maxsize=1)
 def _data() -> dict:
     text = resources.files("nianbao.extraction").joinpath("templates.json").read_text("utf-8")

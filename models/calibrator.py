@@ -1,7 +1,8 @@
 """The cell-level calibrator: P(cell value right | evidence), fitted on held-out reports.
 
 Features are the evidence the pipeline keeps for each cell (state, ambiguity of its
-placement or split, failed checks, a missing row, the tagger's value probability). A
+placement or split, failed checks, a missing row, the tagger's value probability, the
+model probability of the chosen column slots and the decoder's margin to the runner-up). A
 logistic regression (scikit-learn) maps them to a calibrated probability; the review
 threshold comes from the review-budget curve of the same held-out data. Saved as JSON
 (coefficients, threshold), never pickled.
@@ -16,12 +17,14 @@ import numpy as np
 
 STATES = ("number", "blank", "na", "missing", "text")
 FEATURES = (*[f"state_{s}" for s in STATES], "ambiguous", "differs", "check_failed", "narrative_failed",
-            "row_not_found", "split", "value_prob", "has_value_prob")  # fmt: skip
+            "row_not_found", "split", "value_prob", "has_value_prob", "slot_prob", "has_slot_prob",
+            "margin")  # fmt: skip
 
 
 def cell_features(state: str, evidence: dict[str, float], failed_rules: list[str]) -> list[float]:
     """The feature vector of one cell (see FEATURES)."""
     value_prob = evidence.get("value_prob")
+    slot_prob = evidence.get("slot_prob")
     return [
         *[float(state == s) for s in STATES],
         evidence.get("ambiguous", 0.0),
@@ -32,6 +35,9 @@ def cell_features(state: str, evidence: dict[str, float], failed_rules: list[str
         evidence.get("split", 0.0),
         value_prob if value_prob is not None else 0.5,
         float(value_prob is not None),
+        slot_prob if slot_prob is not None else 0.5,
+        float(slot_prob is not None),
+        evidence.get("margin", 1.0),
     ]
 
 

@@ -7,27 +7,33 @@ indices of a printed row (for the decoder and the splitter, which place a row's 
 - the appeals table read as one printed row of 15: each 总计 = its four results;
 - the 三 column sums: 三（七）总计 = every handled row, per column;
 - the balance: 一 + 二 = 三（七）+ 四, per column.
+
+Row and column keys are read from the templates data (``templates.json``), never typed here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-APPLICANTS = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org")
-APPEAL_PARTS = ("upheld", "corrected", "other", "pending")
-APPEAL_ROWS = ("reconsideration", "litigation_direct", "litigation_after_review")
-HANDLED_ROWS = (
-    "granted", "partially_granted", "denied_state_secret", "denied_prohibited",
-    "denied_three_safeties", "denied_third_party", "denied_internal_affairs",
-    "denied_process_info", "denied_enforcement_files", "denied_inquiry",
-    "unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear",
-    "not_processed_petition", "not_processed_duplicate", "not_processed_publications",
-    "not_processed_excessive", "not_processed_confirm", "other", "other_no_correction",
-    "other_unpaid_fee", "other_other",
-)  # fmt: skip
-REQUEST_COLS = (*APPLICANTS, "total")
-BALANCE_LEFT = ("new_received", "carried_over")
-BALANCE_RIGHT = ("total_processed", "carried_forward")
+from nianbao.extraction.templates import template_data
+
+BALANCE_LEFT = ("new_received", "carried_over")  # 一、二
+BALANCE_RIGHT = ("total_processed", "carried_forward")  # 三（七）、四
+
+
+def _keys(pairs: list) -> tuple[str, ...]:
+    return tuple(key for key, _ in pairs)
+
+
+_DATA = template_data()
+REQUEST_COLS = _keys(_DATA["requests_cols"])
+APPLICANTS = REQUEST_COLS[:-1]  # every column but 总计
+APPEAL_PARTS = _keys(_DATA["appeals_cols"])[:-1]
+APPEAL_ROWS = _keys(_DATA["appeals_rows"])
+# 三's rows: every requests row of either template between 二 and 三（七）
+HANDLED_ROWS = tuple(
+    row["key"] for row in _DATA["requests_rows"] if row["key"] not in (*BALANCE_LEFT, *BALANCE_RIGHT)
+)
 TOLERANCE = 1e-6
 
 # Printed-row identities: total index -> the indices it must equal the sum of.

@@ -23,7 +23,7 @@ from nianbao.extraction.placement.arithmetic import (
 from nianbao.extraction.placement.decoder import Scored, choose
 from nianbao.extraction.placement.joint import PendingRow, refine
 from nianbao.extraction.placement.runs import Piece, Run, find_run, splits
-from nianbao.extraction.placement.search import Placement
+from nianbao.extraction.placement.search import Placement, margin_feature
 from nianbao.extraction.templates import Row, Table
 from nianbao.extraction.values import parse_cell
 
@@ -76,6 +76,7 @@ def _pending(table: Table, row: Row, options: list[list[Piece]], unit: str | Non
             cell.evidence["split"] = 1.0
             cell.evidence["differs"] = float(len({alt[index].raw + str(alt[index].start) for alt in alternatives}) > 1)
             cell.evidence["candidates"] = float(len(by_key))
+            cell.evidence["margin"] = margin_feature(placement.margin)
         return cells
 
     placement = Placement(choice.best.key, choice.ambiguous, len(by_key), keys, scores, choice.margin)
@@ -174,5 +175,6 @@ def appeals_from_run(norm: str, original: str, start: int, end: int,
         cell.ambiguous = choice.ambiguous
         cell.evidence["split"] = 1.0
         cell.evidence["differs"] = float(len({o[index].raw for o in kept}) > 1)
+        cell.evidence["margin"] = margin_feature(choice.margin)
         cells.append(cell)
     return cells

@@ -63,6 +63,14 @@ def place(
     )
 
 
+MARGIN_SCALE = 10.0  # nats: a margin this large (or no runner-up) reads as 1
+
+
+def margin_feature(margin: float) -> float:
+    """The decoder's margin to the runner-up as a feature in [0, 1]."""
+    return min(margin, MARGIN_SCALE) / MARGIN_SCALE
+
+
 def _mean_prob(slot_logp: Sequence[Sequence[float]] | None, positions: Sequence[int]) -> float | None:
     if slot_logp is None or not positions:
         return None
