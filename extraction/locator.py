@@ -12,7 +12,7 @@ unusual wording) by matching its ROW spans to the template's labels.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -26,6 +26,7 @@ _NUMBERING = re.compile(r"^[一二三四五六七八九十]*[、.]?[(（]?[一�
 DROP_BELOW = 0.02
 ROW_MATCH = 0.6
 LOG_FLOOR = 1e-6  # probabilities below this count as this (log-scores stay finite)
+CONTEXT = 160  # characters the tagger reads before a table region
 
 
 class RuleLocator:
@@ -36,6 +37,9 @@ class RuleLocator:
 
     def prepare(self, nt: NormText) -> None:
         """Per-report work before locating (none for rules)."""
+
+    def cover(self, regions: Iterable[tuple[int, int]]) -> None:
+        """Per-report work once the table regions are known (none for rules)."""
 
     def sections(self, nt: NormText) -> list[Section]:
         return find_sections(nt)
@@ -80,16 +84,30 @@ class ModelLocator(RuleLocator):
         self._pieces: tuple[np.ndarray, np.ndarray] | None = None
 
     def prepare(self, nt: NormText) -> None:
-        """Run the tagger on the report (every report: its slots decide placements)."""
-        self._nt, self.probs, self.spans, self._pieces = nt, None, [], None
-        self.ensure()
+        """Remember the report; :meth:`cover` runs the tagger over its tables."""
+        self._nt, self.probs, self.spans, self._pieces, self._whole = nt, None, [], None, False
+
+    def cover(self, regions: Iterable[tuple[int, int]]) -> None:
+        """Run the tagger over the table regions (every report: its slots decide placements).
+
+        Each region is read with ``CONTEXT`` characters before it (the caption and header the
+        slots depend on); characters outside every region count as outside (``O``).
+        """
+        if self._whole:
+            return
+        norm = self._nt.norm
+        self.probs = np.zeros((len(norm), len(self.labels)), dtype=np.float32)
+        self.probs[:, self.labels.index("O")] = 1.0
+        for start, end in _merged((max(0, a - CONTEXT), min(len(norm), b + 8)) for a, b in regions):
+            self.probs[start:end] = self.tagger.probabilities(norm[start:end])
+        self.spans, self._pieces = self.tagger.decode_spans(self.probs), None
 
     def ensure(self) -> None:
-        """Run the tagger on the prepared report (once)."""
-        if self.probs is not None:
+        """Run the tagger on the whole prepared report (once): headings the rules missed."""
+        if self._whole:
             return
         self.probs = self.tagger.probabilities(self._nt.norm)
-        self.spans = self.tagger.decode_spans(self.probs)
+        self.spans, self._pieces, self._whole = self.tagger.decode_spans(self.probs), None, True
 
     def sections(self, nt: NormText) -> list[Section]:
         found = find_sections(nt)
@@ -159,7 +177,8 @@ class ModelLocator(RuleLocator):
         have = {label.row for label in found}
         if all(row.key in have for row in table.rows if not row.key.startswith("other")):
             return []
-        self.ensure()
+        if self.probs is None:
+            self.ensure()
         order = [row.key for row in table.rows]
         extra: list[Label] = []
         candidates = [(s, e) for s, e, label, _ in self.spans if label == "ROW" and region[0] <= s < region[1]]
@@ -178,6 +197,17 @@ class ModelLocator(RuleLocator):
             if best:
                 extra.append(Label(row.key, *best))
         return extra
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching spans joined, in order."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        elif end > start:
+            out.append((start, end))
+    return out
 
 
 def _is_value(tag: str) -> bool:

@@ -76,6 +76,7 @@ def extract_text(
     sections = locator.sections(nt)
     template = detect_template(nt)
     regions = find_regions(nt, sections)
+    locator.cover(region for region in regions.values() if region)
     errors: list[str] = []
     if not sections and not any(regions.values()):
         return empty_document(name, raw, encoding, fmt, [message("not_a_report")])

@@ -15,16 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from nianbao.models.labels import CLS, PAD, SEP, CharVocab, decode_spans, windows
+
 ONNX_FILE = "model.onnx"
-SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[DIGIT]")
-
-
-def windows(length: int, window: int, stride: int) -> list[tuple[int, int]]:
-    """Overlapping ``(start, end)`` character windows covering ``[0, length)``."""
-    if length <= window:
-        return [(0, length)]
-    starts = list(range(0, length - window, stride)) + [length - window]
-    return [(s, s + window) for s in starts]
 
 
 def session_options(threads: int = 1):
@@ -50,9 +43,7 @@ class OnnxTagger:
     def __init__(self, session, itos: list[str], labels: list[str], window: int, stride: int,
                  temperature: float = 1.0) -> None:  # fmt: skip
         self.session = session
-        self.itos = list(itos)
-        self.stoi = {c: i for i, c in enumerate(self.itos)}
-        self.pad, self.unk, self.cls, self.sep, self.digit = (self.stoi[s] for s in SPECIALS)
+        self.vocab = CharVocab.from_itos(itos)
         self.labels = tuple(labels)
         self.window, self.stride, self.temperature = window, stride, temperature
         self._inputs = {i.name for i in session.get_inputs()}
@@ -79,9 +70,8 @@ class OnnxTagger:
         return cls(session, itos, meta["labels"], int(config["window"]), int(config["stride"]), float(meta.get("temperature", 1.0)))
 
     def encode(self, text: str) -> list[int]:
-        """Character ids; every digit maps to ``[DIGIT]`` (the model reads layout, not amounts)."""
-        get, unk, digit = self.stoi.get, self.unk, self.digit
-        return [digit if ch.isdigit() else get(ch, unk) for ch in text]
+        """Character ids (see :class:`CharVocab`: the model reads layout, not amounts)."""
+        return self.vocab.encode(text)
 
     def probabilities(self, norm: str, batch_size: int = 4) -> np.ndarray:
         """Per-character label probabilities, shape ``(len(norm), len(self.labels))``.
@@ -104,10 +94,10 @@ class OnnxTagger:
     def _run(self, ids: np.ndarray, chunk: list[tuple[int, int]]) -> np.ndarray:
         """Softmax of ``logits / temperature`` for a batch of windows (padded to the longest)."""
         width = max(end - start for start, end in chunk) + 2
-        batch = np.full((len(chunk), width), self.pad, dtype=np.int64)
+        batch = np.full((len(chunk), width), PAD, dtype=np.int64)
         mask = np.zeros_like(batch)
         for row, (start, end) in enumerate(chunk):
-            batch[row, 0], batch[row, 1 + end - start] = self.cls, self.sep
+            batch[row, 0], batch[row, 1 + end - start] = CLS, SEP
             batch[row, 1 : 1 + end - start] = ids[start:end]
             mask[row, : end - start + 2] = 1
         feeds = {"input_ids": batch}
@@ -123,30 +113,5 @@ class OnnxTagger:
         return [i for i, tag in enumerate(self.labels) if tag in (f"B-{label}", f"I-{label}")]
 
     def decode_spans(self, probs: np.ndarray, threshold: float = 0.5) -> list[tuple[int, int, str, float]]:
-        """BIO probabilities → ``(start, end, label, mean probability of B/I of label)`` spans."""
-        best = probs.argmax(axis=1)
-        spans: list[tuple[int, int, str, float]] = []
-        current: list = []
-        for i, label_id in enumerate(best.tolist()):
-            tag = self.labels[label_id]
-            if tag == "O" or "-" not in tag or probs[i, label_id] < threshold:
-                if current:
-                    spans.append(self._close(current, probs))
-                    current = []
-                continue
-            prefix, label = tag.split("-", 1)
-            if current and (prefix == "B" or current[2] != label):
-                spans.append(self._close(current, probs))
-                current = []
-            if not current:
-                current = [i, i + 1, label]
-            else:
-                current[1] = i + 1
-        if current:
-            spans.append(self._close(current, probs))
-        return spans
-
-    def _close(self, current: list, probs: np.ndarray) -> tuple[int, int, str, float]:
-        start, end, label = current
-        confidence = float(probs[start:end, self.label_ids(label)].sum(axis=1).mean())
-        return start, end, label, confidence
+        """BIO probabilities → ``(start, end, label, mean probability)`` spans (slots as VALUE)."""
+        return decode_spans(probs, threshold, self.labels)
