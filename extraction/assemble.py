@@ -133,9 +133,8 @@ def _sum_scorer(values: Sequence[str], sums: RowSums):
             cell = parsed[i]
             if cell.state == "number" and cell.value is not None:
                 grid[col] = float(cell.value)
-        failed, holding = row_arithmetic(grid, sums)
         totals = sum(1 for total in sums if grid[total] is not None)
-        return (failed, holding, totals)
+        return (*row_arithmetic(grid, sums), totals)
 
     return score
 

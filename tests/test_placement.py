@@ -34,9 +34,11 @@ def _row_scorer(values: list[float]):
 
 def test_choose_prefers_arithmetic_then_model_then_leftmost() -> None:
     fits, breaks = (0, 1), (-1, 0)
-    choice = choose([Scored((0, 6), fits, -3.0), Scored((1, 6), fits, -1.0), Scored((0, 1), breaks, -0.1)])
-    assert choice.best.key == (1, 6) and choice.margin == pytest.approx(2.0)
-    assert [c.key for c in choice.alternatives] == [(1, 6), (0, 6)]  # within the margin: ambiguous
+    sure = choose([Scored((0, 6), fits, -6.0), Scored((1, 6), fits, -1.0), Scored((0, 1), breaks, -0.1)])
+    assert sure.best.key == (1, 6) and not sure.ambiguous and sure.margin == pytest.approx(5.0)
+    unsure = choose([Scored((0, 6), fits, -3.0), Scored((1, 6), fits, -1.0), Scored((0, 1), breaks, -0.1)])
+    assert unsure.best.key == (0, 6) and unsure.ambiguous and unsure.margin == 0.0  # tied: leftmost
+    assert [c.key for c in unsure.alternatives] == [(0, 6), (1, 6)]
     tie = choose([Scored((2, 6), fits), Scored((0, 6), fits), Scored((1, 6), fits)])
     assert tie.best.key == (0, 6) and tie.ambiguous and tie.margin == 0.0
     clear = choose([Scored((0, 6), fits, 0.0), Scored((1, 6), fits, -AMBIGUOUS_MARGIN - 0.5)])

@@ -9,10 +9,12 @@ the rules alone). The rule:
 1. keep the candidates with the best arithmetic key, unless the model's best reading beats
    the best allowed one by more than ``BROKEN_MARGIN`` nats: then the report's own arithmetic
    is broken, the model's reading stands and the checks flag it (never hidden by moving values);
-2. among those, the highest model score wins; equal scores go to the leftmost reading (the
-   smallest positions tuple): the single tie-break;
-3. the runner-up is the best other kept candidate; candidates within ``AMBIGUOUS_MARGIN`` of the
-   winner are its alternatives, and a decision with alternatives is ambiguous (review).
+2. among those, readings within ``AMBIGUOUS_MARGIN`` of the highest model score are tied; the
+   leftmost of them (the smallest positions tuple) wins: the single tie-break. So the model
+   overrides the printing convention (values fill from the left) only when it is sure, and
+   with the rules alone (all scores 0) the convention decides;
+3. a decision with several tied readings is ambiguous (review) and they are its alternatives;
+   otherwise its margin is the winner's lead over the runner-up.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class Choice:
 
     best: Scored
     alternatives: tuple[Scored, ...]
-    margin: float  # model score of the winner minus the runner-up's (inf without one)
+    margin: float  # the winner's lead over the runner-up (0 when tied, inf without one)
 
     @property
     def ambiguous(self) -> bool:
@@ -61,10 +63,12 @@ def choose(candidates: Sequence[Scored]) -> Choice:
         best_key = max(c.arithmetic for c in allowed)
         allowed = [c for c in allowed if c.arithmetic == best_key]
     ranked = sorted(allowed, key=_order)
-    best = ranked[0]
-    margin = best.model - ranked[1].model if len(ranked) > 1 else math.inf
-    alternatives = tuple(c for c in ranked if best.model - c.model <= AMBIGUOUS_MARGIN)
-    return Choice(best, alternatives, margin)
+    top = ranked[0].model
+    tied = sorted((c for c in ranked if top - c.model <= AMBIGUOUS_MARGIN), key=lambda c: c.key)
+    if len(tied) > 1:
+        return Choice(tied[0], tuple(tied), 0.0)
+    margin = top - ranked[1].model if len(ranked) > 1 else math.inf
+    return Choice(ranked[0], (ranked[0],), margin)
 
 
 def slot_score(slot_logp: Sequence[Sequence[float]] | None, positions: Sequence[int]) -> float:
