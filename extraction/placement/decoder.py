@@ -3,8 +3,8 @@
 Every decision about where values go (a row's placement over its columns, a digit run's
 split, the joint choice over a table) ends here. A candidate carries an arithmetic key
 (compared as a tuple: fewer failed identities, then more holding ones) and a model score
-(the tagger's log-probability of the candidate's column slots; 0 for every candidate with
-the rules alone). The rule:
+(the tagger's log-probability of the candidate's column slots, counted only for the values
+whose slot the model is sure of; 0 for every candidate with the rules alone). The rule:
 
 1. keep the candidates with the best arithmetic key, unless the model's best reading beats
    the best allowed one by more than ``BROKEN_MARGIN`` nats: then the report's own arithmetic
@@ -25,6 +25,10 @@ from dataclasses import dataclass
 
 AMBIGUOUS_MARGIN = math.log(20.0)  # a runner-up at least 1/20 as likely as the winner
 BROKEN_MARGIN = 8.0
+# A value's slot scores count only where the model is sure of its slot. Unsure scores are
+# priors learned from generated tables (which columns tend to be filled), not evidence read
+# from the layout, and summed over a row they would outvote the convention.
+SURE_SLOT = 0.9
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,14 @@ def choose(candidates: Sequence[Scored]) -> Choice:
         return Choice(tied[0], tuple(tied), 0.0)
     margin = top - ranked[1].model if len(ranked) > 1 else math.inf
     return Choice(ranked[0], (ranked[0],), margin)
+
+
+def evidence_only(slot_logp: Sequence[Sequence[float]] | None) -> list[list[float]] | None:
+    """Slot log-probabilities with every value the model is unsure of made uninformative (0)."""
+    if slot_logp is None:
+        return None
+    sure = math.log(SURE_SLOT)
+    return [list(row) if max(row) >= sure else [0.0] * len(row) for row in slot_logp]
 
 
 def slot_score(slot_logp: Sequence[Sequence[float]] | None, positions: Sequence[int]) -> float:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from math import comb, inf
 
-from nianbao.extraction.placement.decoder import Scored, choose, slot_score
+from nianbao.extraction.placement.decoder import Scored, choose, evidence_only, slot_score
 
 # Arithmetic key of a placement: higher is better, compared as a tuple.
 Scorer = Callable[[dict[int, int]], tuple[int, ...]]
@@ -52,10 +52,11 @@ def place(
     if comb(n_cols, n_values) > MAX_CANDIDATES:
         positions = tuple(range(n_values))
         return Placement(positions, True, 0, (positions,))
+    evidence = evidence_only(slot_logp)
     options = [p for p in combinations(range(n_cols), n_values) if allowed is None or allowed(p)]
     if not options:
         options = list(combinations(range(n_cols), n_values))
-    scored = [Scored(p, scorer(dict(enumerate(p))), slot_score(slot_logp, p)) for p in options]
+    scored = [Scored(p, scorer(dict(enumerate(p))), slot_score(evidence, p)) for p in options]
     choice = choose(scored)
     return Placement(
         choice.best.key, choice.ambiguous, len(scored), tuple(sorted(c.key for c in choice.alternatives)),
