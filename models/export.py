@@ -21,8 +21,8 @@ OPSET = 17
 def export_onnx(model_dir: str | Path, target: str | Path | None = None) -> Path:
     """Write ``model.onnx`` for the transformers model in ``model_dir``; returns its path.
 
-    The graph takes ``input_ids`` and ``attention_mask`` (int64, dynamic batch and length)
-    and returns ``logits``. When ``model_dir`` is not writable the file goes to a temporary
+    The graph takes ``input_ids``, ``attention_mask`` and, for a model that reads the layout
+    feature, ``token_type_ids`` (int64, dynamic batch and length) and returns ``logits``. When ``model_dir`` is not writable the file goes to a temporary
     directory instead.
     """
     import torch
@@ -33,27 +33,28 @@ def export_onnx(model_dir: str | Path, target: str | Path | None = None) -> Path
     model.eval()
     window = int(json.loads((model_dir / "tagger.json").read_text("utf-8"))["config"]["window"])
     ids = torch.full((2, window + 2), 5, dtype=torch.long)
-    mask = torch.ones_like(ids)
+    inputs = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
+    if int(model.config.type_vocab_size) > 2:  # the layout feature (models/labels.py field_ids)
+        inputs["token_type_ids"] = torch.ones_like(ids)
     path = Path(target) if target else model_dir / ONNX_FILE
     try:
-        _export(model, ids, mask, path)
+        _export(model, inputs, path)
     except PermissionError:
         path = Path(tempfile.mkdtemp(prefix="nianbao-onnx-")) / ONNX_FILE
-        _export(model, ids, mask, path)
+        _export(model, inputs, path)
     return path
 
 
-def _export(model, ids, mask, path: Path) -> None:
+def _export(model, inputs: dict, path: Path) -> None:
     import torch
 
     partial = path.with_suffix(".onnx.partial")
+    axes = {name: {0: "batch", 1: "length"} for name in (*inputs, "logits")}
     with warnings.catch_warnings(), _quiet("torch.onnx"):
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            model, (ids, mask), str(partial), input_names=["input_ids", "attention_mask"], output_names=["logits"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "length"}, "attention_mask": {0: "batch", 1: "length"},
-                          "logits": {0: "batch", 1: "length"}},
-            opset_version=OPSET, dynamo=False,
+            model, tuple(inputs.values()), str(partial), input_names=list(inputs), output_names=["logits"],
+            dynamic_axes=axes, opset_version=OPSET, dynamo=False,
         )  # fmt: skip
     partial.replace(path)
 

@@ -1,4 +1,4 @@
-"""The tagger's labels, vocabulary, windows and span decoding: no torch, shared by both runtimes.
+"""The tagger's labels, vocabulary, layout feature, windows and span decoding: no torch, shared by both runtimes.
 
 Training and the spaCy component use ``models.tagger`` (torch); extraction uses
 ``models.runtime`` (ONNX Runtime). Both read their labels from the model directory, encode
@@ -52,6 +52,32 @@ class CharVocab:
     @classmethod
     def load(cls, path: Path) -> CharVocab:
         return cls.from_itos(json.loads(path.read_text("utf-8")))
+
+
+MAX_FIELD = 15
+TYPE_VOCAB = MAX_FIELD + 1  # BERT token types: the layout feature below
+_SEPARATORS = frozenset("\t|\n")
+_VALUE_CHARS = frozenset(".,/+-－—–%万元亿增减 \u00a0\u3000\u2002\u2003\r")
+
+
+def field_ids(text: str) -> list[int]:
+    """The layout feature of every character: cell separators (tab, ``|``, newline) since the
+    last character of text, capped at ``MAX_FIELD``.
+
+    In ``一、本年新收…\t1\t\t\t1\t\t\t2`` the values read 1, 4 and 7: an empty cell kept as an
+    empty field (tab rows, markdown ``|  |``, a blank line) moves the values after it, so the
+    model can read a value's column slot from the layout rather than guess it. Labels (any
+    other character) read 0 and start the count again. Fed to the model as BERT token types.
+    """
+    out: list[int] = []
+    count = 0
+    for ch in text:
+        if ch in _SEPARATORS:
+            count = min(count + 1, MAX_FIELD)
+        elif not (ch.isdigit() or ch in _VALUE_CHARS):
+            count = 0
+        out.append(count)
+    return out
 
 
 def windows(length: int, window: int, stride: int) -> list[tuple[int, int]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nianbao.models.labels import CLS, PAD, SEP, CharVocab, decode_spans, windows
+from nianbao.models.labels import CLS, PAD, SEP, CharVocab, decode_spans, field_ids, windows
 
 ONNX_FILE = "model.onnx"
 
@@ -80,29 +80,35 @@ class OnnxTagger:
         ~60 MB of working memory in a worker, 32 windows ~270 MB, for about the same speed.
         """
         ids = np.asarray(self.encode(norm), dtype=np.int64)
+        layout = np.asarray(field_ids(norm), dtype=np.int64) if "token_type_ids" in self._inputs else None
         spans = windows(len(ids), self.window, self.stride)
         total = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         counts = np.zeros((len(ids), 1), dtype=np.float32)
         for first in range(0, len(spans), batch_size):
             chunk = spans[first : first + batch_size]
-            probs = self._run(ids, chunk)
+            probs = self._run(ids, chunk, layout)
             for row, (start, end) in enumerate(chunk):
                 total[start:end] += probs[row, 1 : 1 + end - start]
                 counts[start:end] += 1
         return total / np.maximum(counts, 1)
 
-    def _run(self, ids: np.ndarray, chunk: list[tuple[int, int]]) -> np.ndarray:
+    def _run(self, ids: np.ndarray, chunk: list[tuple[int, int]], layout: np.ndarray | None = None) -> np.ndarray:
         """Softmax of ``logits / temperature`` for a batch of windows (padded to the longest)."""
         width = max(end - start for start, end in chunk) + 2
         batch = np.full((len(chunk), width), PAD, dtype=np.int64)
         mask = np.zeros_like(batch)
+        types = np.zeros_like(batch)
         for row, (start, end) in enumerate(chunk):
             batch[row, 0], batch[row, 1 + end - start] = CLS, SEP
             batch[row, 1 : 1 + end - start] = ids[start:end]
             mask[row, : end - start + 2] = 1
+            if layout is not None:
+                types[row, 1 : 1 + end - start] = layout[start:end]
         feeds = {"input_ids": batch}
         if "attention_mask" in self._inputs:
             feeds["attention_mask"] = mask
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = types
         logits = self.session.run(["logits"], feeds)[0] / self.temperature
         logits -= logits.max(axis=-1, keepdims=True)
         np.exp(logits, out=logits)

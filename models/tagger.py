@@ -26,10 +26,12 @@ from nianbao.models.labels import (  # noqa: F401 - re-exported: the tagger's pu
     SLOT_LABELS,
     SPAN_LABELS,
     SPECIALS,
+    TYPE_VOCAB,
     UNK,
     ZERO,
     CharVocab,
     decode_spans,
+    field_ids,
     merge_slots,
     span_label,
     windows,
@@ -61,6 +63,7 @@ def build_model(vocab_size: int, config: TaggerConfig) -> BertForTokenClassifica
         num_attention_heads=config.num_attention_heads,
         intermediate_size=config.intermediate_size,
         max_position_embeddings=config.window + 2,
+        type_vocab_size=TYPE_VOCAB,
         hidden_dropout_prob=config.dropout,
         attention_probs_dropout_prob=config.dropout,
         id2label=dict(enumerate(BIO_LABELS)),
@@ -69,15 +72,29 @@ def build_model(vocab_size: int, config: TaggerConfig) -> BertForTokenClassifica
     return BertForTokenClassification(bert)
 
 
-def encode_windows(ids: list[int], spans: list[tuple[int, int]], window: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Padded input ids ``[CLS] chars [SEP]`` and attention masks for each window."""
+def encode_windows(
+    ids: list[int], spans: list[tuple[int, int]], window: int, types: list[int] | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Padded input ids ``[CLS] chars [SEP]``, attention masks and token types for each window.
+
+    ``types`` are the characters' layout feature (:func:`field_ids`); None gives all zeros
+    (a model trained before the feature existed).
+    """
     batch = torch.full((len(spans), window + 2), PAD, dtype=torch.long)
     mask = torch.zeros_like(batch)
+    token_types = torch.zeros_like(batch)
     for row, (start, end) in enumerate(spans):
         chunk = [CLS, *ids[start:end], SEP]
         batch[row, : len(chunk)] = torch.tensor(chunk)
         mask[row, : len(chunk)] = 1
-    return batch, mask
+        if types is not None:
+            token_types[row, 1 : 1 + end - start] = torch.tensor(types[start:end])
+    return batch, mask, token_types
+
+
+def uses_layout(model: BertForTokenClassification) -> bool:
+    """True when the model reads the layout feature as its token types."""
+    return int(model.config.type_vocab_size) >= TYPE_VOCAB
 
 
 @dataclass
@@ -93,6 +110,7 @@ class Tagger:
     def probabilities(self, norm: str, batch_size: int = 32) -> np.ndarray:
         """Per-character label probabilities, shape ``(len(norm), len(self.labels))``."""
         ids = self.vocab.encode(norm)
+        layout = field_ids(norm) if uses_layout(self.model) else None
         spans = windows(len(ids), self.config.window, self.config.stride)
         total = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         counts = np.zeros((len(ids), 1), dtype=np.float32)
@@ -100,8 +118,8 @@ class Tagger:
         with torch.inference_mode():
             for first in range(0, len(spans), batch_size):
                 chunk = spans[first : first + batch_size]
-                inputs, mask = encode_windows(ids, chunk, self.config.window)
-                logits = self.model(input_ids=inputs, attention_mask=mask).logits / self.temperature
+                inputs, mask, types = encode_windows(ids, chunk, self.config.window, layout)
+                logits = self.model(input_ids=inputs, attention_mask=mask, token_type_ids=types).logits / self.temperature
                 probs = torch.softmax(logits, dim=-1).numpy()
                 for row, (start, end) in enumerate(chunk):
                     total[start:end] += probs[row, 1 : 1 + end - start]

@@ -32,6 +32,8 @@ from nianbao.models.tagger import (
     TaggerConfig,
     build_model,
     encode_windows,
+    field_ids,
+    uses_layout,
     windows,
 )  # fmt: skip
 from nianbao.training.annotations import read_jsonl
@@ -139,21 +141,24 @@ def char_labels(record: dict) -> list[int]:
     return labels
 
 
-def window_examples(records: list[dict], vocab: CharVocab, config: TaggerConfig) -> tuple[torch.Tensor, ...]:
-    """Input ids, attention masks and labels (``-100`` off the characters) for all windows."""
-    all_ids, all_masks, all_labels = [], [], []
+def window_examples(records: list[dict], vocab: CharVocab, config: TaggerConfig,
+                    layout: bool = True) -> tuple[torch.Tensor, ...]:  # fmt: skip
+    """Input ids, attention masks, token types (the layout feature, zeros without ``layout``)
+    and labels (``-100`` off the characters) for all windows."""
+    all_ids, all_masks, all_types, all_labels = [], [], [], []
     for record in records:
         norm = NormText(record["text"]).norm
         ids, labels = vocab.encode(norm), char_labels(record)
         spans = windows(len(ids), config.window, config.stride)
-        batch, mask = encode_windows(ids, spans, config.window)
+        batch, mask, types = encode_windows(ids, spans, config.window, field_ids(norm) if layout else None)
         target = torch.full_like(batch, IGNORE)
         for row, (start, end) in enumerate(spans):
             target[row, 1 : 1 + end - start] = torch.tensor(labels[start:end], dtype=torch.long)
         all_ids.append(batch)
         all_masks.append(mask)
+        all_types.append(types)
         all_labels.append(target)
-    return torch.cat(all_ids), torch.cat(all_masks), torch.cat(all_labels)
+    return torch.cat(all_ids), torch.cat(all_masks), torch.cat(all_types), torch.cat(all_labels)
 
 
 def load_records(config: TrainConfig) -> tuple[list[dict], list[dict]]:
@@ -240,8 +245,9 @@ def _train(config: TrainConfig, log, extra: list[dict] | None) -> TrainResult:
         raise ValueError("nothing to train on: no generated reports and no annotated records with spans")
     tagger = start_model(config, train_records)
     model, vocab = tagger.model, tagger.vocab
-    ids, masks, labels = window_examples(train_records, vocab, tagger.config)
-    dev_ids, dev_masks, dev_labels = window_examples(dev, vocab, tagger.config)
+    layout = uses_layout(model)
+    ids, masks, types, labels = window_examples(train_records, vocab, tagger.config, layout)
+    dev_ids, dev_masks, dev_types, dev_labels = window_examples(dev, vocab, tagger.config, layout)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
     steps = config.max_steps or config.epochs * math.ceil(len(ids) / config.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, config.learning_rate, total_steps=steps)
@@ -251,7 +257,8 @@ def _train(config: TrainConfig, log, extra: list[dict] | None) -> TrainResult:
         order = torch.randperm(len(ids))
         for first in range(0, len(ids), config.batch_size):
             batch = order[first : first + config.batch_size]
-            loss = model(input_ids=ids[batch], attention_mask=masks[batch], labels=labels[batch]).loss
+            loss = model(input_ids=ids[batch], attention_mask=masks[batch], token_type_ids=types[batch],
+                         labels=labels[batch]).loss  # fmt: skip
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimiser.step()
@@ -262,7 +269,7 @@ def _train(config: TrainConfig, log, extra: list[dict] | None) -> TrainResult:
                 log(f"step {step}/{steps} loss {loss.item():.4f}")
             if step >= steps:
                 break
-    dev_logits = _logits(model, dev_ids, dev_masks)
+    dev_logits = _logits(model, dev_ids, dev_masks, dev_types)
     temperature = fit_temperature(dev_logits, dev_labels)
     keep = dev_labels != IGNORE
     accuracy = (dev_logits.argmax(-1)[keep] == dev_labels[keep]).float().mean().item() if keep.any() else float("nan")
@@ -275,10 +282,11 @@ def _train(config: TrainConfig, log, extra: list[dict] | None) -> TrainResult:
     return TrainResult(Tagger(model, vocab, tagger.config, temperature), metrics, records)
 
 
-def _logits(model, ids: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+def _logits(model, ids: torch.Tensor, masks: torch.Tensor, types: torch.Tensor) -> torch.Tensor:
     model.eval()
     with torch.inference_mode():
-        parts = [model(input_ids=ids[i : i + 64], attention_mask=masks[i : i + 64]).logits for i in range(0, len(ids), 64)]
+        parts = [model(input_ids=ids[i : i + 64], attention_mask=masks[i : i + 64], token_type_ids=types[i : i + 64]).logits
+                 for i in range(0, len(ids), 64)]  # fmt: skip
     return torch.cat(parts) if parts else torch.zeros((0, ids.shape[1], len(BIO_LABELS)))
 
 

@@ -1,0 +1,51 @@
+"""The tagger's inputs and outputs without torch: layout feature, vocabulary, slot tags."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nianbao.models.labels import (
+    BIO_LABELS,
+    DIGIT,
+    MAX_FIELD,
+    ZERO,
+    CharVocab,
+    decode_spans,
+    field_ids,
+)
+
+
+def _at(text: str, needle: str, nth: int = 0) -> int:
+    index = -1
+    for _ in range(nth + 1):
+        index = text.index(needle, index + 1)
+    return field_ids(text)[index]
+
+
+def test_explicit_empty_cells_move_the_values_after_them() -> None:
+    tab = "一、本年新收政府信息公开申请数量\t12\t3\t\t\t1\t\t16\n"
+    assert [_at(tab, "12"), _at(tab, "3"), _at(tab, "1\t"), _at(tab, "16")] == [1, 2, 5, 7]
+    markdown = "| 一、本年新收 | 12 | 3 |  |  | 1 |  | 16 |\n"
+    assert [_at(markdown, "12"), _at(markdown, "3"), _at(markdown, "1 "), _at(markdown, "16")] == [1, 2, 5, 7]
+    lines = "（一）予以公开\n12\n3\n\n\n1\n\n16\n"
+    assert [_at(lines, "12"), _at(lines, "3"), _at(lines, "1\n\n"), _at(lines, "16")] == [1, 2, 5, 7]
+
+
+def test_text_resets_the_count_and_the_count_is_capped() -> None:
+    text = "结转\t5\n三、本年度办理结果\t7" + "\t" * 40 + "9"
+    ids = field_ids(text)
+    assert ids[text.index("三")] == 0 and ids[text.index("7")] == 1
+    assert ids[text.index("9")] == MAX_FIELD
+    assert field_ids("19万\t增1万\t974.20万元") == [0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2]
+
+
+def test_zero_has_an_id_of_its_own() -> None:
+    vocab = CharVocab("予以公开")
+    assert vocab.encode("0 10") == [ZERO, vocab.stoi.get(" ", 1), DIGIT, ZERO]
+
+
+def test_slot_tags_decode_as_value_spans() -> None:
+    probs = np.zeros((4, len(BIO_LABELS)), dtype=np.float32)
+    for i, tag in enumerate(["B-V3", "I-V3", "O", "B-V6"]):
+        probs[i, BIO_LABELS.index(tag)] = 1.0
+    assert [(s, e, label) for s, e, label, _ in decode_spans(probs)] == [(0, 2, "VALUE"), (3, 4, "VALUE")]
