@@ -21,6 +21,7 @@ import numpy as np
 from nianbao.extraction.locate import NUMERALS, Label, Section, Token, find_sections
 from nianbao.extraction.normalize import NormText
 from nianbao.extraction.templates import Table, section_patterns
+from nianbao.models.labels import field_ids
 
 _NUMBERING = re.compile(r"^[一二三四五六七八九十]*[、.]?[(（]?[一二三四五六七八九十]*[)）]?\d*[.、]?")
 DROP_BELOW = 0.02
@@ -136,8 +137,15 @@ class ModelLocator(RuleLocator):
         return float(self.probs[start:end, self._value_ids].sum(axis=1).mean())
 
     def slot_logp(self, tokens: Sequence[Token], n_cols: int) -> list[list[float]] | None:
-        """Per token, the log of its mean slot probability over its characters, renormalised."""
+        """Per token, the log of its mean slot probability over its characters, renormalised.
+
+        None for a row whose first field is empty (two separators between its label and its
+        first value): real tab dumps print a merged label cell there as well as an empty
+        first column, so the layout does not say which it is, and the convention decides.
+        """
         if self.probs is None or not self._slot_b or n_cols > len(self._slot_b):
+            return None
+        if tokens and _leading_empty_field(self._nt.norm, tokens[0].start):
             return None
         slots = self.probs[:, self._slot_b[:n_cols]] + self.probs[:, self._slot_i[:n_cols]]
         out = []
@@ -197,6 +205,11 @@ class ModelLocator(RuleLocator):
             if best:
                 extra.append(Label(row.key, *best))
         return extra
+
+
+def _leading_empty_field(norm: str, start: int) -> bool:
+    """True when the field before ``start`` is preceded by an empty one since the last text."""
+    return field_ids(norm[max(0, start - 64) : start + 1])[-1] > 1
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

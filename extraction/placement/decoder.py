@@ -3,8 +3,8 @@
 Every decision about where values go (a row's placement over its columns, a digit run's
 split, the joint choice over a table) ends here. A candidate carries an arithmetic key
 (compared as a tuple: fewer failed identities, then more holding ones) and a model score
-(the tagger's log-probability of the candidate's column slots, counted only for the values
-whose slot the model is sure of; 0 for every candidate with the rules alone). The rule:
+(the tagger's log-probability of the candidate's column slots; 0 for every candidate with the
+rules alone). The rule:
 
 1. keep the candidates with the best arithmetic key, unless the model's best reading beats
    the best allowed one by more than ``BROKEN_MARGIN`` nats: then the report's own arithmetic
@@ -14,7 +14,13 @@ whose slot the model is sure of; 0 for every candidate with the rules alone). Th
    overrides the printing convention (values fill from the left) only when it is sure, and
    with the rules alone (all scores 0) the convention decides;
 3. a decision with several tied readings is ambiguous (review) and they are its alternatives;
-   otherwise its margin is the winner's lead over the runner-up.
+   so is one where the arithmetic overrules the model by more than the margin (the model's
+   favourite joins the alternatives: when the layout and the arithmetic disagree, a person
+   decides); otherwise its margin is the winner's lead over the runner-up.
+
+The model's scores count only where it is sure (``SURE_SLOT``): of every value's slot in a row,
+of a digit run's best split. Elsewhere every reading scores 0 and the arithmetic and the
+convention decide, as with the rules alone.
 """
 
 from __future__ import annotations
@@ -25,10 +31,7 @@ from dataclasses import dataclass
 
 AMBIGUOUS_MARGIN = math.log(20.0)  # a runner-up at least 1/20 as likely as the winner
 BROKEN_MARGIN = 8.0
-# A value's slot scores count only where the model is sure of its slot. Unsure scores are
-# priors learned from generated tables (which columns tend to be filled), not evidence read
-# from the layout, and summed over a row they would outvote the convention.
-SURE_SLOT = 0.9
+SURE_SLOT = 0.9  # the model's scores count where it is this sure (see evidence_only)
 
 
 @dataclass(frozen=True)
@@ -61,26 +64,48 @@ def choose(candidates: Sequence[Scored]) -> Choice:
     """Apply the rule (see the module docstring) to a non-empty list of candidates."""
     best_key = max(c.arithmetic for c in candidates)
     allowed = [c for c in candidates if c.arithmetic == best_key]
+    arithmetic_pick = min(allowed, key=_order)
     top = max(c.model for c in candidates)
-    if top - max(c.model for c in allowed) > BROKEN_MARGIN:
+    overruled = top - arithmetic_pick.model  # how far the arithmetic moves away from the model
+    if overruled > BROKEN_MARGIN:
         allowed = [c for c in candidates if top - c.model <= BROKEN_MARGIN]
         best_key = max(c.arithmetic for c in allowed)
         allowed = [c for c in allowed if c.arithmetic == best_key]
     ranked = sorted(allowed, key=_order)
-    top = ranked[0].model
-    tied = sorted((c for c in ranked if top - c.model <= AMBIGUOUS_MARGIN), key=lambda c: c.key)
+    lead = ranked[0].model
+    tied = sorted((c for c in ranked if lead - c.model <= AMBIGUOUS_MARGIN), key=lambda c: c.key)
+    if overruled > AMBIGUOUS_MARGIN:  # the model and the arithmetic disagree: a person decides
+        favourite = min((c for c in candidates if c.model == top), key=lambda c: c.key)
+        both = {c.key: c for c in (*tied, favourite, arithmetic_pick)}
+        return Choice(tied[0], tuple(sorted(both.values(), key=lambda c: c.key)), 0.0)
     if len(tied) > 1:
         return Choice(tied[0], tuple(tied), 0.0)
-    margin = top - ranked[1].model if len(ranked) > 1 else math.inf
+    margin = lead - ranked[1].model if len(ranked) > 1 else math.inf
     return Choice(ranked[0], (ranked[0],), margin)
 
 
 def evidence_only(slot_logp: Sequence[Sequence[float]] | None) -> list[list[float]] | None:
-    """Slot log-probabilities with every value the model is unsure of made uninformative (0)."""
+    """A row's slot log-probabilities when the model is sure of every value's slot, else None.
+
+    Unsure scores are priors learned from generated tables, not evidence read from the layout;
+    a row decided partly by them would look decided when the text does not decide it.
+    """
     if slot_logp is None:
         return None
     sure = math.log(SURE_SLOT)
-    return [list(row) if max(row) >= sure else [0.0] * len(row) for row in slot_logp]
+    return [list(row) for row in slot_logp] if all(max(row) >= sure for row in slot_logp) else None
+
+
+def sure_split_scores(scores: Sequence[float], length: int) -> list[float]:
+    """A run's split scores when the model is sure of its best split, else all 0.
+
+    Sure: the best split's mean per-character log-probability reaches ``log(SURE_SLOT)``. The
+    model sees 1-9 as one character, so most runs are undecidable to it, and its priors must
+    not outvote the convention there.
+    """
+    if not scores or length <= 0 or max(scores) / length < math.log(SURE_SLOT):
+        return [0.0] * len(scores)
+    return list(scores)
 
 
 def slot_score(slot_logp: Sequence[Sequence[float]] | None, positions: Sequence[int]) -> float:

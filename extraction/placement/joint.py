@@ -22,7 +22,9 @@ from nianbao.extraction.placement.arithmetic import (
     BALANCE_RIGHT,
     HANDLED_ROWS,
     REQUEST_COLS,
+    REQUEST_ROW_SUMS,
     TOLERANCE,
+    row_arithmetic,
 )
 from nianbao.extraction.placement.decoder import AMBIGUOUS_MARGIN, Scored, choose
 from nianbao.extraction.placement.search import Placement
@@ -109,9 +111,19 @@ def _ascend(vectors: dict[str, Vector], rows: list[PendingRow]) -> None:
             return
 
 
+def _row_fit(row: PendingRow, positions: tuple[int, ...]) -> tuple[int, int]:
+    """``(-failed, holding)`` of the row's own sum under one of its alternatives."""
+    values, printed = row.vector_at(positions)
+    return row_arithmetic([float(v) if ok else None for v, ok in zip(values, printed, strict=True)], REQUEST_ROW_SUMS)
+
+
 def _choice(vectors: dict[str, Vector], row: PendingRow):
-    """The row's decision given the other rows: column identities, then the model."""
-    return choose([Scored(p, _score_with(vectors, [(row, p)]), row.model(p)) for p in row.options])
+    """The row's decision given the other rows: every identity it takes part in, then the model."""
+    scored = []
+    for p in row.options:
+        column, own = _score_with(vectors, [(row, p)]), _row_fit(row, p)
+        scored.append(Scored(p, (column[0] + own[0], column[1] + own[1]), row.model(p)))
+    return choose(scored)
 
 
 def _shifted(positions: tuple[int, ...], a: int, b: int) -> tuple[int, ...]:

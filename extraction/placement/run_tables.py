@@ -20,7 +20,7 @@ from nianbao.extraction.placement.arithmetic import (
     APPEAL_ROWS,
     row_sums,
 )
-from nianbao.extraction.placement.decoder import Scored, choose
+from nianbao.extraction.placement.decoder import Scored, choose, sure_split_scores
 from nianbao.extraction.placement.joint import PendingRow, refine
 from nianbao.extraction.placement.runs import Piece, Run, find_run, splits
 from nianbao.extraction.placement.search import Placement, margin_feature
@@ -60,10 +60,18 @@ def _split_score(split: list[Piece], piece_score: PieceScorer | None) -> float:
     return sum(piece_score(piece.start, piece.end, k) for k, piece in enumerate(split))
 
 
+def _scored_splits(splits_by_key: list[tuple], piece_score: PieceScorer | None) -> list[Scored]:
+    """Candidates for the decoder: each split's model score, kept only where the model is sure."""
+    raw = [_split_score(split, piece_score) for _, split in splits_by_key]
+    length = sum(len(p.raw) for p in splits_by_key[0][1]) if splits_by_key else 0
+    scores = sure_split_scores(raw, length)
+    return [Scored(key, (0,), score) for (key, _), score in zip(splits_by_key, scores, strict=True)]
+
+
 def _pending(table: Table, row: Row, options: list[list[Piece]], unit: str | None, original: str,
              piece_score: PieceScorer | None = None) -> PendingRow:  # fmt: skip
     by_key = {tuple(p.start for p in split) + (len(split),): split for split in options}
-    choice = choose([Scored(key, (0,), _split_score(split, piece_score)) for key, split in by_key.items()])
+    choice = choose(_scored_splits(list(by_key.items()), piece_score))
     keys = tuple(sorted(c.key for c in choice.alternatives))
     scores = {c.key: c.model for c in choice.alternatives}
 
@@ -163,7 +171,7 @@ def appeals_from_run(norm: str, original: str, start: int, end: int,
     SPLIT_SECONDS[0] += time.perf_counter() - started
     if not options:
         return None
-    choice = choose([Scored(i, (0,), _split_score(o, piece_score)) for i, o in enumerate(options)])
+    choice = choose(_scored_splits(list(enumerate(options)), piece_score))
     kept = [options[c.key] for c in choice.alternatives]
     cols = (*APPEAL_PARTS, "total")
     cells = []
