@@ -145,7 +145,7 @@ class ModelLocator(RuleLocator):
         """
         if self.probs is None or not self._slot_b or n_cols > len(self._slot_b):
             return None
-        if tokens and _leading_empty_field(self._nt.norm, tokens[0].start):
+        if _leading_empty_field(self._nt.norm, tokens):
             return None
         slots = self.probs[:, self._slot_b[:n_cols]] + self.probs[:, self._slot_i[:n_cols]]
         out = []
@@ -207,9 +207,15 @@ class ModelLocator(RuleLocator):
         return extra
 
 
-def _leading_empty_field(norm: str, start: int) -> bool:
-    """True when the field before ``start`` is preceded by an empty one since the last text."""
-    return field_ids(norm[max(0, start - 64) : start + 1])[-1] > 1
+def _leading_empty_field(norm: str, tokens: Sequence[Token]) -> bool:
+    """True when more separators stand between a row's label and its first value than between
+    its first two values (``label\t\t0\t0``, ``label |\n |\n0 |\n0``): an empty first field."""
+    if len(tokens) < 2:
+        return False
+    first, second = tokens[0], tokens[1]
+    before = field_ids(norm[max(0, first.start - 64) : first.start + 1])[-1]
+    between = sum(1 for ch in norm[first.end : second.start] if ch in "\t|\n")
+    return before > between
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
