@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from nianbao import extract_text
-from nianbao.extraction.placement.runs import Run, find_run, splits
+from nianbao.extraction.placement.runs import MAX_NODES, MAX_SPLITS, Run, find_run, splits
 from nianbao.training.generate import GenConfig, generate_report
 
 SEVEN = [(False, False)] * 7
@@ -37,6 +37,16 @@ def test_no_leading_zeros_signs_and_money() -> None:
     money = [(False, False), (True, False)]
     assert ["3", "922533.2元"] in _split_values("3922533.2元", money, {})
     assert len(_split_values("3922533.2元", money, {})) > 1  # not decidable from the text
+
+
+def test_the_search_is_bounded_whatever_the_run_holds() -> None:
+    appeals = {r * 5 + 4: range(r * 5, r * 5 + 4) for r in range(3)}
+    hostile = [("1" + "0" * 1000, 7, ROW_SUM), ("1" * 105, 15, appeals), ("9" * 240, 15, {}), ("1203405607809" * 3, 15, {})]
+    for text, width, totals in hostile:
+        stats: dict[str, int] = {}
+        found = list(splits(Run(0, len(text), text), [(False, False)] * width, totals, stats))
+        assert stats.get("nodes", 0) <= MAX_NODES + width + 1 and len(found) <= MAX_SPLITS
+    assert _split_values("640020470") == [["64", "0", "0", "2", "0", "4", "70"]]  # ordinary runs unchanged
 
 
 def test_generated_crawl_dumps() -> None:

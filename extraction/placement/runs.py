@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 MAX_SPLITS = 5_000
+MAX_PIECE = 16  # characters in one cell: 12 digits, a decimal part, a sign, a unit
+MAX_NODES = 100_000  # search steps of one run: bounded by construction, whatever the run holds
 _RUN = re.compile(r"[增减+\-]?\d(?:[\d ]|[增减+\-](?=\d))*(?:\.\d+)?(?:[ ]?(?:万元|亿元|元|万|亿))?")
 _NEXT_NUMBERING = re.compile(r"\d(?=[.、][^\d])")
 _NOT_A_VALUE_AFTER = re.compile(r"^\s*(?:年|月|日|件|个|次|条|项|号|%|人|名|家)")
@@ -70,18 +72,24 @@ def _valid_piece(text: str, money: bool, signed: bool) -> bool:
     return integer == "0" or not integer.startswith("0")
 
 
-def splits(run: Run, kinds: list[tuple[bool, bool]], totals: dict[int, range] | None = None) -> Iterator[list[Piece]]:
+def splits(run: Run, kinds: list[tuple[bool, bool]], totals: dict[int, range] | None = None,
+           stats: dict[str, int] | None = None) -> Iterator[list[Piece]]:  # fmt: skip
     """Every split of ``run`` into ``len(kinds)`` pieces; ``kinds[i] = (money, signed)``.
 
     Spaces separate cells. ``totals`` maps a cell index to the cells it must equal the sum
     of: such a cell is not enumerated but read as the printed sum, which keeps the search
-    small (a requests row is decided by its six parts). Stops at MAX_SPLITS.
+    small (a requests row is decided by its six parts). The work is bounded by construction:
+    a piece is at most ``MAX_PIECE`` characters, the search visits at most ``MAX_NODES``
+    states and yields at most ``MAX_SPLITS`` splits (a run longer than ``len(kinds) *
+    MAX_PIECE`` has no split at all). ``stats["nodes"]`` receives the states visited.
     """
     text = run.text
     chars = [i for i, ch in enumerate(text) if ch != " "]
     after_space = {k for k in range(1, len(chars)) if chars[k] != chars[k - 1] + 1}
     totals = totals or {}
-    n, count = len(kinds), 0
+    n, count, nodes = len(kinds), 0, 0
+    if len(chars) > n * MAX_PIECE:
+        return
 
     def piece_ok(i: int, j: int) -> bool:
         return not any(k in after_space for k in range(i + 1, j))
@@ -91,8 +99,11 @@ def splits(run: Run, kinds: list[tuple[bool, bool]], totals: dict[int, range] | 
         return Piece(begin, stop, text[chars[i] : chars[j - 1] + 1])
 
     def rec(i: int, cell: int, acc: list[Piece]) -> Iterator[list[Piece]]:
-        nonlocal count
-        if count >= MAX_SPLITS:
+        nonlocal count, nodes
+        nodes += 1
+        if stats is not None:
+            stats["nodes"] = nodes
+        if count >= MAX_SPLITS or nodes > MAX_NODES:
             return
         if cell == n:
             if i == len(chars):
@@ -113,8 +124,8 @@ def splits(run: Run, kinds: list[tuple[bool, bool]], totals: dict[int, range] | 
                     yield from rec(j, cell + 1, acc)
                     acc.pop()
             return
-        for j in range(i + 1, len(chars) + 1):
-            if not piece_ok(i, j):
+        for j in range(i + 1, min(len(chars), i + MAX_PIECE) + 1):
+            if nodes > MAX_NODES or not piece_ok(i, j):
                 break
             if j < len(chars) and j not in after_space and len(chars) - j < n - cell - 1:
                 break
