@@ -21,7 +21,7 @@ import numpy as np
 from nianbao.extraction.locate import NUMERALS, Label, Section, Token, find_sections
 from nianbao.extraction.normalize import NormText
 from nianbao.extraction.templates import Table, section_patterns
-from nianbao.models.labels import field_ids
+from nianbao.models.labels import SEPARATORS, field_ids, span_label
 
 _NUMBERING = re.compile(r"^[一二三四五六七八九十]*[、.]?[(（]?[一二三四五六七八九十]*[)）]?\d*[.、]?")
 DROP_BELOW = 0.02
@@ -78,7 +78,7 @@ class ModelLocator(RuleLocator):
         self.model_dir = model_dir
         self.calibrator = _load_calibrator(model_dir)
         self.probs: np.ndarray | None = None
-        self.spans: list[tuple[int, int, str, float]] = []
+        self._spans: list[tuple[int, int, str, float]] | None = None
         self.labels: tuple[str, ...] = self.tagger.labels
         self._value_ids = [i for i, tag in enumerate(self.labels) if _is_value(tag)]
         self._slot_b, self._slot_i = _slot_ids(self.labels)
@@ -86,7 +86,7 @@ class ModelLocator(RuleLocator):
 
     def prepare(self, nt: NormText) -> None:
         """Remember the report; :meth:`cover` runs the tagger over its tables."""
-        self._nt, self.probs, self.spans, self._pieces, self._whole = nt, None, [], None, False
+        self._nt, self.probs, self._spans, self._pieces, self._whole = nt, None, None, None, False
 
     def cover(self, regions: Iterable[tuple[int, int]]) -> None:
         """Run the tagger over the table regions (every report: its slots decide placements).
@@ -101,14 +101,21 @@ class ModelLocator(RuleLocator):
         self.probs[:, self.labels.index("O")] = 1.0
         for start, end in _merged((max(0, a - CONTEXT), min(len(norm), b + 8)) for a, b in regions):
             self.probs[start:end] = self.tagger.probabilities(norm[start:end])
-        self.spans, self._pieces = self.tagger.decode_spans(self.probs), None
+        self._spans, self._pieces = None, None
 
     def ensure(self) -> None:
         """Run the tagger on the whole prepared report (once): headings the rules missed."""
         if self._whole:
             return
         self.probs = self.tagger.probabilities(self._nt.norm)
-        self.spans, self._pieces, self._whole = self.tagger.decode_spans(self.probs), None, True
+        self._spans, self._pieces, self._whole = None, None, True
+
+    @property
+    def spans(self) -> list[tuple[int, int, str, float]]:
+        """The tagger's labelled spans over what it has read (decoded on first use)."""
+        if self._spans is None:
+            self._spans = self.tagger.decode_spans(self.probs) if self.probs is not None else []
+        return self._spans
 
     def sections(self, nt: NormText) -> list[Section]:
         found = find_sections(nt)
@@ -214,7 +221,7 @@ def _leading_empty_field(norm: str, tokens: Sequence[Token]) -> bool:
         return False
     first, second = tokens[0], tokens[1]
     before = field_ids(norm[max(0, first.start - 64) : first.start + 1])[-1]
-    between = sum(1 for ch in norm[first.end : second.start] if ch in "\t|\n")
+    between = sum(1 for ch in norm[first.end : second.start] if ch in SEPARATORS)
     return before > between
 
 
@@ -230,8 +237,7 @@ def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _is_value(tag: str) -> bool:
-    kind = tag.partition("-")[2]
-    return kind == "VALUE" or (kind[:1] == "V" and kind[1:].isdigit())
+    return span_label(tag.partition("-")[2]) == "VALUE"
 
 
 def _slot_ids(labels: tuple[str, ...]) -> tuple[list[int], list[int]]:

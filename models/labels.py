@@ -56,7 +56,7 @@ class CharVocab:
 
 MAX_FIELD = 15
 TYPE_VOCAB = MAX_FIELD + 1  # BERT token types: the layout feature below
-_SEPARATORS = frozenset("\t|\n")
+SEPARATORS = frozenset("\t|\n")  # what ends a printed cell
 _VALUE_CHARS = frozenset(".,/+-－—–%万元亿增减 \u00a0\u3000\u2002\u2003\r")
 
 
@@ -72,7 +72,7 @@ def field_ids(text: str) -> list[int]:
     out: list[int] = []
     count = 0
     for ch in text:
-        if ch in _SEPARATORS:
+        if ch in SEPARATORS:
             count = min(count + 1, MAX_FIELD)
         elif not (ch.isdigit() or ch in _VALUE_CHARS):
             count = 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from math import comb, inf
+from math import comb, exp, inf
 
 from nianbao.extraction.placement.decoder import Scored, choose, evidence_only, slot_score
 
@@ -75,8 +75,6 @@ def margin_feature(margin: float) -> float:
 def _mean_prob(slot_logp: Sequence[Sequence[float]] | None, positions: Sequence[int]) -> float | None:
     if slot_logp is None or not positions:
         return None
-    from math import exp
-
     return sum(exp(slot_logp[i][col]) for i, col in enumerate(positions)) / len(positions)
 
 
