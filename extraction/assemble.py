@@ -12,6 +12,7 @@ from nianbao.extraction.cells import Cell, CellKey
 from nianbao.extraction.locate import Label, Token, find_labels, find_tokens, mask_footers
 from nianbao.extraction.locator import RuleLocator
 from nianbao.extraction.normalize import NormText
+from nianbao.extraction.placement.alternatives import Decision, Fixed
 from nianbao.extraction.placement.arithmetic import (
     APPEAL_PARTS,
     APPEAL_ROW_SUMS,
@@ -48,6 +49,7 @@ class Assembly:
     locator: RuleLocator = field(default_factory=lambda: RuleLocator())
     active_splits: dict[str, PendingRow] = field(default_factory=dict)  # undecided active runs
     fixed: dict[CellKey, str] = field(default_factory=dict)  # corrected cells: value as printed
+    decisions: list[Decision] = field(default_factory=list)  # every placement made, for alternatives
 
     def get(self, key: CellKey) -> Cell | None:
         return self.cells.get(key)
@@ -170,6 +172,7 @@ def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: 
                                            out.locator.piece_scorer(), out.agrees if out.fixed else None)  # fmt: skip
         out.cells.update(cells)
         out.active_splits = {row.key: row for row in pending if row.placement.ambiguous}
+        out.decisions += [Decision("active", row.key, "split", row) for row in pending]
         found_rows = {row.key for row in rows}
         for row in table.rows:
             if row.key not in found_rows:
@@ -185,7 +188,9 @@ def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: 
             allowed = out.allowed("active", [(row.key, col) for col in row.cols], tokens)
             slots = out.locator.slot_logp(tokens, len(row.cols))
             placement = place(len(tokens), len(row.cols), lambda mapping: (0,), slots, allowed)
-            cells = _row_cells(table, row, tokens, placement, unit)
+            build = partial(_row_cells, table, row, tokens, unit=unit)
+            out.decisions.append(Decision("active", row.key, "placement", Fixed(placement, build)))
+            cells = build(placement)
         for cell in cells:
             out.cells[cell.key] = cell
 
@@ -216,6 +221,7 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
             placement = place(len(tokens), 7, _sum_scorer([t.raw for t in tokens], REQUEST_ROW_SUMS), slots, allowed)
             build = partial(_row_cells, canonical, row, tokens, unit=None)
             pending.append(PendingRow(row.key, placement, build))
+            out.decisions.append(Decision("requests", row.key, "placement", pending[-1]))
             cells = build(placement)
         for cell in cells:
             out.cells[cell.key] = cell
@@ -229,6 +235,7 @@ def _requests_from_runs(nt: NormText, canonical: Table, rows: list[Row], labels:
     table = canonical if not out.single_other else requests_search_table("2021")
     cells, pending = assemble_run_rows(nt.norm, nt.original, table, present, used, region[1], None,
                                        out.locator.piece_scorer(), out.agrees if out.fixed else None)  # fmt: skip
+    out.decisions += [Decision("requests", row.key, "split", row) for row in pending]
     for row in rows:
         out.request_rows.append(row.key)
         if row in present:
@@ -256,24 +263,33 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
         for row, col in keys:
             out.cells[("appeals", row, col)] = Cell("appeals", row, col, state="missing")
         return
-    run_cells = None
-    if is_run_layout(nt.norm, region):
-        run_cells = appeals_from_run(nt.norm, nt.original, *region, out.locator.piece_scorer())
-    if run_cells is not None:
-        for cell in run_cells:
+    run = appeals_from_run(nt.norm, nt.original, *region, out.locator.piece_scorer()) if is_run_layout(nt.norm, region) else None
+    if run is not None:
+        out.decisions.append(Decision("appeals", None, "split", run))
+        for cell in run.build(run.placement):
             out.cells[cell.key] = cell
         return
     tokens = tokens[:15]
     allowed = out.allowed("appeals", keys, tokens)
     slots = out.locator.slot_logp(tokens, 15)
     placement = place(len(tokens), 15, _sum_scorer([t.raw for t in tokens], APPEAL_ROW_SUMS), slots, allowed)
+    build = partial(_appeal_cells, keys, tokens)
+    out.decisions.append(Decision("appeals", None, "placement", Fixed(placement, build)))
+    for cell in build(placement):
+        out.cells[cell.key] = cell
+
+
+def _appeal_cells(keys: list[tuple[str, str]], tokens: Sequence[Token], placement: Placement) -> list[Cell]:
+    """The 15 appeals cells of one placement of the printed values."""
     by_pos: dict[int, Token] = dict(zip(placement.positions, tokens, strict=False))
     unsure = differing_columns(placement, [t.raw for t in tokens], 15)
+    cells = []
     for index, (row, col) in enumerate(keys):
         token = by_pos.get(index)
         cell = _token_cell("appeals", row, col, token, False, None) if token else Cell("appeals", row, col, state="blank")
         _placement_evidence(cell, placement, index in unsure)
-        out.cells[cell.key] = cell
+        cells.append(cell)
+    return cells
 
 
 def _merge_labels(found: list[Label], extra: list[Label], order: list[str]) -> list[Label]:

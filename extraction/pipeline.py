@@ -25,6 +25,7 @@ from nianbao.extraction.locator import RuleLocator, make_locator
 from nianbao.extraction.metadata import read_meta
 from nianbao.extraction.narrative import check_narrative
 from nianbao.extraction.normalize import NormText
+from nianbao.extraction.placement.alternatives import alternatives_json
 from nianbao.extraction.placement.arithmetic import APPEAL_ROWS
 from nianbao.extraction.reader import decode
 from nianbao.extraction.regions import find_regions
@@ -54,6 +55,7 @@ def empty_document(name: str, data: bytes, encoding: str | None, fmt: str, error
         "cells": [],
         "checks": [],
         "review": [],
+        "alternatives": [],
         "errors": errors,
     }
 
@@ -106,6 +108,7 @@ def extract_text(
     doc["cells"] = [cell.as_json() for cell in assembly.cells.values()]
     doc["checks"] = [check.as_json() for check in checks]
     doc["review"] = review_entries(assembly.cells.values(), checks)
+    doc["alternatives"] = alternatives_json(assembly.decisions)
     doc["review_threshold"] = round(threshold, 4)
     return doc
 

@@ -155,8 +155,12 @@ def resolve(cells: dict, pending: list[PendingRow]) -> None:
 
 
 def appeals_from_run(norm: str, original: str, start: int, end: int,
-                     piece_score: PieceScorer | None = None) -> list[Cell] | None:  # fmt: skip
-    """The 15 appeals cells from the last digit run of the region (three row sums filter)."""
+                     piece_score: PieceScorer | None = None) -> PendingRow | None:  # fmt: skip
+    """The appeals table from the last digit run of the region (three row sums filter).
+
+    Returns the decision as a pending row (key ``None``): its placement's positions are
+    ``(index,)`` of the chosen split, and ``build`` gives the 15 cells of any split.
+    """
     run = None
     cursor = start
     while True:
@@ -174,15 +178,22 @@ def appeals_from_run(norm: str, original: str, start: int, end: int,
     choice = choose(_scored_splits(list(enumerate(options)), piece_score))
     kept = [options[c.key] for c in choice.alternatives]
     cols = (*APPEAL_PARTS, "total")
-    cells = []
-    for index, piece in enumerate(options[choice.best.key]):
-        raw = original[piece.start : piece.end]
-        parsed = parse_cell(raw)
-        row, col = APPEAL_ROWS[index // 5], cols[index % 5]
-        cell = Cell("appeals", row, col, parsed.value, raw, None, parsed.state, piece.start, piece.end)
-        cell.ambiguous = choice.ambiguous
-        cell.evidence["split"] = 1.0
-        cell.evidence["differs"] = float(len({o[index].raw for o in kept}) > 1)
-        cell.evidence["margin"] = margin_feature(choice.margin)
-        cells.append(cell)
-    return cells
+
+    def build(placement: Placement) -> list[Cell]:
+        cells = []
+        for index, piece in enumerate(options[placement.positions[0]]):
+            raw = original[piece.start : piece.end]
+            parsed = parse_cell(raw)
+            row, col = APPEAL_ROWS[index // 5], cols[index % 5]
+            cell = Cell("appeals", row, col, parsed.value, raw, None, parsed.state, piece.start, piece.end)
+            cell.ambiguous = choice.ambiguous
+            cell.evidence["split"] = 1.0
+            cell.evidence["differs"] = float(len({o[index].raw for o in kept}) > 1)
+            cell.evidence["margin"] = margin_feature(choice.margin)
+            cells.append(cell)
+        return cells
+
+    keys = tuple(sorted((c.key,) for c in choice.alternatives))
+    scores = {(c.key,): c.model for c in choice.alternatives}
+    placement = Placement((choice.best.key,), choice.ambiguous, len(options), keys, scores, choice.margin)
+    return PendingRow("", placement, build)
