@@ -10,7 +10,9 @@ workers keep answering. The event loop only reads requests and writes answers.
   (``?name=`` gives the file name, which selects HTML/DOCX/PDF reading). The answer is the
   contract's document. A body that arrives fine but is not a readable report (binary, not a
   report) still gets a document whose ``errors`` say why, as on every other path.
-- ``GET /health``; OpenAPI docs at ``/docs``.
+- ``GET /health`` (names the package version, the model and its version); OpenAPI docs at
+  ``/docs`` (Swagger UI) and ``/redoc``, their scripts and styles served from the package
+  (``fastapi-offline``'s bundled assets under ``/docs-assets``), so they work with no network.
 - Bad requests get a clear 4xx: 400 malformed JSON or Content-Length, 413 over the size
   limit (default 20 MB; checked on Content-Length and while reading a streamed body),
   415 unsupported content type, 422 a missing or empty report.
@@ -25,6 +27,7 @@ import typer
 
 from nianbao import __version__
 from nianbao.errors import MESSAGES
+from nianbao.extraction.about import add_offline_docs, model_version
 from nianbao.extraction.batch import dump_document
 from nianbao.extraction.pipeline import SCHEMA, Extractor, empty_document
 from nianbao.extraction.workers import (
@@ -183,18 +186,21 @@ def create_app(max_bytes: int = DEFAULT_MAX_BYTES, model: str | None = None, wor
     pin_threads()
     extractor = Extractor(model)
     pool = WorkerPool(_job(extractor), workers or len(os.sched_getaffinity(0)), budget, _stopped)
-    app = FastAPI(title="nianbao", version=__version__,
+    app = FastAPI(title="nianbao", version=__version__, docs_url=None, redoc_url=None,
                   description="Extract 政府信息公开工作年度报告 into the nianbao.report/1 JSON contract.")  # fmt: skip
+    add_offline_docs(app)
     app.add_middleware(BodyLimit, max_bytes=max_bytes)
 
     app.router.on_shutdown.append(pool.close)
+    version = model_version(extractor)
 
     @app.get("/health")
     def health() -> dict[str, Any]:
         """Liveness: the service is up and its extractor is loaded."""
         locator = getattr(extractor, "locator", None)
         return {"status": "ok", "schema": SCHEMA, "version": __version__, "max_bytes": max_bytes,
-                "model": getattr(locator, "name", model or "default"), "workers": len(pool.pids)}  # fmt: skip
+                "model": getattr(locator, "name", model or "default"), "model_version": version,
+                "workers": len(pool.pids)}  # fmt: skip
 
     @app.post("/extract", openapi_extra={"requestBody": REQUEST_BODY}, responses={
         200: {"description": "The report's document (nianbao.report/1); unreadable content yields a document with errors."},

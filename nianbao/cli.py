@@ -18,6 +18,22 @@ from nianbao.extraction.workers import DEFAULT_MEMORY_MB, DEFAULT_SECONDS, Budge
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Extract 政府信息公开工作年度报告 into clean data.")
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        import nianbao
+
+        typer.echo(f"nianbao {nianbao.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Extract 政府信息公开工作年度报告 into clean data."""
+
+
 def fail(sentence: str, code: int = 2) -> typer.Exit:
     """Print a sentence on stderr; the caller raises the returned Exit (no traceback)."""
     typer.echo(sentence, err=True)
