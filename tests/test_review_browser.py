@@ -129,7 +129,7 @@ def test_sign_in_queue_highlight_edit_conflict_export(served: tuple[str, str, Re
             with bob.expect_response(lambda r: r.request.method == "POST" and "/fields/" in r.url) as answer:
                 bob.click("#edit")
             assert answer.value.status == 409
-            assert "Conflict" in bob.inner_text("h1")
+            assert "冲突" in bob.inner_text("h1")
             assert bob.inner_text("#current-value") == "13"
             bob.click("#back")
             assert bob.inner_text(f"td[data-field='{first.id}']").strip() == "13"

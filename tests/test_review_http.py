@@ -97,9 +97,10 @@ def test_report_page_highlights_the_field_span(env: tuple[ReviewStore, dict[str,
     field = next(f for f in store.queue() if f.head.start is not None and f.head.end > f.head.start)
     html = client.get(f"/reports/{field.report_id}?field={field.id}").text
     text = seed[1]
-    marked = re.search(r'<mark id="focus" class="focus" data-field="(\d+)">([^<]*)</mark>', html)
-    assert marked and int(marked.group(1)) == field.id and marked.group(2) == text[field.head.start : field.head.end]
-    before = re.sub(r"<[^>]+>", "", html.split('<pre>', 1)[1].split('<mark id="focus"', 1)[0])
+    marked = re.search(r'<mark id="focus" class="focus" data-field="(\d+)" data-o="(\d+)">([^<]*)</mark>', html)
+    assert marked and int(marked.group(1)) == field.id and marked.group(3) == text[field.head.start : field.head.end]
+    assert int(marked.group(2)) == field.head.start  # the offset the page's script counts from
+    before = re.sub(r"<[^>]+>", "", html.split('<pre id="source-text">\n', 1)[1].split('<mark id="focus"', 1)[0])
     assert before.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&").endswith(text[: field.head.start][-30:])
 
 
@@ -114,7 +115,7 @@ def test_edit_then_stale_edit_is_409_and_nothing_is_overwritten(env: tuple[Revie
     assert response.status_code == 303
     stale = {"revision": field.head.id, "value": "42", "csrf": csrf_of(page_b)}
     response = bob.post(f"/fields/{field.id}/edit", data=stale)
-    assert response.status_code == 409 and "Conflict" in response.text and ">41<" in response.text
+    assert response.status_code == 409 and "冲突" in response.text and ">41<" in response.text
     history = store.history(field.id)
     assert [(r.reviewer, r.raw) for r in history[1:]] == [("alice", "41")]
     assert store.field(field.id).head.value == 41
@@ -164,6 +165,8 @@ def test_report_text_is_escaped_everywhere(tmp_path: Path) -> None:
     field = store.fields(store.report_ids()[0])[0]
     pages = [client.get(p).text for p in ("/queue?all=1", "/reports", f"/reports/{field.report_id}?field={field.id}")]
     for html in pages:
+        assert html.count('<script src="/static/review.js" defer></script>') == 1  # the one script, from 'self'
+        html = html.replace('<script src="/static/review.js" defer></script>', "")
         assert "<script" not in html.lower() and "<img" not in html.lower() and "<b>" not in html
     report = pages[2]
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in report

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-ACTIONS = ("extracted", "accept", "edit", "mark")
+ACTIONS = ("extracted", "accept", "edit", "mark", "choose")
 STATUSES = ("pending", "accepted", "corrected", "wrong")
 
 
@@ -121,6 +121,41 @@ class Revision(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
+class Decision(Base):
+    """A row the extractor read in several ways (the document's ``alternatives``): the readings,
+    the one it chose, and its first field. A reviewer's choice is a ``choose`` revision on each
+    cell of the row, so the audit trail is the fields' own."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("report_id", "table_name", "row"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    table_name: Mapped[str] = mapped_column(String(32))
+    row: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # "placement" or "split"
+    chosen: Mapped[int] = mapped_column(Integer)
+    readings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class ReportEdit(Base):
+    """A reviewer's change of a report's details (agency, year, template or headings).
+
+    One chain per report: each edit names the one it follows (``parent_id``, unique; the first
+    names none and ``report_id`` is then unique among first edits), so stale edits conflict."""
+
+    __tablename__ = "report_edits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("report_edits.id"), unique=True, nullable=True)
+    first_of: Mapped[int | None] = mapped_column(Integer, unique=True, nullable=True)  # report id on a first edit
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewers.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    key: Mapped[str] = mapped_column(String(32))
+    old: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new: Mapped[Any] = mapped_column(JSON, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
 class Revocation(Base):
     """An ended credential: one session (``session`` = its cookie's SHA-256, at logout) or,
     with ``session`` NULL, everything of the reviewer (``nianbao review revoke NAME``)."""
@@ -140,7 +175,7 @@ class Secret(Base):
     value: Mapped[str] = mapped_column(String(256))
 
 
-APPEND_ONLY = (Reviewer, Report, SourceText, Field, Revision, Revocation, Secret)
+APPEND_ONLY = (Reviewer, Report, SourceText, Field, Revision, Revocation, Secret, Decision, ReportEdit)
 
 
 class ReviewSession(Session):
@@ -157,7 +192,8 @@ def _refuse_changes(session: Session, _context: object, _instances: object) -> N
 
 def sqlite_triggers(connection: Any) -> None:
     """On SQLite, make UPDATE and DELETE of review rows fail in the database itself."""
-    for table in ("reviewers", "reports", "source_texts", "fields", "revisions", "revocations", "secrets"):
+    for table in ("reviewers", "reports", "source_texts", "fields", "revisions", "revocations", "secrets",
+                  "decisions", "report_edits"):
         for verb in ("UPDATE", "DELETE"):
             connection.execute(
                 text(

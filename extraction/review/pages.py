@@ -7,12 +7,13 @@ the only markup built here is the highlight around already escaped text.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from jinja2 import DictLoader, Environment
 from markupsafe import Markup, escape
 
+from nianbao.extraction.review.i18n import translate
 from nianbao.extraction.review.store import FieldView, RevisionView
 from nianbao.extraction.review.templates import TEMPLATES
 from nianbao.extraction.templates import TEMPLATES as TEMPLATE_NAMES
@@ -50,25 +51,40 @@ def label(field: FieldView) -> str:
     return f"{field.table} · {row_label(field.table, field.row)} · {col_label(field.table, field.col)}"
 
 
-def shown(rev: RevisionView) -> str:
+def shown(rev: RevisionView, lang: str = "zh") -> str:
     """How a value is shown in a table cell."""
     if rev.state == "missing":
-        return "(not printed)"
+        return translate(lang, "not_printed_value")
     if rev.state == "number":
         return rev.raw or str(rev.value)
     return rev.raw
 
 
+def _pieces(text: str, start: int) -> list[Markup]:
+    """Unmarked source text (escaped) as segments that carry their offset (``data-o``), so the
+    page's script turns a selection into offsets; a carriage return stays outside every
+    segment (HTML reads it as a line feed, which would shift the count inside one)."""
+    out, pos = [], start
+    for i, piece in enumerate(text.split("\r")):
+        if i:
+            out.append(Markup("\r"))
+        if piece:
+            out.append(Markup('<span data-o="{}">{}</span>').format(pos, piece))
+        pos += len(piece) + 1
+    return out
+
+
 def highlight(text: str, fields: list[FieldView], contract_cells: list[dict[str, Any]], focus: int | None) -> Markup:
     """The source text, escaped, with every field's printed span linked and the focus marked.
 
-    A field whose newest revision has no offsets (a correction typed by a reviewer) is shown
-    at the offsets it was extracted from.
+    A field is shown at its newest revision's span; one that was never changed and has no
+    span of its own falls back to the offsets it was extracted from. A value a reviewer typed
+    (no span) is not marked in the text: the old span is no longer its source.
     """
     spans = []
     for field in fields:
         start, end = field.head.start, field.head.end
-        if start is None and field.position < len(contract_cells):
+        if start is None and field.head.action == "extracted" and field.position < len(contract_cells):
             start, end = contract_cells[field.position].get("start"), contract_cells[field.position].get("end")
         if start is not None and end is not None and end > start:
             spans.append((start, end, field))
@@ -78,15 +94,15 @@ def highlight(text: str, fields: list[FieldView], contract_cells: list[dict[str,
     for start, end, field in spans:
         if start < pos:
             continue  # overlapping spans: the first one wins
-        parts.append(escape(text[pos:start]))
+        parts.extend(_pieces(text[pos:start], pos))
         piece = escape(text[start:end])
         if field.id == focus:
-            parts.append(Markup('<mark id="focus" class="focus" data-field="{}">{}</mark>').format(field.id, piece))
+            parts.append(Markup('<mark id="focus" class="focus" data-field="{}" data-o="{}">{}</mark>').format(field.id, start, piece))
         else:
-            parts.append(Markup('<span class="v st-{}" data-field="{}" title="{}"><a href="?field={}#focus">{}</a></span>')
-                         .format(field.head.status, field.id, label(field), field.id, piece))  # fmt: skip
+            parts.append(Markup('<span class="v st-{}" data-field="{}" data-o="{}" title="{}"><a href="?field={}#focus">{}</a></span>')
+                         .format(field.head.status, field.id, start, label(field), field.id, piece))  # fmt: skip
         pos = end
-    parts.append(escape(text[pos:]))
+    parts.extend(_pieces(text[pos:], pos))
     return Markup("").join(parts)
 
 
@@ -127,11 +143,22 @@ def rebuild_tables(fields: list[FieldView]) -> list[RebuiltTable]:
     return out
 
 
+def dict_of(cells: list[Any]) -> dict[str, Any]:
+    """A reading's cells by column."""
+    return {cell.col: cell for cell in cells}
+
+
+def differs(decision: Any, col: str, cell: Any) -> bool:
+    """Whether the readings of a decision print different things in this column."""
+    seen = {next((c.raw for c in cells if c.col == col), "") for cells in decision.readings}
+    return cell is not None and len(seen) > 1
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The Jinja environment of the review pages (autoescape on for every template)."""
     env = Environment(loader=DictLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(label=label, shown=shown)
+    env.globals.update(label=label, shown=shown, dict_of=dict_of, differs=differs, row_label=row_label, col_label=col_label, table_titles=TABLE_TITLES)
     return env
 
 
@@ -139,4 +166,5 @@ def render(name: str, **context: Any) -> str:
     """Render one page template."""
     context.setdefault("reviewer", None)
     context.setdefault("csrf", "")
-    return environment().get_template(name).render(**context)
+    lang = context.setdefault("lang", "zh")
+    return environment().get_template(name).render(t=partial(translate, lang), **context)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 import nianbao
-from nianbao.extraction.review import security
+from nianbao.extraction.review import queries, security
 from nianbao.extraction.review.models import (
     Base,
     Field,
@@ -28,6 +28,8 @@ from nianbao.extraction.review.models import (
     SourceText,
     sqlite_triggers,
 )
+from nianbao.extraction.review.queries import QueueFilter
+from nianbao.extraction.review.store_review import ReviewActions
 from nianbao.extraction.review.views import (
     FieldView,
     ReportView,
@@ -39,7 +41,6 @@ from nianbao.extraction.review.views import (
 from nianbao.extraction.templates import TEMPLATES, get_template
 from nianbao.extraction.values import parse_cell
 
-OPEN_STATUSES = ("pending", "wrong")
 STATUS_OF_ACTION = {"accept": "accepted", "edit": "corrected", "mark": "wrong"}
 MONEY_COLS = frozenset().union(*(get_template(name).active.money_cols for name in TEMPLATES))
 
@@ -97,7 +98,7 @@ def check_text(doc: dict[str, Any], text: str) -> None:
             raise ValueError(f"source text does not match the contract at {start}:{end} ({cell['raw']!r})")
 
 
-class ReviewStore:
+class ReviewStore(ReviewActions):
     """The review database. ``url``: any SQLAlchemy URL, or a path to a SQLite file."""
 
     def __init__(self, url: str) -> None:
@@ -237,6 +238,7 @@ class ReviewStore:
                     rules=rules.get(key, []),
                 ))  # fmt: skip
             session.add_all(fields)
+            self._add_decisions(session, report.id, doc)
             session.flush()
             session.add_all(
                 Revision(
@@ -259,8 +261,9 @@ class ReviewStore:
             if row is None:
                 raise NotFound(f"report {report_id}")
             text = session.get(SourceText, report_id)
-            return ReportView(row.id, row.name, row.sha256, row.agency, row.year, row.template,
-                              row.model_version, row.contract, text.text if text else None)  # fmt: skip
+            details, contract = self._overlaid(session, row)  # reviewers' edits of agency, year, ...
+            return ReportView(row.id, row.name, row.sha256, details["agency"], details["year"], details["template"],
+                              row.model_version, contract, text.text if text else None)  # fmt: skip
 
     # fields and revisions
 
@@ -291,17 +294,24 @@ class ReviewStore:
             raise NotFound(f"field {field_id}")
         return found[0]
 
-    def queue(self, everything: bool = False, report_id: int | None = None, limit: int = 200, offset: int = 0) -> list[FieldView]:
-        """Open fields (pending or marked wrong), lowest confidence first.
+    def queue(self, everything: bool = False, report_id: int | None = None, limit: int | None = 200, offset: int = 0,
+              filters: QueueFilter | None = None) -> list[FieldView]:  # fmt: skip
+        """Open items (pending or marked wrong), lowest confidence first: one field per item,
+        the first open field of a whole-row decision standing for the row.
 
-        Only the contract's review list unless ``everything``.
+        Only the contract's review list unless ``everything``; ``filters`` overrides both.
         """
-        where = [Revision.status.in_(OPEN_STATUSES)]
-        if not everything:
-            where.append(Field.in_review.is_(True))
-        if report_id is not None:
-            where.append(Field.report_id == report_id)
-        return self._heads(where=where, order=(Field.confidence, Field.report_id, Field.position), limit=limit, offset=offset)
+        filters = filters or QueueFilter(everything=everything, report_id=report_id)
+        with self._session() as session:
+            ids = list(session.scalars(queries.page_query(filters, limit, offset)))
+        by_id = {f.id: f for f in self._heads(where=(Field.id.in_(ids),))} if ids else {}
+        return [by_id[i] for i in ids]
+
+    def queue_count(self, filters: QueueFilter | None = None) -> tuple[int, int, int]:
+        """(open fields, queue items, whole-row decisions among the items) under ``filters``."""
+        with self._session() as session:
+            fields, items, decisions = session.execute(queries.count_query(filters or QueueFilter())).one()
+        return int(fields), int(items), int(decisions)
 
     def history(self, field_id: int) -> list[RevisionView]:
         """Every revision of a field, oldest first."""
@@ -325,8 +335,7 @@ class ReviewStore:
         if action not in STATUS_OF_ACTION:
             raise InvalidEdit(f"unknown action {action!r}")
         heads = {f.id: f for f in self._heads(where=(Field.id.in_([fid for fid, _ in items]),))}
-        reviewer = self.reviewer(reviewer_id)
-        if reviewer is None:
+        if self.reviewer(reviewer_id) is None:
             raise NotFound(f"reviewer {reviewer_id}")
         new: list[Revision] = []
         for field_id, seen in items:
@@ -336,18 +345,7 @@ class ReviewStore:
             if field.head.id != seen:
                 raise Conflict(field_id, seen, field.head)
             new.append(self._next_revision(field, reviewer_id, action, raw, state, note))
-        with self._session() as session:
-            try:
-                session.add_all(new)
-                session.commit()
-            except IntegrityError:  # someone appended to the same revision meanwhile
-                session.rollback()
-                for field_id, seen in items:
-                    current = self.field(field_id).head
-                    if current.id != seen:
-                        raise Conflict(field_id, seen, current) from None
-                raise
-        return [revision_view(rev, reviewer.name) for rev in new]
+        return self._commit_revisions(new, items, reviewer_id)
 
     def _next_revision(self, field: FieldView, reviewer_id: int, action: str,
                        raw: str | None, state: str | None, note: str) -> Revision:  # fmt: skip

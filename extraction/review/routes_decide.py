@@ -1,0 +1,162 @@
+"""Report pages and the decisions made on them: a whole row's reading, a correction by a
+selected span of the source text, and the report's details (agency, year, template, headings)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from nianbao.extraction.review import meta
+from nianbao.extraction.review.export import failed_checks, gold_cell
+from nianbao.extraction.review.pages import highlight, rebuild_tables
+from nianbao.extraction.review.queries import OPEN_STATUSES, QueueFilter
+from nianbao.extraction.review.store import Conflict, InvalidEdit, NotFound, ReviewStore
+from nianbao.extraction.review.store_review import DetailConflict
+from nianbao.extraction.review.web import (
+    MAX_ID,
+    Auth,
+    OptionalId,
+    RevisionForm,
+    RowId,
+    Web,
+    parse_items,
+)
+
+Offset = Annotated[int, Form(ge=0, le=10_000_000)]
+Short = Annotated[str, Form(max_length=400)]
+
+
+def next_field(store: ReviewStore, report_id: int, after: int) -> int:
+    """The report's first open item other than ``after`` (``after`` when there is none)."""
+    candidates = [f for f in store.queue(report_id=report_id, limit=2) if f.id != after]
+    return candidates[0].id if candidates else after
+
+
+def neighbours(store: ReviewStore, report_id: int, focus: int | None) -> tuple[str | None, str]:
+    """Links to the previous and the next open item of the report (the queue after the last)."""
+    ids = [f.id for f in store.queue(limit=None, filters=QueueFilter(report_id=report_id))]
+    if focus in ids:
+        i = ids.index(focus)
+        prev = ids[i - 1] if i > 0 else None
+        nxt = ids[i + 1] if i + 1 < len(ids) else None
+    else:
+        prev, nxt = None, ids[0] if ids else None
+    link = f"/reports/{report_id}?field={{}}#focus"
+    return (link.format(prev) if prev else None), (link.format(nxt) if nxt else "/queue")
+
+
+def report_context(store: ReviewStore, report_id: int, field: int | None) -> dict[str, Any]:
+    """Everything the report page shows."""
+    report = store.report(report_id)
+    fields = store.fields(report_id)
+    focus = next((f for f in fields if f.id == field), None)
+    source = highlight(report.source_text, fields, report.contract.get("cells", []), focus.id if focus else None) \
+        if report.source_text is not None else None  # fmt: skip
+    decisions = store.decisions(report_id, fields)
+    row_fields = {(d.id): [f for f in fields if (f.table, f.row) == (d.table, d.row)] for d in decisions}
+    focus_decision = next((d for d in decisions if focus and (focus.table, focus.row) == (d.table, d.row)), None)
+    edits = store.report_edits(report_id)
+    prev_link, next_link = neighbours(store, report_id, focus.id if focus else None)
+    return {
+        "report": report, "field": focus, "source": source, "tables": rebuild_tables(fields),
+        "history": store.history(focus.id) if focus else [], "checks": failed_checks([gold_cell(f) for f in fields]),
+        "open_items": [f for f in fields if f.in_review and f.head.status in OPEN_STATUSES],
+        "decision": focus_decision, "decision_items": row_fields.get(focus_decision.id, []) if focus_decision else [],
+        "decision_keys": {(d.table, d.row) for d in decisions}, "edits": edits, "seen_edit": edits[-1].id if edits else 0,
+        "sections": {s.get("number"): s.get("title", "") for s in report.contract.get("sections", [])},
+        "template_choices": meta.TEMPLATE_CHOICES, "prev_link": prev_link, "next_link": next_link,
+        "report_latest": max((f.head.id for f in fields), default=0),
+    }  # fmt: skip
+
+
+def register(app: FastAPI, web: Web) -> None:
+    """Add the report pages and their decisions to the app."""
+    store = web.store
+
+    @app.get("/reports")
+    def reports_page(request: Request) -> Response:
+        who = web.auth(request)
+        if who.reviewer is None:
+            return web.to_login(request)
+        return web.page("reports", who, request=request, reports=[store.report(rid) for rid in store.report_ids()])
+
+    @app.get("/reports/{report_id}")
+    def report_page(request: Request, report_id: RowId, field: OptionalId = None) -> Response:
+        who = web.auth(request)
+        if who.reviewer is None:
+            return web.to_login(request)
+        try:
+            context = report_context(store, report_id, field)
+        except NotFound:
+            return web.message(who, 404, who.t("not_found"), who.t("no_report", id=report_id))
+        return web.page("report", who, request=request, **context)
+
+    def refused(who: Auth, exc: Exception, back: str) -> Response:
+        if isinstance(exc, Conflict):
+            return web.message(who, 409, who.t("conflict"), who.t("conflict_seen", seen=exc.seen), current=exc.current, back=back)
+        if isinstance(exc, DetailConflict):
+            return web.message(who, 409, who.t("conflict_meta"), who.t("conflict_seen", seen=exc.seen), back=back)
+        if isinstance(exc, NotFound):
+            return web.message(who, 404, who.t("not_found"), str(exc))
+        return web.message(who, 422, who.t("not_saved"), str(exc), back=back)
+
+    @app.post("/decisions/{decision_id}/choose")
+    def choose(request: Request, decision_id: RowId, reading: Annotated[int, Form(ge=1, le=1000)],
+               item: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI form default
+               csrf: Annotated[str, Form()] = "", note: Short = "") -> Response:  # fmt: skip
+        who = web.auth(request)
+        refusal = web.may_change(who, csrf)
+        if refusal is not None:
+            return refusal
+        assert who.reviewer is not None
+        pairs = parse_items(item)
+        if not pairs:
+            return web.message(who, 422, who.t("not_saved"), who.t("malformed"))
+        try:
+            field = store.field(pairs[0][0])
+            store.choose(decision_id, reading - 1, pairs, who.reviewer.id, note)
+        except (Conflict, NotFound, InvalidEdit) as exc:
+            return refused(who, exc, "/queue")
+        target = next_field(store, field.report_id, field.id)
+        return RedirectResponse(f"/reports/{field.report_id}?field={target}#focus", status_code=303)
+
+    @app.post("/fields/{field_id}/span")
+    def correct_span(request: Request, field_id: RowId, revision: RevisionForm, start: Offset, end: Offset,
+                     csrf: Annotated[str, Form()] = "", note: Short = "") -> Response:  # fmt: skip
+        who = web.auth(request)
+        refusal = web.may_change(who, csrf)
+        if refusal is not None:
+            return refusal
+        assert who.reviewer is not None
+        try:
+            field = store.field(field_id)
+            back = f"/reports/{field.report_id}?field={field_id}#focus"
+            store.correct_span(field_id, revision, who.reviewer.id, start, end, note)
+        except NotFound as exc:
+            return refused(who, exc, "/queue")
+        except (Conflict, InvalidEdit) as exc:
+            return refused(who, exc, back)
+        return RedirectResponse(back, status_code=303)
+
+    @app.post("/reports/{report_id}/details")
+    def edit_details(request: Request, report_id: RowId, seen: Annotated[int, Form(ge=0, le=MAX_ID)],
+                     csrf: Annotated[str, Form()] = "", agency: Short = "", year: Short = "", template: Short = "unknown",
+                     title_1: Short = "", title_2: Short = "", title_3: Short = "", title_4: Short = "",
+                     title_5: Short = "", title_6: Short = "", note: Short = "") -> Response:  # fmt: skip
+        who = web.auth(request)
+        refusal = web.may_change(who, csrf)
+        if refusal is not None:
+            return refusal
+        assert who.reviewer is not None
+        back = f"/reports/{report_id}#details"
+        titles = dict(enumerate((title_1, title_2, title_3, title_4, title_5, title_6), start=1))
+        try:
+            text = store.report(report_id).source_text
+            wanted = {"agency": meta.parse_text(agency, "agency"), "year": meta.parse_year(year),
+                      "template": meta.parse_template(template), "headings": meta.headings(titles, text)}  # fmt: skip
+            store.edit_report(report_id, seen, who.reviewer.id, wanted, note)
+        except (DetailConflict, NotFound, ValueError) as exc:
+            return refused(who, exc, back)
+        return RedirectResponse(back, status_code=303)
