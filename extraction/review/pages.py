@@ -143,14 +143,14 @@ def rebuild_tables(fields: list[FieldView]) -> list[RebuiltTable]:
     return out
 
 
-def dict_of(cells: list[Any]) -> dict[str, Any]:
-    """A reading's cells by column."""
-    return {cell.col: cell for cell in cells}
+def dict_of(cells: list[Any]) -> dict[tuple[str, str], Any]:
+    """A reading's cells by (row, column)."""
+    return {(cell.row, cell.col): cell for cell in cells}
 
 
-def differs(decision: Any, col: str, cell: Any) -> bool:
-    """Whether the readings of a decision print different things in this column."""
-    seen = {next((c.raw for c in cells if c.col == col), "") for cells in decision.readings}
+def differs(decision: Any, key: tuple[str, str], cell: Any) -> bool:
+    """Whether the readings of a decision put different things in this cell."""
+    seen = {next(((c.raw, c.start) for c in cells if (c.row, c.col) == key), ("", None)) for cells in decision.readings}
     return cell is not None and len(seen) > 1
 
 

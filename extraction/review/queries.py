@@ -1,8 +1,8 @@
 """The review queue's SQL: open fields under filters, a whole-row decision counted once.
 
-A field is open while its newest revision is pending or marked wrong. The cells of a row the
-extractor read in several ways (a :class:`Decision`) are one queue item: the row's first open
-field stands for it. Counting and paging happen in the database, so the count is the true one.
+A field is open while its newest revision is pending or marked wrong. The cells of a row (or a
+whole table) the extractor read in several ways (a :class:`Decision`) are one queue item: the
+least confident open field stands for it. Counting and paging happen in the database, so the count is the true one.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal, select
+from sqlalchemy import String, and_, case, cast, func, or_, select
 from sqlalchemy.sql import Select
 
 from nianbao.extraction.review.models import Decision, Field, Revision
@@ -55,17 +55,15 @@ def head_ids() -> Any:
 def open_items(filters: QueueFilter) -> Any:
     """Open fields under the filters with ``first``: 1 on the field that stands for its item."""
     heads = head_ids()
-    group = case((Decision.id.is_(None), Field.id), else_=literal(-1))
-    first = func.row_number().over(
-        partition_by=(Field.report_id, Field.table_name, Field.row, group), order_by=(Field.confidence, Field.id)
-    )
+    group = case((Decision.id.is_(None), -Field.id), else_=Decision.id)  # a decision's fields: one item
+    first = func.row_number().over(partition_by=group, order_by=(Field.confidence, Field.id))
     query = (
         select(Field.id, Field.confidence, Field.report_id, Field.position, Decision.id.label("decision_id"),
                first.label("first"))  # fmt: skip
         .join(heads, heads.c.field_id == Field.id)
         .join(Revision, Revision.id == heads.c.head_id)
         .outerjoin(Decision, and_(Decision.report_id == Field.report_id, Decision.table_name == Field.table_name,
-                                  Decision.row == Field.row))  # fmt: skip
+                                  or_(Decision.row == Field.row, Decision.row == "")))  # "": the whole table  # fmt: skip
         .where(*filters.conditions())
     )
     return query.subquery()

@@ -55,16 +55,16 @@ def report_context(store: ReviewStore, report_id: int, field: int | None) -> dic
     source = highlight(report.source_text, fields, report.contract.get("cells", []), focus.id if focus else None) \
         if report.source_text is not None else None  # fmt: skip
     decisions = store.decisions(report_id, fields)
-    row_fields = {(d.id): [f for f in fields if (f.table, f.row) == (d.table, d.row)] for d in decisions}
-    focus_decision = next((d for d in decisions if focus and (focus.table, focus.row) == (d.table, d.row)), None)
+    focus_decision = next((d for d in decisions if focus and focus.table == d.table and d.covers(focus.row, focus.col)), None)
+    decision_items = [f for f in fields if focus_decision and f.table == focus_decision.table
+                      and focus_decision.covers(f.row, f.col)]  # fmt: skip
     edits = store.report_edits(report_id)
     prev_link, next_link = neighbours(store, report_id, focus.id if focus else None)
     return {
         "report": report, "field": focus, "source": source, "tables": rebuild_tables(fields),
         "history": store.history(focus.id) if focus else [], "checks": failed_checks([gold_cell(f) for f in fields]),
         "open_items": [f for f in fields if f.in_review and f.head.status in OPEN_STATUSES],
-        "decision": focus_decision, "decision_items": row_fields.get(focus_decision.id, []) if focus_decision else [],
-        "decision_keys": {(d.table, d.row) for d in decisions}, "edits": edits, "seen_edit": edits[-1].id if edits else 0,
+        "decision": focus_decision, "decision_items": decision_items, "edits": edits, "seen_edit": edits[-1].id if edits else 0,
         "sections": {s.get("number"): s.get("title", "") for s in report.contract.get("sections", [])},
         "template_choices": meta.TEMPLATE_CHOICES, "prev_link": prev_link, "next_link": next_link,
         "report_latest": max((f.head.id for f in fields), default=0),

@@ -75,13 +75,14 @@ class ReviewActions:
             row = session.get(Decision, decision_id)
         if row is None:
             raise NotFound(f"decision {decision_id}")
-        fields = {f.col: f for f in self.fields(row.report_id) if f.table == row.table_name and f.row == row.row}
-        decision = decision_view(row, list(fields.values()))
+        table_fields = [f for f in self.fields(row.report_id) if f.table == row.table_name]
+        decision = decision_view(row, table_fields)
+        fields = {(f.row, f.col): f for f in table_fields if decision.covers(f.row, f.col)}
         if not 0 <= reading < len(decision.readings):
             raise InvalidEdit(f"reading {reading + 1} does not exist (the row has {len(decision.readings)})")
         seen = dict(items)
         if set(seen) != {f.id for f in fields.values()}:
-            raise InvalidEdit("the choice must name every field of the row with the revision seen")
+            raise InvalidEdit("the choice must name every field of the decision with the revision seen")
         for field in fields.values():
             if field.head.id != seen[field.id]:
                 raise Conflict(field.id, seen[field.id], field.head)
@@ -131,7 +132,8 @@ class ReviewActions:
         return out
 
     def decision_rows(self: ReviewStore, report_ids: list[int]) -> dict[tuple[int, str, str], tuple[str, int]]:
-        """(report, table, row) of every decision of these reports: (kind, number of readings)."""
+        """(report, table, row) of every decision of these reports ("" for a whole table):
+        (kind, number of readings)."""
         query = select(Decision).where(Decision.report_id.in_(set(report_ids)))
         with self._session() as session:
             return {(d.report_id, d.table_name, d.row): (d.kind, len(d.readings)) for d in session.scalars(query)}

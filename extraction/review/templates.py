@@ -79,11 +79,11 @@ QUEUE = """{% extends "base" %}{% block title %}{{ t('queue') }}{% endblock %}{%
 <form method="post" action="/bulk-accept" id="bulk">
 <input type="hidden" name="csrf" value="{{ csrf }}"><input type="hidden" name="next" value="{{ here }}">
 <table id="queue"><tr><th></th><th>{{ t('confidence') }}</th><th>{{ t('report') }}</th><th>{{ t('field') }}</th><th>{{ t('value') }}</th><th>{{ t('status') }}</th><th>{{ t('reasons') }}</th><th>{{ t('failed_rules') }}</th></tr>
-{% for f in items %}{% set dec = decision_rows.get((f.report_id, f.table, f.row)) %}<tr class="st-{{ f.head.status }}" data-field="{{ f.id }}"{% if dec %} data-decision="1"{% endif %}>
+{% for f in items %}{% set dec = decision_rows.get((f.report_id, f.table, f.row)) or decision_rows.get((f.report_id, f.table, "")) %}<tr class="st-{{ f.head.status }}" data-field="{{ f.id }}"{% if dec %} data-decision="1"{% endif %}>
 <td>{% if not dec %}<input type="checkbox" name="item" value="{{ f.id }}:{{ f.head.id }}">{% endif %}</td>
 <td class="num{{ ' low' if f.confidence < 0.6 else '' }}">{{ "%.2f"|format(f.confidence) }}</td>
 <td>{{ reports[f.report_id] }}</td>
-<td><a class="open" href="/reports/{{ f.report_id }}?field={{ f.id }}#focus">{% if dec %}<span class="dec">{{ t('decision') }}</span> · {{ t(f.table) }} · {{ row_label(f.table, f.row) }} ({{ t('kind_' + dec[0]) }}, {{ dec[1] }}){% else %}{{ label(f) }}{% endif %}</a></td>
+<td><a class="open" href="/reports/{{ f.report_id }}?field={{ f.id }}#focus">{% if dec %}<span class="dec">{{ t('decision') }}</span> · {{ t(f.table) }}{% if (f.report_id, f.table, f.row) in decision_rows %} · {{ row_label(f.table, f.row) }}{% endif %} ({{ t('kind_' + dec[0]) }}, {{ dec[1] }}){% else %}{{ label(f) }}{% endif %}</a></td>
 <td>{{ '' if dec else shown(f.head, lang) }}</td><td>{{ t(f.head.status) }}</td>
 <td>{% for r in f.reasons %}{{ t(r) }}{{ "、" if not loop.last else "" }}{% endfor %}</td>
 <td>{% for r in f.rules %}<div><span class="rule">{{ r.rule }}</span>{% if r.detail %}: {{ r.detail }}{% endif %}</div>{% endfor %}</td>
@@ -111,12 +111,12 @@ REPORT = """{% extends "base" %}{% block title %}{{ report.agency or report.name
 {{ source }}</pre>{% else %}<p class="missing">{{ t('source_missing') }}</p>{% endif %}</div>
 <div class="side">
 {% if decision %}<div class="panel" id="decision-panel" data-decision="{{ decision.id }}">
-<h2>{{ t('decision') }}: {{ t(decision.table) }} · {{ row_label(decision.table, decision.row) }} <small>({{ t('kind_' + decision.kind) }})</small></h2>
+<h2>{{ t('decision') }}: {{ table_titles.get(decision.table, decision.table) }}{% if decision.row %} · {{ row_label(decision.table, decision.row) }}{% endif %} <small>({{ t('kind_' + decision.kind) }})</small></h2>
 <p>{{ t('decision_help') }}</p>
-<table class="readings" id="readings"><tr><th></th>{% for c in decision.cols %}<th>{{ col_label(decision.table, c) }}</th>{% endfor %}<th>{{ t('score') }}</th><th></th></tr>
+<table class="readings" id="readings"><tr><th></th>{% for r, c in decision.keys %}<th>{% if not decision.row %}{{ row_label(decision.table, r) }} · {% endif %}{{ col_label(decision.table, c) }}</th>{% endfor %}<th>{{ t('score') }}</th><th></th></tr>
 {% for cells in decision.readings %}{% set i = loop.index %}{% set bycol = dict_of(cells) %}
 <tr class="reading{{ ' now' if decision.current == loop.index0 else '' }}" data-reading="{{ i }}"><th>{{ t('reading', n=i) }}{% if decision.current == loop.index0 %} ({{ t('current_reading') }}){% endif %}</th>
-{% for c in decision.cols %}{% set cell = bycol.get(c) %}<td class="num{{ ' diff' if differs(decision, c, cell) else '' }}">{{ cell.raw if cell else '' }}</td>{% endfor %}
+{% for key in decision.keys %}{% set cell = bycol.get(key) %}<td class="num{{ ' diff' if differs(decision, key, cell) else '' }}">{{ cell.raw if cell else '' }}</td>{% endfor %}
 <td class="num">{{ '' if decision.scores[loop.index0] is none else "%.2f"|format(decision.scores[loop.index0]) }}</td>
 <td><form method="post" action="/decisions/{{ decision.id }}/choose"><input type="hidden" name="csrf" value="{{ csrf }}">
 <input type="hidden" name="reading" value="{{ i }}">{% for f in decision_items %}<input type="hidden" name="item" value="{{ f.id }}:{{ f.head.id }}">{% endfor %}
