@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from nianbao.extraction.pipeline import extract
 from nianbao.extraction.reader import decode
-from nianbao.extraction.review.app import COOKIE, create_app
+from nianbao.extraction.review.app import create_app
 from nianbao.extraction.review.queries import QueueFilter
 from nianbao.extraction.review.store import ReviewStore
 
