@@ -34,6 +34,7 @@ from nianbao.extraction.formats import (
 )
 from nianbao.extraction.pdf_limits import PdfBudget, budget, check_page_content
 from nianbao.extraction.pdf_tables import PdfTable, find_tables, join, same_columns, to_model
+from nianbao.extraction.pdf_words import continues, find_word_tables, join_words
 
 MAX_PAGES = 100
 _PAGE_NUMBER = re.compile(r"[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页|/\s*\d{1,4}|of\s*\d{1,4})?(?:\s*共\s*\d+\s*页)?[-—–\s]*")
@@ -71,6 +72,7 @@ def _read_page(page: Any, number: int) -> _Page:
     if not chars:
         return _Page([], 0)
     tables = find_tables(page, number)
+    tables = sorted(tables + find_word_tables(page, number, [t.bbox for t in tables]), key=lambda t: t.top)
     if not tables:
         text = page.extract_text() or ""
         return _Page([text.split("\n")] if text else [], chars)
@@ -138,14 +140,30 @@ def _blocks(pages: list[_Page]) -> list[Block]:
             if isinstance(item, list) and last is not None and _is_chrome(item, repeated):
                 held.append(item)
                 continue
-            if isinstance(item, PdfTable) and last is not None and last.pages[-1] == number - 1 and same_columns(last, item):
-                join(last, item)
+            if isinstance(item, PdfTable) and last is not None and last.pages[-1] == number - 1:
+                if not last.value_xs and not item.value_xs and same_columns(last, item):
+                    join(last, item)
+                    continue
+                if continues(last, item):
+                    join_words(last, item)
+                    held = [lines for lines in held if not _repeats_header(lines, out, repeated)]
+                    continue
+            if isinstance(item, list) and last is not None and last.value_xs and _repeats_header(item, out, repeated):
+                held.append(item)
                 continue
             out.extend(held)
             held = []
             out.append(item)
     out.extend(held)
     return _as_blocks(out)
+
+
+def _repeats_header(lines: list[str], out: list, repeated: set[str]) -> bool:
+    """True when the lines (page chrome aside) repeat the last lines printed before the table
+    that ends ``out``: a header printed again at the top of the page a table continues on."""
+    before = [line for item in out[:-1] if isinstance(item, list) for line in item]
+    own = [line for line in lines if not _is_chrome([line], repeated)]
+    return bool(own) and before[-len(own) :] == own
 
 
 def _as_blocks(items: list[list[str] | PdfTable]) -> list[Block]:

@@ -59,6 +59,7 @@ class PdfTable:
     page: int = 0
     bbox: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     pages: list[int] = field(default_factory=list)
+    value_xs: list[float] = field(default_factory=list)  # a table found from word positions: its columns' left edges
 
 
 def _is_rule(obj: dict[str, Any]) -> bool:

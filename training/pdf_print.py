@@ -43,8 +43,9 @@ def _grid_data(table: TableModel) -> tuple[list[list[str]], list[tuple]]:
     return data, spans
 
 
-def print_pdf(blocks: list, repeat_header: int = 0) -> bytes:
-    """A PDF of LineGroups and TableModels (tables ruled, split over pages as needed)."""
+def print_pdf(blocks: list, repeat_header: int = 0, ruled: bool = True, valign: str = "BOTTOM") -> bytes:
+    """A PDF of LineGroups and TableModels (tables ruled unless ``ruled`` is False, split over
+    pages as needed; cell text aligned vertically by ``valign``: TOP, MIDDLE or BOTTOM)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
@@ -65,7 +66,8 @@ def print_pdf(blocks: list, repeat_header: int = 0) -> bytes:
         col = (A4[0] - 80) / width
         cells = [[Paragraph(text, cell_style) if text else "" for text in row] for row in data]
         table = Table(cells, colWidths=[col] * width, repeatRows=repeat_header)
-        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.6, (0, 0, 0)), ("FONT", (0, 0), (-1, -1), FONT, 7), *spans]))
+        grid = [("GRID", (0, 0), (-1, -1), 0.6, (0, 0, 0))] if ruled else []
+        table.setStyle(TableStyle([*grid, ("FONT", (0, 0), (-1, -1), FONT, 7), ("VALIGN", (0, 0), (-1, -1), valign), *spans]))
         story.append(table)
 
     def footer(canvas, doc) -> None:  # noqa: ANN001 - reportlab callback
@@ -79,13 +81,15 @@ def print_pdf(blocks: list, repeat_header: int = 0) -> bytes:
     return buffer.getvalue()
 
 
-def print_html(blocks: list, header_rows: int = 0, collapse: bool = True, padding: float = 2) -> str:
-    """The blocks as an HTML page with bordered tables (the first rows of each in a ``<thead>``,
-    which Chromium repeats on every page a table runs over)."""
+def print_html(blocks: list, header_rows: int = 0, collapse: bool = True, padding: float = 2, borders: bool = True) -> str:
+    """The blocks as an HTML page with bordered tables (``border:none`` on every cell unless
+    ``borders``; the first rows of each in a ``<thead>``, which Chromium repeats on every page
+    a table runs over)."""
     from html import escape
 
     parts = ['<html><head><meta charset="utf-8"><style>body{font-size:11pt}table{margin:6pt 0}'
-             f"td{{font-size:9pt;padding:{padding}pt}}{'table{border-collapse:collapse}' if collapse else ''}"
+             f"td{{font-size:9pt;padding:{padding}pt{'' if borders else ';border:none'}}}"
+             f"{'table{border-collapse:collapse}' if collapse else ''}{'' if borders else 'table{border:none}'}"
              "</style></head><body>"]  # fmt: skip
     for block in blocks:
         if isinstance(block, LineGroup):
