@@ -33,8 +33,16 @@ from nianbao.extraction.formats import (
     render_blocks,
 )
 from nianbao.extraction.pdf_limits import PdfBudget, budget, check_page_content
-from nianbao.extraction.pdf_tables import PdfTable, find_tables, join, same_columns, to_model
-from nianbao.extraction.pdf_words import continues, find_word_tables, join_words
+from nianbao.extraction.pdf_tables import (
+    PdfTable,
+    continues,
+    find_tables,
+    join,
+    join_words,
+    same_columns,
+    to_model,
+)
+from nianbao.extraction.pdf_words import find_word_tables
 
 MAX_PAGES = 100
 _PAGE_NUMBER = re.compile(r"[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页|/\s*\d{1,4}|of\s*\d{1,4})?(?:\s*共\s*\d+\s*页)?[-—–\s]*")

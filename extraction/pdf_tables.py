@@ -306,3 +306,42 @@ def join(table: PdfTable, part: PdfTable) -> None:
     table.n_rows += part.n_rows - skip
     table.xs = xs
     table.pages.append(part.page)
+
+
+# --------------------------------------------------------------------------- page breaks (tables found from word positions)
+
+
+def continues(table: PdfTable, part: PdfTable) -> bool:
+    """True when two tables found from word positions share their label edge and the value
+    columns of one are among the other's (a column blank throughout a part is missing there)."""
+    if not table.value_xs or not part.value_xs or abs(table.xs[0] - part.xs[0]) > _TOL:
+        return False
+    small, large = sorted((table.value_xs, part.value_xs), key=len)
+    return all(min(abs(x - y) for y in large) <= _TOL for x in small)
+
+
+def _snap(table: PdfTable, starts: list[float], right: float) -> None:
+    """Value cells moved onto the given columns, label cells ended where the first begins."""
+    for cell in table.cells:
+        if cell.x0 >= table.value_xs[0] - _TOL:
+            c = min(range(len(starts)), key=lambda i: abs(starts[i] - cell.x0))
+            cell.x0, cell.x1 = starts[c], starts[c + 1] if c + 1 < len(starts) else right
+        elif abs(cell.x1 - table.value_xs[0]) <= _TOL:
+            cell.x1 = starts[0]
+    table.value_xs = starts
+
+
+def join_words(table: PdfTable, part: PdfTable) -> None:
+    """Append the next page's part of a table found from word positions."""
+    starts: list[float] = []
+    for x in sorted(table.value_xs + part.value_xs):
+        if not starts or x - starts[-1] > _TOL:
+            starts.append(x)
+    right = max(table.xs[-1], part.xs[-1])
+    _snap(table, starts, right)
+    _snap(part, starts, right)
+    offset = table.n_rows
+    table.cells += [PdfCell(c.x0, c.x1, c.r0 + offset, c.r1 + offset, c.lines) for c in part.cells]
+    table.n_rows += part.n_rows
+    table.xs = _cluster([x for c in table.cells for x in (c.x0, c.x1)] + starts + [right])
+    table.pages.append(part.page)

@@ -28,13 +28,14 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from nianbao.extraction.pdf_tables import _NUMBER, PdfCell, PdfTable, _cluster
+from nianbao.extraction.pdf_labels import MARK, is_row_label, is_value, is_whole_label
+from nianbao.extraction.pdf_tables import PdfCell, PdfTable
 
-_MARK = re.compile(r"^(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十]+\s*[)）]|\d{1,2}\s*[.．、)）](?!\d))")
 _TOL = 3.0
+_APPEALS_HEADER = re.compile(r"复议|诉讼|维持|纠正|审结|结果")
+_HEADING = re.compile(r"[一二三四五六七八九十]+、")
 
 
 @dataclass
@@ -94,33 +95,12 @@ def _overlaps(a: Seg, b: Seg) -> bool:
     return a.top < b.bottom and b.top < a.bottom
 
 
-@lru_cache(maxsize=1)
-def _row_patterns() -> tuple[re.Pattern[str], ...]:
-    from nianbao.extraction.templates import template_data
-
-    data = template_data()
-    patterns = {p for row in data["requests_rows"] for p in row["patterns"]}
-    patterns |= {p for table in data["active"].values() for row in table["rows"] for p in row["patterns"]}
-    return tuple(re.compile(p) for p in sorted(patterns))
-
-
-def is_row_label(text: str) -> bool:
-    """True when the text (spaces ignored) holds one of the templates' row labels."""
-    squeezed = re.sub(r"\s", "", text)
-    return any(p.search(squeezed) for p in _row_patterns()) or squeezed.endswith("总计")
-
-
 # --------------------------------------------------------------------------- segments
-
-
-def is_value(text: str) -> bool:
-    """A cell value: a number (with unit) or a mark printed for none (- — / 无)."""
-    return bool(_NUMBER.fullmatch(text)) and (any(ch.isdigit() for ch in text) or text in "-—–/／无")
 
 
 def segments(page: Any, boxes: list[tuple[float, float, float, float]]) -> list[Seg]:
     """The page's words outside the given boxes, joined into segments along each line."""
-    words = page.extract_words(keep_blank_chars=True, x_tolerance=3, y_tolerance=2)
+    words = page.extract_words(keep_blank_chars=True, x_tolerance=1, y_tolerance=2)
     out: list[Seg] = []
     for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
         x, y = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
@@ -185,16 +165,19 @@ def _columns(numbers: list[Seg], headers: list[Seg]) -> list[tuple[float, float]
     return sorted((c[0], c[1]) for c in cols)
 
 
-def _header(segs: list[Seg], top: float, numbers: list[Seg], label_right: float) -> list[Seg]:
+def _header(segs: list[Seg], top: float, numbers: list[Seg], label_left: float, label_right: float) -> list[Seg]:
     """The header cells above a table: lines without numbers up to a line crossing a column."""
     starts = sorted({round(s.x0) for s in numbers})
+    left = min(starts[0], label_left)
     out: list[Seg] = []
     above = [line for line in _lines([s for s in segs if s.middle < top]) if line]
     cursor = top
     for line in reversed(above):
         height = max(s.bottom - s.top for s in line)
-        crossing = any(s.x0 < x - _TOL and s.x1 > x + _TOL for s in line for x in starts)
-        if any(s.numeric for s in line) or crossing or cursor - max(s.bottom for s in line) > 2.5 * height:
+        # prose or a heading: a line from the table's left edge across a column of values
+        prose = any(s.x0 <= left + _TOL and s.x0 < x - _TOL and s.x1 > x + _TOL for s in line for x in starts)
+        heading = any(_HEADING.match(s.text) for s in line)
+        if any(s.numeric for s in line) or prose or heading or cursor - max(s.bottom for s in line) > 2.5 * height:
             break
         out.extend(s for s in line if s.x0 > label_right + _TOL)
         cursor = min(s.top for s in line)
@@ -214,11 +197,11 @@ def _rows(labels: list[Seg], lines: list[list[Seg]]) -> list[_Row]:
     for seg in sorted(labels, key=lambda s: (s.top, s.x0)):
         beside = next((line for line in lines if _overlaps(seg, line[0])), None)
         row = rows[-1] if rows else None
-        starts = row is None or bool(_MARK.match(seg.text))
+        starts = row is None or bool(MARK.match(seg.text))
         if row is not None and beside is not None and row.numbers and not _overlaps(row.numbers[0], beside[0]):
             starts = True
-        if row is not None and is_row_label(seg.text) and is_row_label(row.text) and len(seg.text) > 1:
-            starts = True
+        if row is not None and (is_whole_label(seg.text) or seg.top - row.labels[-1].bottom > 0.6 * (seg.bottom - seg.top)):
+            starts = True  # a template row's whole label, or a line too far below to be a wrapped one
         if starts:
             rows.append(_Row([seg]))
         else:
@@ -306,7 +289,7 @@ def find_word_tables(page: Any, page_number: int, boxes: list[tuple[float, float
 
 def _table(segs: list[Seg], lines: list[list[Seg]], page_number: int) -> PdfTable | None:
     numbers = [s for line in lines for s in line]
-    left = min(s.x0 for s in numbers) - _TOL
+    left = min(s.x0 for s in numbers) - 0.5
     height = statistics.median(s.bottom - s.top for s in numbers)
     top, bottom = _limits(segs, lines, left)
     labels = [s for s in segs if not s.numeric and s.x1 <= left and top < s.middle < bottom]
@@ -314,11 +297,18 @@ def _table(segs: list[Seg], lines: list[list[Seg]], page_number: int) -> PdfTabl
     rows, loose = _trim(_rows([s for s in labels if s not in groups], lines))
     groups += [s for row in loose for s in row.labels]
     groups = [s for s in groups if rows[0].top <= s.middle <= rows[-1].bottom]
-    label_right = max((s.x1 for s in labels), default=float("-inf"))
-    cols = _columns(numbers, _header(segs, min(r.top for r in rows), numbers, label_right))
-    if not _plausible(rows, cols):
+    label_right = max((s.x1 for s in groups + [s for r in rows for s in r.labels]), default=float("-inf"))
+    label_left = min((s.x0 for s in groups + [s for r in rows for s in r.labels]), default=float("inf"))
+    header = _header(segs, min(r.top for r in rows), numbers, label_left, label_right)
+    cols = _columns(numbers, header)
+    if not _plausible(rows, cols, "".join(s.text for s in header).replace(" ", "")):
         return None
-    return _assemble(rows, cols, _blobs(groups, rows, height), page_number)
+    table = _assemble(rows, cols, _blobs(groups, rows, height), page_number)
+    used = {id(s) for r in rows for s in r.labels + r.numbers} | {id(s) for s in groups}
+    x0, y0, x1, y1 = table.bbox
+    if any(id(s) not in used and x0 <= (s.x0 + s.x1) / 2 <= x1 and y0 <= s.middle <= y1 for s in segs):
+        return None  # words inside the table that are in none of its cells: left to the text layer
+    return table
 
 
 def _limits(segs: list[Seg], lines: list[list[Seg]], left: float) -> tuple[float, float]:
@@ -336,7 +326,7 @@ def _column_of(seg: Seg, cols: list[tuple[float, float]]) -> int | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def _plausible(rows: list[_Row], cols: list[tuple[float, float]]) -> bool:
+def _plausible(rows: list[_Row], cols: list[tuple[float, float]], header: str) -> bool:
     """A statistics table: two columns, a row with two values, every value in one column once,
     and template row labels (or, without labels, at least five columns)."""
     if len(cols) < 2 or not any(len(r.numbers) >= 2 for r in rows):
@@ -346,8 +336,8 @@ def _plausible(rows: list[_Row], cols: list[tuple[float, float]]) -> bool:
         if None in placed or len(set(placed)) != len(placed):
             return False
     labelled = [r for r in rows if r.labels]
-    if not labelled:  # the appeals table: one or a few rows of many values
-        return len(cols) >= 5 and any(len(r.numbers) >= 5 for r in rows)
+    if not labelled:  # the appeals table: a row of many columns under its own header
+        return len(cols) >= 5 and bool(_APPEALS_HEADER.search(header))
     return sum(is_row_label(r.text) for r in labelled) * 2 >= len(labelled)
 
 
@@ -372,42 +362,3 @@ def _assemble(rows: list[_Row], cols: list[tuple[float, float]], blobs: list[_Bl
     segs = [s for r in rows for s in r.labels + r.numbers] + [s for b in blobs for s in b.segs]
     bbox = (left, min(s.top for s in segs), right, max(s.bottom for s in segs))
     return PdfTable(cells, len(rows), xs, bbox[1], bbox[3], page_number, bbox, [page_number], starts)
-
-
-# --------------------------------------------------------------------------- page breaks
-
-
-def continues(table: PdfTable, part: PdfTable) -> bool:
-    """True when two tables found from word positions share their label edge and the value
-    columns of one are among the other's (a column blank throughout a part is missing there)."""
-    if not table.value_xs or not part.value_xs or abs(table.xs[0] - part.xs[0]) > _TOL:
-        return False
-    small, large = sorted((table.value_xs, part.value_xs), key=len)
-    return all(min(abs(x - y) for y in large) <= _TOL for x in small)
-
-
-def _snap(table: PdfTable, starts: list[float], right: float) -> None:
-    """Value cells moved onto the given columns, label cells ended where the first begins."""
-    for cell in table.cells:
-        if cell.x0 >= table.value_xs[0] - _TOL:
-            c = min(range(len(starts)), key=lambda i: abs(starts[i] - cell.x0))
-            cell.x0, cell.x1 = starts[c], starts[c + 1] if c + 1 < len(starts) else right
-        elif abs(cell.x1 - table.value_xs[0]) <= _TOL:
-            cell.x1 = starts[0]
-    table.value_xs = starts
-
-
-def join_words(table: PdfTable, part: PdfTable) -> None:
-    """Append the next page's part of a table found from word positions."""
-    starts: list[float] = []
-    for x in sorted(table.value_xs + part.value_xs):
-        if not starts or x - starts[-1] > _TOL:
-            starts.append(x)
-    right = max(table.xs[-1], part.xs[-1])
-    _snap(table, starts, right)
-    _snap(part, starts, right)
-    offset = table.n_rows
-    table.cells += [PdfCell(c.x0, c.x1, c.r0 + offset, c.r1 + offset, c.lines) for c in part.cells]
-    table.n_rows += part.n_rows
-    table.xs = _cluster([x for c in table.cells for x in (c.x0, c.x1)] + starts + [right])
-    table.pages.append(part.page)
