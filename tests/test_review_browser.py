@@ -275,13 +275,28 @@ def _walk_through(page: Any, base: str, store: ReviewStore, token: str, texts: d
     page.click("#next-page")
     page.wait_for_url(f"**page={-(-items // 25)}*")
 
+    # on the queue: `j` moves the cursor, `a` accepts the item under it
+    page.goto(f"{base}/queue")
+    rows = page.locator("#queue tr[data-field]")
+    index = next(i for i in range(rows.count()) if rows.nth(i).get_attribute("data-decision") is None)
+    picked = int(rows.nth(index).get_attribute("data-field"))
+    for _ in range(index + 1):
+        page.keyboard.press("j")
+    assert rows.nth(index).get_attribute("class").endswith("cur")
+    with page.expect_navigation():
+        page.keyboard.press("a")
+    head = store.field(picked).head
+    assert (head.action, head.status, head.reviewer) == ("accept", "accepted", "carol")
+    assert picked not in [int(i) for i in page.locator("#queue tr[data-field]").evaluate_all("rs => rs.map(r => r.dataset.field)")]
+
     # keyboard accept of a single field: `a` on its page
     queue = store.queue(limit=None)
     decided = {(d.report_id, d.table) for rid in store.report_ids() for d in store.decisions(rid)}
     single = next(f for f in queue if (f.report_id, f.table) not in decided and f.head.start is not None)
     page.goto(f"{base}/reports/{single.report_id}?field={single.id}#focus")
-    page.keyboard.press("a")
-    page.wait_for_url(lambda url: f"field={single.id}#" not in url)
+    with page.expect_navigation():
+        page.keyboard.press("a")
+    assert f"field={single.id}#" not in page.url  # on to the next open item
     head = store.field(single.id).head
     assert (head.action, head.status, head.reviewer) == ("accept", "accepted", "carol")
 

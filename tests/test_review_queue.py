@@ -177,3 +177,47 @@ def test_report_details_are_edited_with_an_audit_trail(env: tuple[ReviewStore, T
     assert client.post(f"/reports/{report}/details", data=form).status_code == 409  # saw no edits: stale now
     assert client.post(f"/reports/{report}/details", data={**form, "seen": edits[-1].id, "year": "20x1"}).status_code == 422
     assert "某县人民政府 2021" in client.get("/queue").text
+
+
+def test_bad_input_to_the_new_forms_is_4xx_and_changes_nothing(env: tuple[ReviewStore, TestClient]) -> None:
+    store, client = env
+    report = store.report_ids()[0]
+    html = client.get(f"/reports/{report}").text
+    csrf = csrf_of(html)
+    field = store.queue(report_id=report)[0]
+    decision = store.decisions(report)[0]
+    item = f"{field.id}:{field.head.id}"
+    posts = {
+        f"/fields/{field.id}/span": [f"revision={field.head.id}&start=-1&end=3", f"revision={field.head.id}&start=0&end=10",
+                                     f"revision={field.head.id}&start=1&end=99999999999999999999", "revision=1&start=1&end=2"],
+        f"/decisions/{decision.id}/choose": ["reading=0&item=" + item, "reading=1", "reading=1&item=" + item,
+                                             "reading=99&item=" + item, "reading=1&item=1:x"],
+        "/decisions/99999/choose": ["reading=1&item=" + item],
+        f"/reports/{report}/details": ["seen=0&year=99999999999999999999", "seen=0&template=x", "seen=0&agency=" + "x" * 401],
+        "/reports/99999/details": ["seen=0&template=2019"],
+        "/reports/99999/accept-open": ["seen=0"],
+    }  # fmt: skip
+    before = [(f.id, f.head.id) for f in store.fields(report)]
+    for url, bodies in posts.items():
+        for body in bodies:
+            response = client.post(url, content=f"csrf={csrf}&{body}".encode(),
+                                   headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+            assert 400 <= response.status_code < 500, (url, body, response.status_code)
+    assert [(f.id, f.head.id) for f in store.fields(report)] == before and store.report_edits(report) == []
+    # a form that names only the agency leaves the year, template and headings alone
+    ok = client.post(f"/reports/{report}/details", data={"csrf": csrf, "seen": 0, "agency": "某局"}, follow_redirects=False)
+    assert ok.status_code == 303 and [e.key for e in store.report_edits(report)] == ["agency"]
+
+
+def test_next_and_previous_walk_the_open_items_then_the_next_report(env: tuple[ReviewStore, TestClient]) -> None:
+    store, client = env
+    report = store.report_ids()[0]
+    ids = [f.id for f in store.queue(limit=None, filters=QueueFilter(report_id=report))]
+    assert len(ids) >= 3
+    html = client.get(f"/reports/{report}?field={ids[1]}").text
+    assert f'id="prev-item" href="/reports/{report}?field={ids[0]}#focus"' in html
+    assert f'id="next-item" href="/reports/{report}?field={ids[2]}#focus"' in html
+    last = client.get(f"/reports/{report}?field={ids[-1]}").text
+    target = re.search(r'id="next-item" href="/reports/(\d+)\?field=(\d+)#focus"', last)
+    elsewhere = next(f for f in store.queue(limit=None) if f.report_id != report)
+    assert target and (int(target.group(1)), int(target.group(2))) == (elsewhere.report_id, elsewhere.id)

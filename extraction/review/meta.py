@@ -83,6 +83,21 @@ def headings(titles: dict[int, str], source_text: str | None) -> list[dict[str, 
     return out
 
 
+def wanted(agency: str | None, year: str | None, template: str | None, titles: tuple[str | None, ...],
+           source_text: str | None) -> dict[str, Any]:
+    """The details a form names, parsed (a detail the form leaves out stays as it is)."""
+    out: dict[str, Any] = {}
+    if agency is not None:
+        out["agency"] = parse_text(agency, "agency")
+    if year is not None:
+        out["year"] = parse_year(year)
+    if template is not None:
+        out["template"] = parse_template(template)
+    if any(title is not None for title in titles):
+        out["headings"] = headings({n: t or "" for n, t in enumerate(titles, start=1)}, source_text)
+    return out
+
+
 def overlay(contract: dict[str, Any], edits: list[ReportEditView]) -> dict[str, Any]:
     """The contract document with the newest edit of each key laid over it."""
     if not edits:

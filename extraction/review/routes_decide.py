@@ -26,6 +26,7 @@ from nianbao.extraction.review.web import (
 
 Offset = Annotated[int, Form(ge=0, le=10_000_000)]
 Short = Annotated[str, Form(max_length=400)]
+Maybe = Annotated[str | None, Form(max_length=400)]
 
 
 def next_field(store: ReviewStore, report_id: int, after: int) -> int:
@@ -35,7 +36,8 @@ def next_field(store: ReviewStore, report_id: int, after: int) -> int:
 
 
 def neighbours(store: ReviewStore, report_id: int, focus: int | None) -> tuple[str | None, str]:
-    """Links to the previous and the next open item of the report (the queue after the last)."""
+    """Links to the previous and the next open item of the report; after its last one, the
+    queue's first item of another report (the queue itself when nothing else is open)."""
     ids = [f.id for f in store.queue(limit=None, filters=QueueFilter(report_id=report_id))]
     if focus in ids:
         i = ids.index(focus)
@@ -44,7 +46,11 @@ def neighbours(store: ReviewStore, report_id: int, focus: int | None) -> tuple[s
     else:
         prev, nxt = None, ids[0] if ids else None
     link = f"/reports/{report_id}?field={{}}#focus"
-    return (link.format(prev) if prev else None), (link.format(nxt) if nxt else "/queue")
+    if nxt is not None:
+        return (link.format(prev) if prev else None), link.format(nxt)
+    elsewhere = next((f for f in store.queue(limit=len(ids) + 1) if f.report_id != report_id), None)
+    after = f"/reports/{elsewhere.report_id}?field={elsewhere.id}#focus" if elsewhere else "/queue"
+    return (link.format(prev) if prev else None), after
 
 
 def report_context(store: ReviewStore, report_id: int, field: int | None) -> dict[str, Any]:
@@ -142,20 +148,19 @@ def register(app: FastAPI, web: Web) -> None:
 
     @app.post("/reports/{report_id}/details")
     def edit_details(request: Request, report_id: RowId, seen: Annotated[int, Form(ge=0, le=MAX_ID)],
-                     csrf: Annotated[str, Form()] = "", agency: Short = "", year: Short = "", template: Short = "unknown",
-                     title_1: Short = "", title_2: Short = "", title_3: Short = "", title_4: Short = "",
-                     title_5: Short = "", title_6: Short = "", note: Short = "") -> Response:  # fmt: skip
+                     csrf: Annotated[str, Form()] = "", agency: Maybe = None, year: Maybe = None, template: Maybe = None,
+                     title_1: Maybe = None, title_2: Maybe = None, title_3: Maybe = None, title_4: Maybe = None,
+                     title_5: Maybe = None, title_6: Maybe = None, note: Short = "") -> Response:  # fmt: skip
         who = web.auth(request)
         refusal = web.may_change(who, csrf)
         if refusal is not None:
             return refusal
         assert who.reviewer is not None
         back = f"/reports/{report_id}#details"
-        titles = dict(enumerate((title_1, title_2, title_3, title_4, title_5, title_6), start=1))
+        titles = (title_1, title_2, title_3, title_4, title_5, title_6)
         try:
             text = store.report(report_id).source_text
-            wanted = {"agency": meta.parse_text(agency, "agency"), "year": meta.parse_year(year),
-                      "template": meta.parse_template(template), "headings": meta.headings(titles, text)}  # fmt: skip
+            wanted = meta.wanted(agency, year, template, titles, text)  # what the form names (absent: unchanged)
             store.edit_report(report_id, seen, who.reviewer.id, wanted, note)
         except (DetailConflict, NotFound, ValueError) as exc:
             return refused(who, exc, back)

@@ -116,6 +116,7 @@ def register(app: FastAPI, web: Web) -> None:
             return refusal
         assert who.reviewer is not None
         try:
+            store.report(report_id)  # NotFound for a report that does not exist
             fields = store.fields(report_id)
             latest = max((f.head.id for f in fields), default=0)
             if latest != seen:
