@@ -215,14 +215,49 @@ class ModelLocator(RuleLocator):
 
 
 def _leading_empty_field(norm: str, tokens: Sequence[Token]) -> bool:
-    """True when more separators stand between a row's label and its first value than between
-    its first two values (``label\t\t0\t0``, ``label |\n |\n0 |\n0``): an empty first field."""
+    """True when the layout does not say where a row's values go: its first field is empty
+    (more separators between the label and the first value than between two values:
+    ``label\t\t0\t0``) and the row prints one field more than its line's frame closes
+    (``2.重复申请\t\t0\t0\t0\t0\t0\t0\t``: seven zeros' worth of fields for six values).
+
+    A tab dump's merged label cell prints such an extra empty field, so there an empty first
+    column and a shifted row look alike and the convention decides; where the row's fields add
+    up (``| label |  | 2 | 5 |``, ``label\n\n5\n3``), the empty first field is the layout's
+    own statement and the model reads it.
+    """
     if len(tokens) < 2:
         return False
-    first, second = tokens[0], tokens[1]
+    first = tokens[0]
+    unit = min(_separators(norm, a.end, b.start) for a, b in zip(tokens, tokens[1:], strict=False)) or 1
     before = field_ids(norm[max(0, first.start - 64) : first.start + 1])[-1]
-    between = sum(1 for ch in norm[first.end : second.start] if ch in SEPARATORS)
-    return before > between
+    if before <= unit:
+        return False
+    return _trailing(norm, tokens[-1].end) - unit - _frame(norm, first.start) > 0
+
+
+def _separators(norm: str, start: int, end: int) -> int:
+    return sum(1 for ch in norm[start:end] if ch in SEPARATORS)
+
+
+def _trailing(norm: str, end: int) -> int:
+    """Separators after a row's last value up to and including the end of its line."""
+    newline = norm.find("\n", end)
+    return _separators(norm, end, newline + 1 if newline >= 0 else len(norm))
+
+
+def _frame(norm: str, start: int) -> int:
+    """Separators opening the line of the row's label (markdown's leading ``|``)."""
+    label_end = start
+    while label_end > 0 and (norm[label_end - 1] in SEPARATORS or norm[label_end - 1].isspace()):
+        label_end -= 1
+    line_start = norm.rfind("\n", 0, label_end) + 1
+    count = 0
+    for ch in norm[line_start:label_end]:
+        if ch in SEPARATORS:
+            count += 1
+        elif not ch.isspace():
+            break
+    return count
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

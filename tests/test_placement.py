@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,23 @@ def test_correcting_one_cell_of_an_ambiguous_placement_replaces_the_row() -> Non
     assert [cells[k]["raw"] for k in row] == ["", "10", "10"]
     assert cells[row[1]]["start"] == before[row[0]]["start"]  # grounded at the printed value
     assert not _review(after) & set(row)
+
+
+@pytest.mark.parametrize(
+    ("label", "values", "undecided"),
+    [
+        ("2.重复申请", "\t\t0\t0\t0\t0\t0\t0\t\n", True),  # a tab dump's extra field: shifted or empty first column?
+        ("| 二、上年结转", " |  | 2 | 5 |  |  |  | 7 |\n", False),  # markdown: the fields add up
+        ("二、上年结转", "\t\t2\t5\t\t\t\t7\n", False),
+        ("二、上年结转", "\n\n2\n5\n\n\n\n7\n三、", False),  # one value per line, a blank line per empty cell
+        ("二、上年结转", " |\n |\n2 |\n5 |\n |\n |\n |\n7 |\n||\n", False),
+        ("二、上年结转", "\t2\t5\t7\n", False),  # no empty first field
+    ],
+)
+def test_the_layout_states_an_empty_first_field_unless_the_row_has_an_extra_one(label: str, values: str, undecided: bool) -> None:
+    from nianbao.extraction.locate import Token
+    from nianbao.extraction.locator import _leading_empty_field
+
+    row = label + values
+    tokens = [Token(m.start() + len(label), m.end() + len(label), m.group(0), 0) for m in re.finditer(r"\d+", values)]
+    assert _leading_empty_field(row, tokens) is undecided
