@@ -54,15 +54,15 @@ class CharVocab:
         return cls.from_itos(json.loads(path.read_text("utf-8")))
 
 
-MAX_FIELD = 15
+MAX_FIELD = 47  # an appeals row of 15 printed with two separators per cell (`5 |\n`) still counts
 TYPE_VOCAB = MAX_FIELD + 1  # BERT token types: the layout feature below
 SEPARATORS = frozenset("\t|\n")  # what ends a printed cell
 _VALUE_CHARS = frozenset(".,/+-－—–%万元亿增减 \u00a0\u3000\u2002\u2003\r")
 
 
-def field_ids(text: str) -> list[int]:
+def field_ids(text: str, cap: int = MAX_FIELD) -> list[int]:
     """The layout feature of every character: cell separators (tab, ``|``, newline) since the
-    last character of text, capped at ``MAX_FIELD``.
+    last character of text, capped at ``cap`` (a model's token-type vocabulary less one).
 
     In ``一、本年新收…\t1\t\t\t1\t\t\t2`` the values read 1, 4 and 7: an empty cell kept as an
     empty field (tab rows, markdown ``|  |``, a blank line) moves the values after it, so the
@@ -73,7 +73,7 @@ def field_ids(text: str) -> list[int]:
     count = 0
     for ch in text:
         if ch in SEPARATORS:
-            count = min(count + 1, MAX_FIELD)
+            count = min(count + 1, cap)
         elif not (ch.isdigit() or ch in _VALUE_CHARS):
             count = 0
         out.append(count)

@@ -41,8 +41,9 @@ class OnnxTagger:
     """
 
     def __init__(self, session, itos: list[str], labels: list[str], window: int, stride: int,
-                 temperature: float = 1.0) -> None:  # fmt: skip
+                 temperature: float = 1.0, layout_cap: int = 15) -> None:  # fmt: skip
         self.session = session
+        self.layout_cap = layout_cap  # the model's token-type vocabulary less one (config.json)
         self.vocab = CharVocab.from_itos(itos)
         self.labels = tuple(labels)
         self.window, self.stride, self.temperature = window, stride, temperature
@@ -67,7 +68,9 @@ class OnnxTagger:
         session = ort.InferenceSession(str(path), sess_options=session_options(threads), providers=["CPUExecutionProvider"])
         itos = json.loads((directory / "vocab.json").read_text("utf-8"))
         config = meta["config"]
-        return cls(session, itos, meta["labels"], int(config["window"]), int(config["stride"]), float(meta.get("temperature", 1.0)))
+        types = json.loads((directory / "config.json").read_text("utf-8")).get("type_vocab_size", 16)
+        return cls(session, itos, meta["labels"], int(config["window"]), int(config["stride"]),
+                   float(meta.get("temperature", 1.0)), max(1, int(types) - 1))  # fmt: skip
 
     def encode(self, text: str) -> list[int]:
         """Character ids (see :class:`CharVocab`: the model reads layout, not amounts)."""
@@ -80,7 +83,7 @@ class OnnxTagger:
         ~60 MB of working memory in a worker, 32 windows ~270 MB, for about the same speed.
         """
         ids = np.asarray(self.encode(norm), dtype=np.int64)
-        layout = np.asarray(field_ids(norm), dtype=np.int64) if "token_type_ids" in self._inputs else None
+        layout = np.asarray(field_ids(norm, self.layout_cap), dtype=np.int64) if "token_type_ids" in self._inputs else None
         spans = windows(len(ids), self.window, self.stride)
         total = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         counts = np.zeros((len(ids), 1), dtype=np.float32)

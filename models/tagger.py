@@ -20,6 +20,7 @@ from nianbao.models.labels import (  # noqa: F401 - re-exported: the tagger's pu
     BIO_LABELS,
     CLS,
     DIGIT,
+    MAX_FIELD,
     MAX_SLOTS,
     PAD,
     SEP,
@@ -94,7 +95,12 @@ def encode_windows(
 
 def uses_layout(model: BertForTokenClassification) -> bool:
     """True when the model reads the layout feature as its token types."""
-    return int(model.config.type_vocab_size) >= TYPE_VOCAB
+    return int(model.config.type_vocab_size) > 2
+
+
+def layout_cap(model: BertForTokenClassification) -> int | None:
+    """The largest layout feature the model has an embedding for (None: it reads no layout)."""
+    return int(model.config.type_vocab_size) - 1 if uses_layout(model) else None
 
 
 @dataclass
@@ -110,7 +116,8 @@ class Tagger:
     def probabilities(self, norm: str, batch_size: int = 32) -> np.ndarray:
         """Per-character label probabilities, shape ``(len(norm), len(self.labels))``."""
         ids = self.vocab.encode(norm)
-        layout = field_ids(norm) if uses_layout(self.model) else None
+        cap = layout_cap(self.model)
+        layout = field_ids(norm, cap) if cap else None
         spans = windows(len(ids), self.config.window, self.config.stride)
         total = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         counts = np.zeros((len(ids), 1), dtype=np.float32)

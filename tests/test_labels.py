@@ -32,10 +32,11 @@ def test_explicit_empty_cells_move_the_values_after_them() -> None:
 
 
 def test_text_resets_the_count_and_the_count_is_capped() -> None:
-    text = "结转\t5\n三、本年度办理结果\t7" + "\t" * 40 + "9"
+    text = "结转\t5\n三、本年度办理结果\t7" + "\t" * 60 + "9"
     ids = field_ids(text)
     assert ids[text.index("三")] == 0 and ids[text.index("7")] == 1
     assert ids[text.index("9")] == MAX_FIELD
+    assert field_ids(text, cap=15)[text.index("9")] == 15  # a model with 16 token types reads at most 15
     assert field_ids("19万\t增1万\t974.20万元") == [0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2]
 
 

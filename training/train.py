@@ -25,6 +25,7 @@ from nianbao.extraction.normalize import NormText
 from nianbao.models.tagger import (
     BIO_LABELS,
     CLS,
+    MAX_FIELD,
     MAX_SLOTS,
     SEP,
     CharVocab,
@@ -33,7 +34,7 @@ from nianbao.models.tagger import (
     build_model,
     encode_windows,
     field_ids,
-    uses_layout,
+    layout_cap,
     windows,
 )  # fmt: skip
 from nianbao.training.annotations import read_jsonl
@@ -142,7 +143,7 @@ def char_labels(record: dict) -> list[int]:
 
 
 def window_examples(records: list[dict], vocab: CharVocab, config: TaggerConfig,
-                    layout: bool = True) -> tuple[torch.Tensor, ...]:  # fmt: skip
+                    layout: int | None = MAX_FIELD) -> tuple[torch.Tensor, ...]:  # fmt: skip
     """Input ids, attention masks, token types (the layout feature, zeros without ``layout``)
     and labels (``-100`` off the characters) for all windows."""
     all_ids, all_masks, all_types, all_labels = [], [], [], []
@@ -150,7 +151,7 @@ def window_examples(records: list[dict], vocab: CharVocab, config: TaggerConfig,
         norm = NormText(record["text"]).norm
         ids, labels = vocab.encode(norm), char_labels(record)
         spans = windows(len(ids), config.window, config.stride)
-        batch, mask, types = encode_windows(ids, spans, config.window, field_ids(norm) if layout else None)
+        batch, mask, types = encode_windows(ids, spans, config.window, field_ids(norm, layout) if layout else None)
         target = torch.full_like(batch, IGNORE)
         for row, (start, end) in enumerate(spans):
             target[row, 1 : 1 + end - start] = torch.tensor(labels[start:end], dtype=torch.long)
@@ -245,7 +246,7 @@ def _train(config: TrainConfig, log, extra: list[dict] | None) -> TrainResult:
         raise ValueError("nothing to train on: no generated reports and no annotated records with spans")
     tagger = start_model(config, train_records)
     model, vocab = tagger.model, tagger.vocab
-    layout = uses_layout(model)
+    layout = layout_cap(model)
     ids, masks, types, labels = window_examples(train_records, vocab, tagger.config, layout)
     dev_ids, dev_masks, dev_types, dev_labels = window_examples(dev, vocab, tagger.config, layout)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
