@@ -54,7 +54,7 @@ class CharVocab:
         return cls.from_itos(json.loads(path.read_text("utf-8")))
 
 
-MAX_FIELD = 47  # an appeals row of 15 printed with two separators per cell (`5 |\n`) still counts
+MAX_FIELD = 15  # a model reads the feature capped at its own token-type vocabulary less one
 TYPE_VOCAB = MAX_FIELD + 1  # BERT token types: the layout feature below
 SEPARATORS = frozenset("\t|\n")  # what ends a printed cell
 _VALUE_CHARS = frozenset(".,/+-－—–%万元亿增减 \u00a0\u3000\u2002\u2003\r")
