@@ -145,7 +145,8 @@ def record_of(task: BatchTask, doc: dict) -> Record:
     """The ledger/manifest line for one extracted document."""
     reasons = Counter(reason for entry in doc["review"] for reason in entry.get("reasons", []))
     return {
-        "input": str(task.path), "output": f"{task.name}.json", "sha256": doc["source"]["sha256"],
+        "input": str(task.path), "input_path": str(Path(task.path).absolute()), "output": f"{task.name}.json",
+        "sha256": doc["source"]["sha256"],
         "errors": doc["errors"], "failed": bool(doc["errors"]) and not doc["cells"],
         "cells": len(doc["cells"]), "review": len(doc["review"]), "reasons": dict(sorted(reasons.items())),
         "failed_checks": sum(1 for c in doc["checks"] if c["ok"] is False),
@@ -232,7 +233,7 @@ def _done_record(task: BatchTask, out: Path, sha: str, known: dict[str, Record],
         return None
     record = known.get(target.name)
     if record is not None and record.get("sha256") == sha:
-        return {**record, "input": str(task.path)} if record.get("extractor") == made_by else None
+        return {**record, "input": str(task.path), "input_path": str(Path(task.path).absolute())} if record.get("extractor") == made_by else None
     # Written by the last run but killed before its ledger line? Only if that run was this
     # extractor and the file is not older than it (older files may come from other versions).
     if last_run.get("run") != made_by or target.stat().st_mtime < last_run.get("started", 0) - 1:

@@ -1,15 +1,15 @@
-"""Tables from extracted documents, ready for pandas, and the end-of-run summary.
+"""Tables from extracted (or reviewed) documents, ready for pandas, and the end-of-run summary.
 
-- ``cells``: the long table, one row per cell: report, table, row, col, value, raw, unit,
-  state, confidence, start, end.
-- ``active``, ``requests``, ``appeals``: one wide table per statistics table, one row per
-  (report, printed row), one column per canonical column (values; a ``<col>_unit`` column
-  beside each money column).
-- ``reports``: one row per report (source, agency, year, template, errors, review counts).
+The tables are those of :mod:`nianbao.extraction.tables` (its docstring says what each
+column means): ``reports``, ``cells`` (long, with Chinese labels, ``review``, ``value_yuan``),
+``checks`` (``ok`` boolean), the wide ``active``, ``requests``, ``appeals``, their state tables
+``active_state``, ``requests_state``, ``appeals_state`` (blank, na and missing told apart)
+and ``row_map`` (2019 template rows → 2021 ones).
 
-Formats: ``jsonl``, ``csv`` (UTF-8 with BOM, so Excel reads the Chinese), ``parquet``
-(written in chunks, so archives of any size stream through) and ``xlsx`` (one workbook,
-one sheet per table; Excel's row limit applies, see ``export_tables``).
+Formats: ``jsonl``, ``csv`` (UTF-8 with BOM, so Excel reads the Chinese; booleans as
+``true``/``false``), ``parquet`` (typed: ``ok`` and ``review`` are booleans; written in
+chunks, so archives of any size stream through) and ``xlsx`` (one workbook, one sheet per
+table; Excel's row limit applies, see ``export_tables``).
 """
 
 from __future__ import annotations
@@ -25,14 +25,20 @@ if TYPE_CHECKING:  # pandas and pyarrow are imported when a table is written, no
     import pandas as pd
     import pyarrow as pa
 
+from nianbao.extraction.tables import (
+    CHECK_COLUMNS,
+    LONG_COLUMNS,
+    REPORT_COLUMNS,
+    REVIEW_COLUMNS,
+    ROW_MAP_COLUMNS,
+    STATE_TABLES,
+    TABLES,
+    rows_of,
+)
 from nianbao.extraction.templates import TEMPLATES, get_template
 
 FORMATS = ("jsonl", "csv", "parquet", "xlsx")
-TABLES = ("active", "requests", "appeals")
-LONG_COLUMNS = ("report", "table", "row", "col", "value", "raw", "unit", "state", "confidence", "start", "end")
-REPORT_COLUMNS = ("report", "source", "sha256", "encoding", "format", "agency", "year", "template", "script",
-                  "sections", "cells", "numbers", "review", "failed_checks", "errors")  # fmt: skip
-CHECK_COLUMNS = ("report", "rule", "kind", "ok", "detail", "cells")
+NAMES = ("reports", "cells", "checks", *TABLES, *STATE_TABLES, "row_map")
 EXCEL_MAX_ROWS = 1_048_575
 CHUNK = 500
 Item = tuple[str, dict]  # (report id, document)
@@ -49,90 +55,47 @@ def _canonical_cols(table: str) -> tuple[list[str], list[str]]:
     return list(cols), list(money)
 
 
-def _schema(table: str) -> pa.Schema:
+def _schema(table: str, review: bool = False) -> pa.Schema:
     import pyarrow as pa
 
-    text, number, integer = pa.string(), pa.float64(), pa.int64()
+    text, number, integer, flag = pa.string(), pa.float64(), pa.int64(), pa.bool_()
     if table == "cells":
-        types = [text, text, text, text, number, text, text, text, number, integer, integer]
-        return pa.schema(list(zip(LONG_COLUMNS, types, strict=True)))
+        types = [text] * 4 + [number, text, text, text, number, integer, integer] + [text] * 3 + [flag, text, number]
+        fields = list(zip(LONG_COLUMNS, types, strict=True))
+        if review:
+            kinds = [integer, integer, number, text, text, number, text, text, text, text, text, text, integer, flag]
+            fields += list(zip(REVIEW_COLUMNS, kinds, strict=True))
+        return pa.schema(fields)
     if table == "reports":
-        kinds = [text] * 6 + [integer] + [text] * 2 + [integer] * 5 + [text]
+        kinds = [text] * 6 + [integer] + [text] * 2 + [integer] * 5 + [text] * 3
         return pa.schema(list(zip(REPORT_COLUMNS, kinds, strict=True)))
     if table == "checks":
-        return pa.schema([(name, text) for name in CHECK_COLUMNS])
-    cols, money = _canonical_cols(table)
-    fields = [("report", text), ("agency", text), ("year", integer), ("template", text), ("row", text)]
+        return pa.schema([(name, flag if name == "ok" else text) for name in CHECK_COLUMNS])
+    if table == "row_map":
+        return pa.schema([(name, text) for name in ROW_MAP_COLUMNS])
+    state = table in STATE_TABLES
+    cols, money = _canonical_cols(table.removesuffix("_state"))
+    fields = [("report", text), ("agency", text), ("year", integer), ("template", text), ("row", text), ("row_label", text)]
     for col in cols:
-        fields.append((col, number))
-        if col in money:
+        fields.append((col, text if state else number))
+        if col in money and not state:
             fields.append((f"{col}_unit", text))
     return pa.schema(fields)
 
 
-def long_rows(report: str, doc: dict) -> list[dict]:
-    """The long table's rows for one document."""
-    return [{"report": report, **{k: cell.get(k) for k in LONG_COLUMNS[1:]}} for cell in doc["cells"]]
-
-
-def wide_rows(report: str, doc: dict, table: str) -> list[dict]:
-    """One row per printed row of ``table`` in one document, columns as in the template."""
-    meta = doc["report"]
-    rows: dict[str, dict] = {}
-    for cell in doc["cells"]:
-        if cell["table"] != table:
-            continue
-        row = rows.setdefault(cell["row"], {"report": report, "agency": meta["agency"], "year": meta["year"],
-                                            "template": meta["template"], "row": cell["row"]})  # fmt: skip
-        row[cell["col"]] = cell["value"]
-        if cell.get("unit") is not None:
-            row[f"{cell['col']}_unit"] = cell["unit"]
-    return list(rows.values())
-
-
-def check_rows(report: str, doc: dict) -> list[dict]:
-    """One row per check: arithmetic (勾稽) and narrative (prose vs table) side by side."""
-    rows = []
-    for check in doc["checks"]:
-        ok = {True: "true", False: "false", None: "null"}[check["ok"]]
-        cells = ";".join(f"{c['table']}.{c['row']}.{c['col']}" for c in check.get("cells", []))
-        kind = "narrative" if check["rule"].startswith("narrative.") else "arithmetic"
-        rows.append({"report": report, "rule": check["rule"], "kind": kind, "ok": ok, "detail": check["detail"], "cells": cells})
-    return rows
-
-
-def report_row(report: str, doc: dict) -> dict:
-    """The ``reports`` table's row for one document."""
-    source, meta = doc["source"], doc["report"]
-    return {
-        "report": report, "source": source.get("name"), "sha256": source.get("sha256"),
-        "encoding": source.get("encoding"), "format": source.get("format"), "agency": meta["agency"],
-        "year": meta["year"], "template": meta["template"], "script": meta["script"],
-        "sections": len(doc["sections"]), "cells": len(doc["cells"]),
-        "numbers": sum(1 for c in doc["cells"] if c["state"] == "number"), "review": len(doc["review"]),
-        "failed_checks": sum(1 for c in doc["checks"] if c["ok"] is False), "errors": "; ".join(doc["errors"]),
-    }  # fmt: skip
-
-
-def _rows(name: str, items: list[Item]) -> list[dict]:
-    if name == "cells":
-        return [row for report, doc in items for row in long_rows(report, doc)]
-    if name == "reports":
-        return [report_row(report, doc) for report, doc in items]
-    if name == "checks":
-        return [row for report, doc in items for row in check_rows(report, doc)]
-    return [row for report, doc in items for row in wide_rows(report, doc, name)]
-
-
-def frame(name: str, items: Iterable[Item]) -> pd.DataFrame:
-    """One table (``cells``, ``reports`` or a statistics table) as a typed DataFrame."""
-    return _arrow(name, _rows(name, list(items))).to_pandas()
-
-
-def _arrow(name: str, rows: list[dict]) -> pa.Table:
+def frame(name: str, items: Iterable[Item], review: bool = False) -> pd.DataFrame:
+    """One table (any of ``NAMES``) as a typed DataFrame (``review``: with the review columns)."""
+    import pandas as pd
     import pyarrow as pa
 
-    schema = _schema(name)
+    table = _arrow(name, rows_of(name, list(items)), review)
+    return table.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
+
+
+def _arrow(name: str, rows: list[dict], review: bool = False) -> pa.Table:
+    import pyarrow as pa
+
+    schema = _schema(name, review)
     columns = {f.name: [_clean(r.get(f.name), f.type) for r in rows] for f in schema}
     return pa.Table.from_pydict(columns, schema=schema)
 
@@ -143,6 +106,8 @@ def _clean(value: object, kind: pa.DataType) -> object:
 
     if value is None:
         return None
+    if pa.types.is_boolean(kind):
+        return bool(value)
     if pa.types.is_string(kind):
         return str(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -168,8 +133,9 @@ def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield chunk
 
 
-def export_tables(items: Iterable[Item], out_dir: Path, fmt: str) -> tuple[list[Path], list[str]]:
-    """Write ``reports``, ``cells`` and the three wide tables in ``fmt``; return paths and notes.
+def export_tables(items: Iterable[Item], out_dir: Path, fmt: str, review: bool = False) -> tuple[list[Path], list[str]]:
+    """Write every table of ``NAMES`` in ``fmt``; return paths and notes (``review``: the
+    documents are reviewed ones, the cells table gets the review columns).
 
     Files are written under temp names and renamed at the end. ``xlsx`` is one workbook;
     a sheet over Excel's 1,048,575 data rows is left out with a note (use parquet).
@@ -179,21 +145,28 @@ def export_tables(items: Iterable[Item], out_dir: Path, fmt: str) -> tuple[list[
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(".tmp-*"):
         stale.unlink(missing_ok=True)  # left by a killed export
-    names = ("reports", "cells", "checks", *TABLES)
     if fmt == "xlsx":
-        return _export_xlsx(items, out_dir / "nianbao.xlsx", names)
-    targets = {name: out_dir / f"{name}.{fmt}" for name in names}
-    writers = {name: _Writer(fmt, path.with_name(f".tmp-{path.name}"), _schema(name)) for name, path in targets.items()}
+        return _export_xlsx(items, out_dir / "nianbao.xlsx", NAMES, review)
+    targets = {name: out_dir / f"{name}.{fmt}" for name in NAMES}
+    writers = {name: _Writer(fmt, path.with_name(f".tmp-{path.name}"), _schema(name, review)) for name, path in targets.items()}
     try:
+        writers["row_map"].write(_arrow("row_map", rows_of("row_map", [])))
         for chunk in _chunks(items, CHUNK):
             for name, writer in writers.items():
-                writer.write(_arrow(name, _rows(name, chunk)))
+                if name != "row_map":
+                    writer.write(_arrow(name, rows_of(name, chunk), review))
     finally:
         for writer in writers.values():
             writer.close()
     for name, path in targets.items():
         os.replace(writers[name].path, path)
     return list(targets.values()), []
+
+
+def pa_bool(kind: pa.DataType) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_boolean(kind))
 
 
 class _Writer:
@@ -214,7 +187,10 @@ class _Writer:
         if self.fmt == "parquet":
             self.handle.write_table(table)
         elif self.fmt == "csv":
-            table.to_pandas().to_csv(self.handle, header=False, index=False, lineterminator="\n", float_format="%.15g")
+            data = table.to_pandas()
+            for name in (f.name for f in table.schema if pa_bool(f.type)):
+                data[name] = data[name].map({True: "true", False: "false"})
+            data.to_csv(self.handle, header=False, index=False, lineterminator="\n", float_format="%.15g")
         else:
             for row in table.to_pylist():
                 row = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in row.items()}
@@ -224,7 +200,7 @@ class _Writer:
         self.handle.close()
 
 
-def _export_xlsx(items: Iterable[Item], path: Path, names: tuple[str, ...]) -> tuple[list[Path], list[str]]:
+def _export_xlsx(items: Iterable[Item], path: Path, names: tuple[str, ...], review: bool = False) -> tuple[list[Path], list[str]]:
     import pandas as pd
 
     materialised = list(items)
@@ -232,7 +208,7 @@ def _export_xlsx(items: Iterable[Item], path: Path, names: tuple[str, ...]) -> t
     tmp = path.with_name(f".tmp-{path.name}")
     with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name in names:
-            table = frame(name, materialised)
+            table = frame(name, materialised, review)
             if len(table) > EXCEL_MAX_ROWS:
                 notes.append(f"xlsx: sheet {name!r} left out: {len(table)} rows exceed Excel's limit (use --format parquet)")
                 continue

@@ -13,10 +13,19 @@ agency and year, and checks consecutive years:
 - ``series.missing_years``: the years absent between an agency's first and last report.
 
 Agency names are normalised (whitespace removed, traditional → simplified, full-width →
-ASCII); an alias file maps the variants of one body to one name::
+ASCII), and a parent prefix is dropped when the rest is another report's agency: the
+names of 江苏省淮安市洪泽区人民政府 and 淮安市洪泽区人民政府 become 洪泽区人民政府 when a report
+of 洪泽区人民政府 is among them (the rest must itself start with a place: 区, 县, 市, 旗, 镇, 乡
+or 街道, so 宁德市公安局 never becomes 公安局). ``spellings`` lists every name as printed.
+
+An alias file (``--aliases FILE``, TOML, UTF-8) maps the other variants of one body to one
+name: a table ``[aliases]`` whose keys are the canonical names and whose values are a
+variant or a list of variants (matched after the same normalisation; the canonical name is
+then used as is)::
 
     [aliases]
-    "淮安市洪泽区人民政府" = ["洪泽区人民政府", "洪泽区政府"]
+    "洪泽区人民政府" = ["洪泽区政府", "洪泽县人民政府"]
+    "平潭综合实验区公安局" = "平潭公安局"
 
 Output in OUT: ``series.json`` (every agency, its years, every check with both reports'
 cell spans), ``series.csv`` (one row per agency and year), ``checks.csv`` (one row per failed
@@ -72,6 +81,27 @@ class Report:
 def normalize_agency(name: str) -> str:
     """An agency name compared across reports: no whitespace, simplified, ASCII punctuation."""
     return "".join(normalize_char(ch) for ch in name if not ch.isspace()).strip()
+
+
+PARENT = re.compile(r"^.{1,10}?(?:特别行政区|自治区|自治州|省|市|盟|地区)")
+PLACE = re.compile(r"^.{1,10}?(?:区|县|市|旗|镇|乡|街道)")
+
+
+def without_parents(name: str) -> list[str]:
+    """The name with each leading parent prefix dropped, longest first:
+    江苏省淮安市洪泽区人民政府 → [淮安市洪泽区人民政府, 洪泽区人民政府]."""
+    out, rest = [], name
+    while (match := PARENT.match(rest)) is not None:
+        rest = rest[match.end() :]
+        if not PLACE.match(rest) or len(rest) < 4:
+            break
+        out.append(rest)
+    return out
+
+
+def merge_parents(names: set[str]) -> dict[str, str]:
+    """Each name → the shortest other known name it becomes by dropping parent prefixes."""
+    return {name: next((r for r in reversed(without_parents(name)) if r in names), name) for name in names}
 
 
 def load_aliases(path: Path | None) -> dict[str, str]:
@@ -133,6 +163,9 @@ def load_reports(directory: Path, aliases: dict[str, str]) -> tuple[list[Report]
         name = normalize_agency(meta["agency"])
         cells = {(c["table"], c["row"], c["col"]): c for c in doc.get("cells", [])}
         reports.append(Report(path, doc, aliases.get(name, name), meta["year"], cells))
+    merged = merge_parents({r.agency for r in reports})
+    for report in reports:
+        report.agency = merged[report.agency]
     return reports, skipped
 
 
@@ -331,7 +364,7 @@ def register(app: typer.Typer) -> None:
     def series_command(
         directory: Annotated[Path, typer.Argument(help="A folder of extracted report JSONs.")],
         out: Annotated[Path, typer.Option("-o", "--out", help="Folder for series.json, series.csv, checks.csv, plots/.")],
-        aliases: Annotated[Path | None, typer.Option("--aliases", help="TOML file: [aliases] canonical = [variants].")] = None,
+        aliases: Annotated[Path | None, typer.Option("--aliases", help="A TOML file whose aliases table maps each canonical agency name to a variant or a list of variants, e.g. '洪泽区人民政府' = ['洪泽区政府'] (see the README).")] = None,
         plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Write one PNG per agency.")] = True,
     ) -> None:
         """Check each agency's years against each other: 结转 carried across years, 现行有效件数, gaps."""

@@ -11,8 +11,9 @@ import pytest
 from nianbao.evaluation.bench_batch import write_generated
 from nianbao.extraction import exports
 from nianbao.extraction.batch import BatchTask, record_of
-from nianbao.extraction.exports import LONG_COLUMNS, TABLES, export_tables, frame, summarise
+from nianbao.extraction.exports import NAMES, export_tables, frame, summarise
 from nianbao.extraction.pipeline import Extractor
+from nianbao.extraction.tables import CONTRACT_COLUMNS, LONG_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +45,13 @@ def test_tables_round_trip_through_pandas(items: list[tuple[str, dict]], tmp_pat
                                           monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     monkeypatch.setattr(exports, "CHUNK", 2)  # several chunks, one of them the error document alone
     files, notes = export_tables(iter(items), tmp_path, fmt)
-    assert notes == [] and {p.name for p in files} == {f"{n}.{fmt}" for n in ("reports", "cells", "checks", *TABLES)}
+    assert notes == [] and {p.name for p in files} == {f"{n}.{fmt}" for n in NAMES}
     assert not list(tmp_path.glob(".tmp-*"))
     cells = _read(tmp_path / f"cells.{fmt}")
     assert tuple(cells.columns) == LONG_COLUMNS
     assert len(cells) == sum(len(doc["cells"]) for _, doc in items)
     for (_, row), cell in zip(cells.iterrows(), [c for _, doc in items for c in doc["cells"]], strict=True):
-        assert all(_same(row[k], cell[k]) for k in LONG_COLUMNS[1:]), (row.to_dict(), cell)
+        assert all(_same(row[k], cell[k]) for k in CONTRACT_COLUMNS[1:]), (row.to_dict(), cell)
     reports = _read(tmp_path / f"reports.{fmt}")
     assert list(reports["report"]) == [name for name, _ in items] and reports["errors"].iloc[0]
 
@@ -73,7 +74,7 @@ def test_xlsx_workbook_and_excel_row_limit(items: list[tuple[str, dict]], tmp_pa
                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     files, notes = export_tables(items, tmp_path, "xlsx")
     sheets = pd.read_excel(files[0], sheet_name=None)
-    assert set(sheets) == {"reports", "cells", "checks", *TABLES} and notes == []
+    assert set(sheets) == set(NAMES) and notes == []
     assert len(sheets["cells"]) == sum(len(doc["cells"]) for _, doc in items)
     monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 10)
     files, notes = export_tables(items, tmp_path / "small", "xlsx")
@@ -100,7 +101,7 @@ def test_checks_table_shows_narrative_beside_arithmetic(shared, tmp_path) -> Non
     doc = extract(shared / "seeds" / "004_136fd1d98cf7f7a0.txt")
     checks = frame("checks", [("004", doc)])
     assert set(checks["kind"]) == {"arithmetic", "narrative"}
-    failed = checks[checks["ok"] == "false"]
+    failed = checks[checks["ok"] == False]  # noqa: E712 - a nullable boolean column
     assert "narrative.denied" in set(failed["rule"]) and "requests.col_sum.total" in set(failed["rule"])
     paths, _ = export_tables([("004", doc)], tmp_path, "csv")
     assert (tmp_path / "checks.csv") in paths

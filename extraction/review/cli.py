@@ -8,11 +8,10 @@ The database is any SQLAlchemy URL or a SQLite file path; ``$NIANBAO_REVIEW_DB``
 from __future__ import annotations
 
 import getpass
-import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -62,44 +61,22 @@ def serve_command(
     _serve(_db(ctx, db), host, port, secure_cookies)
 
 
-def source_text(doc: dict[str, Any], json_path: Path, text_dir: Path | None) -> str | None:
-    """The text the document's offsets refer to: ``rendered_text``, or the source file found
-    in ``text_dir`` or beside the JSON (checked against the recorded sha256)."""
-    from nianbao.errors import ReadError
-    from nianbao.extraction.formats import render_input
-    from nianbao.extraction.inputs import read_input
-    from nianbao.extraction.reader import decode
-
-    source = doc.get("source", {})
-    if source.get("rendered_text") is not None:
-        return str(source["rendered_text"])
-    name = Path(str(source.get("name", ""))).name
-    if not name or name.startswith("<"):
-        return None
-    for folder in (text_dir, json_path.parent):
-        path = folder / name if folder is not None else None
-        if path is None or not path.is_file():
-            continue
-        try:
-            data = read_input(path)
-        except ReadError:
-            continue
-        if source.get("sha256") and hashlib.sha256(data).hexdigest() != source["sha256"]:
-            continue
-        rendered = render_input(data, name)
-        return rendered.text if rendered is not None else decode(data).text
-    return None
-
-
 @group.command("load")
 def load_command(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="Contract JSON files (nianbao extract -o output).")],
     db: DbOption = None,
-    text_dir: Annotated[Path | None, typer.Option("--text-dir", help="Folder with the source reports (for the text).")] = None,
+    text_dir: Annotated[Path | None, typer.Option("--text-dir", help="Folder with the source reports, when neither the document nor the batch manifest leads to them.")] = None,
 ) -> None:
-    """Load extracted reports into the review database."""
+    """Load extracted reports into the review database.
+
+    The source text is found through the batch manifest beside the JSON (or the document's
+    rendered text); a newer extraction of a loaded report is added as a new version, with its
+    disagreements with reviewed values put in review.
+    """
+    from nianbao.extraction.review.sources import manifest_record, source_text
     from nianbao.extraction.review.store import ReviewStore, check_text
+    from nianbao.extraction.review.versions import load_summary
 
     store = ReviewStore(_db(ctx, db))
     loaded = 0
@@ -109,9 +86,12 @@ def load_command(
         except (OSError, json.JSONDecodeError) as exc:
             typer.echo(f"{path}: not read ({exc})", err=True)
             continue
-        if not doc.get("cells"):
+        if not isinstance(doc, dict) or not doc.get("cells"):
             typer.echo(f"{path}: no cells, skipped", err=True)
             continue
+        record = manifest_record(path) or {}
+        if record.get("extractor") and not doc.get("source", {}).get("model_version"):
+            doc.setdefault("source", {})["model_version"] = str(record["extractor"])
         text = source_text(doc, path, text_dir)
         if text is not None:
             try:
@@ -120,10 +100,14 @@ def load_command(
                 typer.echo(f"{path}: {exc}; loaded without text", err=True)
                 text = None
         elif not doc.get("source", {}).get("rendered_text"):
-            typer.echo(f"{path}: source text not found (give --text-dir); loaded without text", err=True)
+            typer.echo(f"{path}: source text not found (no manifest.jsonl beside it names a matching input; "
+                       "give --text-dir); loaded without text", err=True)  # fmt: skip
         report_id, new = store.load_report(doc, text)
         loaded += new
         typer.echo(f"{path}: report {report_id}" + ("" if new else " (already loaded)"))
+        summary = load_summary(store, report_id) if new else ""
+        if summary:
+            typer.echo(summary)
     typer.echo(f"loaded {loaded} new report(s)")
 
 
@@ -171,18 +155,68 @@ def revoke_command(
 @group.command("export")
 def export_command(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("-o", "--out", help="JSONL file to write.")] = Path("corrections.jsonl"),
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="training: the JSONL file (default corrections.jsonl); other formats: a folder of tables (default review-export).")] = None,
     db: DbOption = None,
-    everything: Annotated[bool, typer.Option("--all", help="Every report, not only reviewed ones.")] = False,
+    everything: Annotated[bool, typer.Option("--all", help="training: every report, not only reviewed ones.")] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="training (the annotation JSONL for nianbao train), or csv, parquet, xlsx, jsonl: every field of every loaded report with its extracted and reviewed value, status, reviewer, time and note.")] = "training",
 ) -> None:
-    """Write reviewed reports as training JSONL (the annotation format); `nianbao train --annotated` reads it."""
+    """Write the reviewed data: training JSONL, or analyst tables of every field."""
+    from nianbao.extraction.exports import FORMATS, export_tables
+    from nianbao.extraction.review.dataset import reviewed_items
     from nianbao.extraction.review.export import export_jsonl
     from nianbao.extraction.review.store import ReviewStore
 
-    count, skipped = export_jsonl(ReviewStore(_db(ctx, db)), out, everything)
-    for name in skipped:
-        typer.echo(f"{name}: no source text stored, not exported", err=True)
-    typer.echo(f"wrote {count} record(s) to {out}")
+    store = ReviewStore(_db(ctx, db))
+    if fmt == "training":
+        target = out or Path("corrections.jsonl")
+        count, skipped = export_jsonl(store, target, everything)
+        for name in skipped:
+            typer.echo(f"{name}: no source text stored, not exported", err=True)
+        typer.echo(f"wrote {count} record(s) to {target}")
+        return
+    if fmt not in FORMATS:
+        typer.echo(f"Unknown --format {fmt!r}: choose training, {', '.join(FORMATS)}.", err=True)
+        raise typer.Exit(2)
+    folder = out or Path("review-export")
+    items = list(reviewed_items(store))
+    try:
+        written, notes = export_tables(items, folder, fmt, review=True)
+    except OSError as exc:
+        typer.echo(f"Cannot write to {folder}: {exc.strerror or exc}. Nothing more was written.", err=True)
+        raise typer.Exit(2) from None
+    fields = sum(len(doc["cells"]) for _, doc in items)
+    reviewed = sum(1 for _, doc in items for c in doc["cells"] if c["reviewer"])
+    for line in [*notes, *(f"wrote {path}" for path in written)]:
+        typer.echo(line, err=True)
+    typer.echo(f"exported {fields} field(s) of {len(items)} report(s), {reviewed} reviewed, to {folder}")
+
+
+@group.command("import")
+def import_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV (or .xlsx) with columns source, table, row, col, value [, note, revision].")],
+    reviewer: Annotated[str, typer.Option("--reviewer", "-r", help="The reviewer whose edits these are (see add-reviewer).")],
+    db: DbOption = None,
+    accept_unchanged: Annotated[bool, typer.Option("--accept-unchanged", help="Record a value equal to the current one as accepted (default: skipped).")] = False,
+) -> None:
+    """Apply corrections from a spreadsheet as a reviewer's edits (same audit trail and conflicts as the app).
+
+    Prints one line per skipped row with its reason, then the counts; exit status 1 when a
+    row was skipped, 2 when the file cannot be read.
+    """
+    from nianbao.extraction.review.importer import ImportFileError, import_corrections
+    from nianbao.extraction.review.store import ReviewStore
+
+    try:
+        result = import_corrections(ReviewStore(_db(ctx, db)), file, reviewer, accept_unchanged)
+    except ImportFileError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    for line, reason in result.skipped:
+        typer.echo(f"{file.name} line {line}: skipped: {reason}.", err=True)
+    typer.echo(result.summary(file.name))
+    if result.skipped:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

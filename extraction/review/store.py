@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 import nianbao
-from nianbao.extraction.review import queries, security
+from nianbao.extraction.review import queries, security, versions
 from nianbao.extraction.review.models import (
     Base,
     Field,
@@ -198,7 +198,8 @@ class ReviewStore(ReviewActions):
     def load_report(self, doc: dict[str, Any], source_text: str | None = None) -> tuple[int, bool]:
         """Store a contract document and its fields; return (report id, newly loaded).
 
-        Loading a report again adds its source text if the first load had none.
+        Loading a report again adds its source text if the first load had none; a newer
+        extraction of a loaded source (other cells) is a new version (``review/versions.py``).
         """
         source = doc.get("source", {})
         text = source_text if source_text is not None else source.get("rendered_text")
@@ -207,14 +208,14 @@ class ReviewStore(ReviewActions):
         version = model_version_of(doc)
         report_meta = doc.get("report", {})
         with self._session() as session:
-            existing = session.scalar(
-                select(Report).where(Report.sha256 == source.get("sha256", ""), Report.model_version == version)
-            )
+            existing = versions.same_extraction(session, doc, source.get("sha256", ""))
             if existing is not None:
                 if text is not None and session.get(SourceText, existing.id) is None:
                     session.add(SourceText(report_id=existing.id, text=text))
                     session.commit()
                 return existing.id, False
+            version = versions.free_version(session, source.get("sha256", ""), version, doc)  # a newer extraction
+            prior = versions.prior_reviews(session, source.get("sha256", ""))
             report = Report(
                 name=source.get("name", "?"), sha256=source.get("sha256", ""), agency=report_meta.get("agency"),
                 year=report_meta.get("year"), template=report_meta.get("template"), model_version=version,
@@ -227,6 +228,7 @@ class ReviewStore(ReviewActions):
             review = {(e["table"], e["row"], e["col"]): e for e in doc.get("review", []) if "col" in e}
             rules = _failed_rules(doc)
             cells = doc.get("cells", [])
+            versions.flag_disagreements(cells, prior, review, rules)
             fields = []
             for position, cell in enumerate(cells):
                 key = (cell["table"], cell["row"], cell["col"])
@@ -248,6 +250,7 @@ class ReviewStore(ReviewActions):
                 )
                 for field, cell in zip(fields, cells, strict=True)
             )  # fmt: skip
+            versions.carry_over(session, fields, prior, version)
             session.commit()
             return report.id, True
 
