@@ -12,7 +12,7 @@ LANG_COOKIE = "nb_lang"
 
 # The review reasons the extractor gives (extraction/confidence.py), as the filter offers them.
 REASONS = ("low_confidence", "ambiguous_placement", "ambiguous_split", "check_failed",
-           "narrative_mismatch", "row_not_found", "unparsed_value")  # fmt: skip
+           "narrative_mismatch", "row_not_found", "unparsed_value", "disagrees_with_review")  # fmt: skip
 
 WORDS: dict[str, tuple[str, str]] = {
     "app": ("年报数据审核", "nianbao review"),
@@ -126,6 +126,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "narrative_mismatch": ("与正文不符", "narrative mismatch"),
     "row_not_found": ("未找到该行", "row not found"),
     "unparsed_value": ("无法读出数值", "unparsed value"),
+    "disagrees_with_review": ("与已审核的值不同", "disagrees with a reviewed value"),
     "pending": ("待审", "pending"),
     "accepted": ("已接受", "accepted"),
     "corrected": ("已更正", "corrected"),

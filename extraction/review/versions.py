@@ -132,14 +132,15 @@ def carry_over(session: Session, fields: list[Field], prior: dict[Key, Reviewed]
 def load_summary(store: Any, report_id: int) -> str:
     """One line on a loaded version: which version, what was carried over, what disagrees."""
     report = store.report(report_id)
-    versions = [rid for rid in store.report_ids() if store.report(rid).sha256 == report.sha256]
+    with Session(store.engine) as session:
+        versions = list(session.scalars(select(Report.id).where(Report.sha256 == report.sha256).order_by(Report.id)))
     if versions == [report_id]:
         return ""
     fields = store.fields(report_id)
     carried = sum(1 for f in fields if f.head.note.startswith("carried over from report"))
     disagree = [f for f in fields if DISAGREES in f.reasons]
-    line = (f"version {versions.index(report_id) + 1} of {report.name} (earlier: report "
-            f"{', '.join(map(str, versions[: versions.index(report_id)]))}); {carried} reviewed value(s) carried over, "
-            f"{len(disagree)} disagree with a reviewed value")  # fmt: skip
+    earlier = versions[: versions.index(report_id)]
+    line = (f"version {len(earlier) + 1} of {report.name} (earlier: report {', '.join(map(str, earlier))}); "
+            f"{carried} reviewed value(s) carried over, {len(disagree)} disagree with a reviewed value")  # fmt: skip
     details = [f"{f.table}.{f.row}.{f.col}: {r['detail']}" for f in disagree for r in f.rules if r.get("rule") == "review.disagrees"]
     return "\n".join([line, *(f"  {d}" for d in details)])
