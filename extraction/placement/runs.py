@@ -82,61 +82,131 @@ def splits(run: Run, kinds: list[tuple[bool, bool]], totals: dict[int, range] | 
     a piece is at most ``MAX_PIECE`` characters, the search visits at most ``MAX_NODES``
     states and yields at most ``MAX_SPLITS`` splits (a run longer than ``len(kinds) *
     MAX_PIECE`` has no split at all). ``stats["nodes"]`` receives the states visited.
+
+    The enumeration is depth-first, shortest piece first. Two things keep it cheap without
+    changing what it yields or when the bounds stop it: each piece is cut and checked once
+    (not once per visit), and a state already searched without a split (the same position,
+    cell and printed parts of the totals still open) is not searched again; its node count
+    is added as if it had been, so ``MAX_NODES`` stops the search at the same point.
     """
     text = run.text
     chars = [i for i, ch in enumerate(text) if ch != " "]
-    after_space = {k for k in range(1, len(chars)) if chars[k] != chars[k - 1] + 1}
-    totals = totals or {}
-    n, count, nodes = len(kinds), 0, 0
-    if len(chars) > n * MAX_PIECE:
+    length, n = len(chars), len(kinds)
+    if length > n * MAX_PIECE:
         return
+    totals = totals or {}
+    # piece [i, j) holds no space iff j <= boundary[i] (the first cell boundary after i)
+    boundary = [length + 1] * (length + 1)
+    for k in range(length - 1, 0, -1):
+        boundary[k - 1] = k if chars[k] != chars[k - 1] + 1 else boundary[k]
+    # what a state's future reads of its past: the parts before ``cell`` of every total at or after it
+    depends = [_open_parts(totals, cell) for cell in range(n + 1)]
+    cut: dict[tuple[int, int], tuple[Piece, float | None]] = {}
+    valid: dict[tuple[int, bool, bool], list[tuple[int, Piece, float | None]]] = {}
+    dead: dict[tuple, int] = {}  # states searched without a split -> nodes they took
+    count = nodes = 0
+    acc: list[Piece] = []
+    vals: list[float | None] = []  # piece_value of acc[k] where it is a number, else None
 
-    def piece_ok(i: int, j: int) -> bool:
-        return not any(k in after_space for k in range(i + 1, j))
+    def make(i: int, j: int) -> tuple[Piece, float | None]:
+        got = cut.get((i, j))
+        if got is None:
+            piece = Piece(run.start + chars[i], run.start + chars[j - 1] + 1, text[chars[i] : chars[j - 1] + 1])
+            got = cut[(i, j)] = (piece, _number(piece))
+        return got
 
-    def make(i: int, j: int) -> Piece:
-        begin, stop = run.start + chars[i], run.start + chars[j - 1] + 1
-        return Piece(begin, stop, text[chars[i] : chars[j - 1] + 1])
+    def pieces_from(i: int, money: bool, signed: bool) -> list[tuple[int, Piece, float | None]]:
+        found = valid.get((i, money, signed))
+        if found is None:
+            top = min(length, i + MAX_PIECE, boundary[i])
+            found = [(j, *got) for j in range(i + 1, top + 1) if _valid_piece((got := make(i, j))[0].raw, money, signed)]
+            valid[(i, money, signed)] = found
+        return found
 
-    def rec(i: int, cell: int, acc: list[Piece]) -> Iterator[list[Piece]]:
+    def state(i: int, cell: int) -> tuple:
+        key: list = [i, cell]
+        for prefix, parts in depends[cell]:
+            known = [vals[k] for k in parts]
+            # whole numbers add exactly in any grouping: their sum stands for them
+            if prefix and all(v is not None and v.is_integer() and abs(v) < 2**52 for v in known):
+                key.append(sum(known))
+            else:
+                key.append(tuple(acc[k].raw for k in parts))
+        return tuple(key)
+
+    def rec(i: int, cell: int) -> Iterator[list[Piece]]:
         nonlocal count, nodes
+        key = state(i, cell)
+        known = dead.get(key)
+        if known is not None and count < MAX_SPLITS and nodes + 1 <= MAX_NODES:
+            nodes = min(nodes + known, MAX_NODES + 1)
+            if stats is not None:
+                stats["nodes"] = nodes
+            return
         nodes += 1
         if stats is not None:
             stats["nodes"] = nodes
         if count >= MAX_SPLITS or nodes > MAX_NODES:
             return
+        before, found = nodes - 1, count
+        yield from expand(i, cell)
+        if count == found and nodes <= MAX_NODES:
+            dead[key] = nodes - before
+
+    def expand(i: int, cell: int) -> Iterator[list[Piece]]:
+        nonlocal count
         if cell == n:
-            if i == len(chars):
+            if i == length:
                 count += 1
                 yield list(acc)
             return
-        if len(chars) - i < n - cell:
+        if length - i < n - cell:
             return
         money, signed = kinds[cell]
         if cell in totals:
             wanted = sum(piece_value(acc[k]) for k in totals[cell])
             literal = str(int(wanted)) if float(wanted).is_integer() else f"{wanted:g}"
             j = i + len(literal)
-            if j <= len(chars) and piece_ok(i, j) and (j == len(chars) or j in after_space or cell + 1 < n):
-                candidate = make(i, j)
+            if j <= length and j <= boundary[i] and (j == length or boundary[j - 1] == j or cell + 1 < n):
+                candidate, number = make(i, j)
                 if candidate.raw == literal or (money and _valid_piece(candidate.raw, money, signed) and piece_value(candidate) == wanted):
                     acc.append(candidate)
-                    yield from rec(j, cell + 1, acc)
+                    vals.append(number)
+                    yield from rec(j, cell + 1)
                     acc.pop()
+                    vals.pop()
             return
-        for j in range(i + 1, min(len(chars), i + MAX_PIECE) + 1):
-            if nodes > MAX_NODES or not piece_ok(i, j):
+        # the shortest pieces first; stop where the rest of the run is too short for the cells left
+        first_short = max(i + 1, length - (n - cell - 1) + 1)
+        stop = first_short - 1 if first_short < min(length, boundary[i]) else length
+        for j, candidate, number in pieces_from(i, money, signed):
+            if j > stop or nodes > MAX_NODES:
                 break
-            if j < len(chars) and j not in after_space and len(chars) - j < n - cell - 1:
-                break
-            candidate = make(i, j)
-            if not _valid_piece(candidate.raw, money, signed):
-                continue
             acc.append(candidate)
-            yield from rec(j, cell + 1, acc)
+            vals.append(number)
+            yield from rec(j, cell + 1)
             acc.pop()
+            vals.pop()
 
-    yield from rec(0, 0, [])
+    yield from rec(0, 0)
+
+
+def _open_parts(totals: dict[int, range], cell: int) -> tuple[tuple[bool, tuple[int, ...]], ...]:
+    """Per total at or after ``cell``: its parts before ``cell``, and whether they come first in its sum."""
+    out = []
+    for total in sorted(totals):
+        order = list(totals[total])
+        before = tuple(k for k in order if k < cell)
+        if total >= cell and before:
+            out.append((order[: len(before)] == list(before), before))
+    return tuple(out)
+
+
+def _number(piece: Piece) -> float | None:
+    try:
+        return piece_value(piece)
+    except ValueError:
+        return None
 
 
 def piece_value(piece: Piece) -> float:
