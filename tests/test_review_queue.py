@@ -221,3 +221,16 @@ def test_next_and_previous_walk_the_open_items_then_the_next_report(env: tuple[R
     target = re.search(r'id="next-item" href="/reports/(\d+)\?field=(\d+)#focus"', last)
     elsewhere = next(f for f in store.queue(limit=None) if f.report_id != report)
     assert target and (int(target.group(1)), int(target.group(2))) == (elsewhere.report_id, elsewhere.id)
+
+
+def test_the_api_queue_pages_filters_and_counts(env: tuple[ReviewStore, TestClient], template_db: tuple[Path, str]) -> None:
+    store, _ = env
+    api = TestClient(create_app(store), headers={"Authorization": f"Bearer {template_db[1]}"})
+    fields, items, _ = store.queue_count()
+    first = api.get("/api/queue?limit=40")
+    assert first.status_code == 200 and first.headers["X-Total-Count"] == str(items) and first.headers["X-Open-Fields"] == str(fields)
+    second = api.get("/api/queue?limit=40&offset=40").json()
+    assert [f["id"] for f in first.json() + second] == [f.id for f in store.queue(limit=80)]
+    appeals = api.get("/api/queue?table=appeals&cmax=0.9").json()
+    assert appeals and all(f["table"] == "appeals" and f["confidence"] <= 0.9 for f in appeals)
+    assert api.get("/api/queue?reason=nope").status_code == 422 and api.get("/api/queue?cmin=x").status_code == 422

@@ -183,11 +183,17 @@ def create_app(store: ReviewStore | str, secure_cookies: bool = False) -> FastAP
 
     @app.get("/api/queue")
     def api_queue(request: Request, all: int = 0, report: routes_queue.OptionalId = None, limit: Limit = 200,
-                  offset: Offset = 0) -> Any:  # fmt: skip
+                  offset: Offset = 0, table: routes_queue.Text = "", reason: routes_queue.Text = "",
+                  cmin: routes_queue.Text = "", cmax: routes_queue.Text = "") -> Any:  # fmt: skip
+        """One page of queue items (a whole-row decision is its least confident field); the
+        ``X-Total-Count`` header counts the items, ``X-Open-Fields`` the open fields."""
         who = api_auth(request)
         if isinstance(who, JSONResponse):
             return who
-        filters = routes_queue.QueueFilter(everything=bool(all), report_id=report)
+        try:
+            filters = routes_queue.parse_filters(all, str(report or ""), table, reason, cmin, cmax)
+        except routes_queue.BadFilter as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=422)
         fields, items, _ = store.queue_count(filters)
         listed = [_field_json(f) for f in store.queue(limit=limit, offset=offset, filters=filters)]
         return JSONResponse(listed, headers={"X-Total-Count": str(items), "X-Open-Fields": str(fields)})
