@@ -92,6 +92,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "reading": ("读法 {n}", "Reading {n}"),
     "current_reading": ("当前", "current"),
     "choose": ("采用此读法", "Choose this reading"),
+    "choose_short": ("采用", "Choose"),
+    "same_cells": ("另有 {n} 个单元格在各读法中相同，未列出。", "{n} more cells are the same in every reading and not shown."),
     "kind_placement": ("位置不确定", "placement"),
     "kind_split": ("数字拆分不确定", "digit split"),
     "score": ("得分", "score"),

@@ -154,11 +154,20 @@ def differs(decision: Any, key: tuple[str, str], cell: Any) -> bool:
     return cell is not None and len(seen) > 1
 
 
+def decision_cols(decision: Any, most: int = 8) -> tuple[list[tuple[str, str]], int]:
+    """The cells a decision's table shows: all of them, or only those where the readings
+    differ when there are more than ``most``; and how many are left out (the same in all)."""
+    if len(decision.keys) <= most:
+        return list(decision.keys), 0
+    keys = [key for key in decision.keys if differs(decision, key, True)]
+    return keys, len(decision.keys) - len(keys)
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The Jinja environment of the review pages (autoescape on for every template)."""
     env = Environment(loader=DictLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(label=label, shown=shown, dict_of=dict_of, differs=differs, row_label=row_label, col_label=col_label, table_titles=TABLE_TITLES)
+    env.globals.update(label=label, shown=shown, dict_of=dict_of, differs=differs, decision_cols=decision_cols, row_label=row_label, col_label=col_label, table_titles=TABLE_TITLES)
     return env
 
 

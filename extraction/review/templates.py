@@ -113,14 +113,15 @@ REPORT = """{% extends "base" %}{% block title %}{{ report.agency or report.name
 {% if decision %}<div class="panel" id="decision-panel" data-decision="{{ decision.id }}">
 <h2>{{ t('decision') }}: {{ table_titles.get(decision.table, decision.table) }}{% if decision.row %} · {{ row_label(decision.table, decision.row) }}{% endif %} <small>({{ t('kind_' + decision.kind) }})</small></h2>
 <p>{{ t('decision_help') }}</p>
-<table class="readings" id="readings"><tr><th></th>{% for r, c in decision.keys %}<th>{% if not decision.row %}{{ row_label(decision.table, r) }} · {% endif %}{{ col_label(decision.table, c) }}</th>{% endfor %}<th>{{ t('score') }}</th><th></th></tr>
+{% set keys, hidden = decision_cols(decision) %}{% if hidden %}<p>{{ t('same_cells', n=hidden) }}</p>{% endif %}
+<table class="readings" id="readings"><tr><th></th>{% for r, c in keys %}<th>{% if not decision.row %}{{ row_label(decision.table, r) }} · {% endif %}{{ col_label(decision.table, c) }}</th>{% endfor %}<th>{{ t('score') }}</th><th></th></tr>
 {% for cells in decision.readings %}{% set i = loop.index %}{% set bycol = dict_of(cells) %}
 <tr class="reading{{ ' now' if decision.current == loop.index0 else '' }}" data-reading="{{ i }}"><th>{{ t('reading', n=i) }}{% if decision.current == loop.index0 %} ({{ t('current_reading') }}){% endif %}</th>
-{% for key in decision.keys %}{% set cell = bycol.get(key) %}<td class="num{{ ' diff' if differs(decision, key, cell) else '' }}">{{ cell.raw if cell else '' }}</td>{% endfor %}
+{% for key in keys %}{% set cell = bycol.get(key) %}<td class="num{{ ' diff' if differs(decision, key, cell) else '' }}">{{ cell.raw if cell else '' }}</td>{% endfor %}
 <td class="num">{{ '' if decision.scores[loop.index0] is none else "%.2f"|format(decision.scores[loop.index0]) }}</td>
 <td><form method="post" action="/decisions/{{ decision.id }}/choose"><input type="hidden" name="csrf" value="{{ csrf }}">
 <input type="hidden" name="reading" value="{{ i }}">{% for f in decision_items %}<input type="hidden" name="item" value="{{ f.id }}:{{ f.head.id }}">{% endfor %}
-<button id="choose-{{ i }}">{{ t('choose') }} ({{ i }})</button></form></td></tr>{% endfor %}</table></div>{% endif %}
+<button id="choose-{{ i }}" title="{{ t('choose') }}">{{ t('choose_short') }} ({{ i }})</button></form></td></tr>{% endfor %}</table></div>{% endif %}
 {% if field %}<div class="panel" id="field-panel" data-field="{{ field.id }}" data-revision="{{ field.head.id }}">
 <h2>{{ label(field) }}</h2>
 <p>{{ t('value') }} <strong id="field-value">{{ shown(field.head, lang) }}</strong> · {{ t('state') }} {{ field.head.state }} {% if field.head.unit %} · {{ t('unit') }} {{ field.head.unit }}{% endif %}
