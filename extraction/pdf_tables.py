@@ -24,6 +24,7 @@ from nianbao.extraction.formats import CellModel, TableModel
 
 _TOL = 3.0  # points: boundaries closer than this are the same line (pdfplumber snaps at 3)
 _THIN = 2.5  # a filled rectangle at most this thick is a drawn rule, not shading
+_ITEM = re.compile(r"[（(]?\s*[一二三四五六七八九十\d]{1,3}\s*[)）、.．]")
 _NUMBER = re.compile(r"[-+]?[\d,，.]+\s*(?:%|万元|元|件|条)?|[-—–/／无]")
 # Rule positions a page may cross before its grid is not looked for (the page is then read as
 # its text layer): finding cells costs about the product, and a page of 170 by 170 rules
@@ -60,6 +61,7 @@ class PdfTable:
     bbox: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     pages: list[int] = field(default_factory=list)
     value_xs: list[float] = field(default_factory=list)  # a table found from word positions: its columns' left edges
+    open_rows: set[int] = field(default_factory=set)  # row boundaries no rule is drawn at (a page break closed them)
 
 
 def _is_rule(obj: dict[str, Any]) -> bool:
@@ -115,7 +117,7 @@ def _continued(edge: dict[str, Any], key: str, verticals: list[dict[str, Any]]) 
 
 def _edge(x0: float, x1: float, y: float) -> dict[str, Any]:
     return {"object_type": "line_edge", "orientation": "h", "x0": x0, "x1": x1, "top": y, "bottom": y,
-            "doctop": y, "width": x1 - x0, "height": 0.0}  # fmt: skip
+            "doctop": y, "width": x1 - x0, "height": 0.0, "synthetic": True}  # fmt: skip
 
 
 def _cluster(values: list[float]) -> list[float]:
@@ -141,11 +143,24 @@ def find_tables(page: Any, page_number: int) -> list[PdfTable]:
         return []
     settings = dict(_SETTINGS, explicit_vertical_lines=edges, explicit_horizontal_lines=edges)
     tables = []
+    drawn = [e for e in edges if e["orientation"] == "h" and not e.get("synthetic")]
     for found in page.find_tables(settings):
         table = _from_found(found, page_number)
         if table is not None:
+            table.open_rows = _open_rows(table, drawn)
             tables.append(table)
     return sorted(tables, key=lambda t: t.top)
+
+
+def _open_rows(table: PdfTable, drawn: list[dict[str, Any]]) -> set[int]:
+    """The table's top (0) and bottom (n_rows) when drawn rules cover less than half its width."""
+    width = table.xs[-1] - table.xs[0]
+    out = set()
+    for r, y in ((0, table.top), (table.n_rows, table.bottom)):
+        covered = sum(min(e["x1"], table.xs[-1]) - max(e["x0"], table.xs[0]) for e in drawn if abs(e["top"] - y) <= _TOL)
+        if covered < width / 2:
+            out.add(r)
+    return out
 
 
 def _from_found(found: Any, page_number: int) -> PdfTable | None:
@@ -293,19 +308,44 @@ def join(table: PdfTable, part: PdfTable) -> None:
     """Append the next page's part to a table (repeated header rows dropped, spans continued)."""
     xs = _cluster(table.xs + part.xs)
     skip = _repeated_header(table, part, xs)
-    offset = table.n_rows - skip
     bottom = {_cols(c, xs): c for c in table.cells if c.r1 == table.n_rows}
+    split = _split_row(table, part, skip, xs, bottom)
+    offset = table.n_rows - skip - split
     for cell in part.cells:
         if cell.r0 < skip:
             continue
         above = bottom.get(_cols(cell, xs)) if cell.r0 == skip else None
+        if split and above is not None:  # the rest of a row the page break cut
+            above.lines += cell.lines if cell.text else []
+            above.r1 = max(above.r1, cell.r1 + offset)
+            continue
         if above is not None and not cell.text and above.text and not _is_number(above.text):
             above.r1 = cell.r1 + offset  # a merged label cell continued on the new page
             continue
         table.cells.append(PdfCell(cell.x0, cell.x1, cell.r0 + offset, cell.r1 + offset, cell.lines))
-    table.n_rows += part.n_rows - skip
+    table.n_rows += part.n_rows - skip - split
+    table.open_rows = (table.open_rows & {0}) | ({table.n_rows} if part.n_rows in part.open_rows else set())
     table.xs = xs
     table.pages.append(part.page)
+
+
+def _split_row(table: PdfTable, part: PdfTable, skip: int, xs: list[float], bottom: dict) -> int:
+    """1 when the part's first row is the rest of the table's last row, cut by the page break:
+    no rule drawn below the last row nor above the part (unless a repeated header is drawn
+    there), every cell under a cell of the last row, the first text neither opening with an
+    item mark nor a template row's label, and no column with a value in both halves."""
+    from nianbao.extraction.pdf_labels import is_whole_label
+
+    if table.n_rows not in table.open_rows or (skip not in part.open_rows and not skip):
+        return 0
+    first = sorted((c for c in part.cells if c.r0 == skip), key=lambda c: c.x0)
+    if not first or any(_cols(c, xs) not in bottom for c in first):
+        return 0
+    texts = [c.text for c in first if c.text]
+    if texts and (_ITEM.match(texts[0]) or is_whole_label(texts[0])):
+        return 0
+    both = [c for c in first if c.text and bottom[_cols(c, xs)].text]
+    return 0 if any(_is_number(c.text) or _is_number(bottom[_cols(c, xs)].text) for c in both) else 1
 
 
 # --------------------------------------------------------------------------- page breaks (tables found from word positions)

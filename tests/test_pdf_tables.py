@@ -296,3 +296,37 @@ def test_ragged_table_keeps_the_narrow_rows_last_cell() -> None:
     rendered = render_input(_with_font(pdf_with_content(b"\n".join(rules) + b"\n" + text, "[]")), "ragged.pdf")
     assert rendered is not None and len(rendered.tables) == 1
     assert [c.text for c in rendered.tables[0].cells if c.text] == ["label", "12", "row", "7", "last", "3"]
+
+
+@pytest.mark.parametrize("header_rows", [0, 3])
+def test_a_row_a_page_break_cuts_in_two_is_read_as_one_row(header_rows, tmp_path) -> None:
+    """Chromium breaks a tall row over two pages (no border drawn at the break): one row."""
+    import random
+
+    from nianbao.extraction.formats import TableModel
+    from nianbao.training.generate import GenConfig
+    from nianbao.training.pdf_print import chromium_pdf, print_html
+    from nianbao.training.printed_pdf import printed_pdf_sample
+
+    label = "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"
+    sample, blocks = printed_pdf_sample(random.Random(11), GenConfig("printed_pdf", "2021", False, ""))
+    data = chromium_pdf(print_html(blocks, header_rows=header_rows, padding=8, tall=label[:7]), tmp_path)
+    pages = [re.sub(r"\s", "", text) for text in _page_texts(data)]
+    start = next(i for i, text in enumerate(pages) if label[:7] in text)
+    assert label not in pages[start] and label[-2:] in pages[start + 1], "the row straddles a page break"
+    rendered = render_input(data, "tall.pdf")
+    assert rendered is not None
+    (table,) = [t for t in rendered.tables if any(c.text.startswith("一、本年新收") for c in t.cells)]
+    (model,) = [b for b in blocks if isinstance(b, TableModel) and any("本年新收" in str(c.items) for r in b.rows for c in r)]
+    assert len(table.grid) == len(model.rows)  # no extra row from the cut
+    assert [c.text.replace(" ", "") for c in table.cells if c.text.replace(" ", "").startswith(label[:7])] == [label]
+    doc = extract_bytes(data, "tall.pdf")
+    got = {(c["table"], c["row"], c["col"]): (c["value"], c["state"]) for c in doc["cells"]}
+    assert [c for c in sample["cells"] if got[(c["table"], c["row"], c["col"])] != (c["value"], c["state"])] == []
+
+
+def _page_texts(data: bytes) -> list[str]:
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return [page.extract_text() or "" for page in pdf.pages]

@@ -81,10 +81,12 @@ def print_pdf(blocks: list, repeat_header: int = 0, ruled: bool = True, valign: 
     return buffer.getvalue()
 
 
-def print_html(blocks: list, header_rows: int = 0, collapse: bool = True, padding: float = 2, borders: bool = True) -> str:
+def print_html(blocks: list, header_rows: int = 0, collapse: bool = True, padding: float = 2, borders: bool = True,
+               tall: str = "") -> str:  # fmt: skip
     """The blocks as an HTML page with bordered tables (``border:none`` on every cell unless
     ``borders``; the first rows of each in a ``<thead>``, which Chromium repeats on every page
-    a table runs over)."""
+    a table runs over). The row whose label starts with ``tall`` prints its label one character
+    per line: a tall row, which a page break can cut in two."""
     from html import escape
 
     parts = ['<html><head><meta charset="utf-8"><style>body{font-size:11pt}table{margin:6pt 0}'
@@ -99,9 +101,9 @@ def print_html(blocks: list, header_rows: int = 0, collapse: bool = True, paddin
         for index, row in enumerate(block.rows):
             if index == 0 and header_rows:
                 parts.append("<thead>")
-            cells = "".join(
-                f'<td rowspan="{c.rowspan}" colspan="{c.colspan}">{escape(" ".join(map(str, c.items)))}</td>' for c in row
-            )
+            texts = [escape(" ".join(map(str, c.items))) for c in row]
+            texts = ["<br>".join(t) if tall and t.startswith(tall) else t for t in texts]
+            cells = "".join(f'<td rowspan="{c.rowspan}" colspan="{c.colspan}">{t}</td>' for c, t in zip(row, texts, strict=True))
             parts.append(f"<tr>{cells}</tr>")
             if header_rows and index == header_rows - 1:
                 parts.append("</thead><tbody>")
