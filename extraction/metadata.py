@@ -22,6 +22,13 @@ _HEADER_FIELDS = {"发布时间": "published", "原文链接": "url", "发布机
 _HEADER_LINE = re.compile(r"^(标题|发布时间|发布机构|原文链接|文号|栏目)[:：][ \t]*(.*?)[ \t]*$", re.M)
 
 
+# A web page's byline (来源：…　时间：2024-01-30 11:44　原文：https://…): read only on a line that
+# names the original's URL or the source, so a statistics period (统计时间：2023年1月1日…) is never taken.
+_BYLINE = re.compile(r"^.*(?:原文(?:链接|地址)?|来源)[:：].*$", re.M)
+_BYLINE_URL = re.compile(r"原文(?:链接|地址)?[:：][ \t]*(https?://[^\s<>\"']+)")
+_BYLINE_DATE = re.compile(r"(?:发布)?(?:时间|日期)[:：][ \t]*(\d{4}-\d{1,2}-\d{1,2}(?:[ \t]+\d{1,2}:\d{2}(?::\d{2})?)?|\d{4}年\d{1,2}月\d{1,2}日)")
+
+
 @dataclass(frozen=True)
 class ReportMeta:
     agency: str | None
@@ -40,6 +47,12 @@ def header_fields(nt: NormText) -> dict[str, str]:
         value = nt.original[match.start(2) : match.end(2)]
         if key and value:
             fields[key] = value
+    for line in _BYLINE.finditer(head):
+        for key, pattern in (("url", _BYLINE_URL), ("published", _BYLINE_DATE)):
+            match = pattern.search(line.group(0))
+            if key not in fields and match:
+                start = line.start() + match.start(1)
+                fields[key] = nt.original[start : line.start() + match.end(1)]
     return fields
 
 

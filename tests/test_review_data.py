@@ -92,11 +92,11 @@ def test_import_applies_corrections_with_audit_and_reasons(loaded: tuple[str, st
     result = CliRunner().invoke(cli_app, ["review", "import", str(_write_csv(tmp_path / "fix.csv", rows)),
                                           "--reviewer", "alice", "--db", db])  # fmt: skip
     assert result.exit_code == 1, result.output
-    assert "7 row(s): 3 correction(s) applied, 0 accepted unchanged, 4 skipped" in result.output
+    assert "7 row(s): 3 correction(s) applied, 0 accepted unchanged, 1 unchanged (the value it already has), 3 skipped" in result.output
     assert "line 5: skipped: no loaded report is named 'nosuch.txt'" in result.output
     assert "line 6: skipped: the report has no cell requests.granted.nosuch" in result.output
     assert "line 7: skipped: '十二个' for requests.carried_over.total is not a number" in result.output
-    assert "line 8: skipped: requests.granted.research already reads" in result.output
+    assert "line 8" not in result.output  # the unchanged row is counted, not an error
     assert "Traceback" not in result.output
     history = store.history(granted.id)
     assert [h.action for h in history] == ["extracted", "edit"] and history[1].parent_id == history[0].id
@@ -206,9 +206,14 @@ def test_a_newer_extraction_is_a_version_that_shows_disagreements(loaded: tuple[
     assert store.field(changed.id).head.value == changed.head.value + 2  # the earlier version is untouched
     again = CliRunner().invoke(cli_app, ["review", "load", str(folder / "hongze-district-2023.json"), "--db", db])
     assert "already loaded" in again.output and "loaded 0 new" in again.output
+    rows = [{"report": "hongze-district-2023#v2", "table": "requests", "row": "granted", "col": "total", "value": "42"},
+            {"report": "hongze-district-2023", "table": "requests", "row": "granted", "col": "total", "value": "41"}]  # fmt: skip
+    result = CliRunner().invoke(cli_app, ["review", "import", str(_write_csv(tmp_path / "v.csv", rows)), "-r", "alice", "--db", db])
+    assert result.exit_code == 0 and "2 correction(s) applied" in result.output, result.output
+    assert store.field(new[changed.key].id).head.value == 42 and store.field(changed.id).head.value == 41
     cells = nianbao.frames(review_db=db)["cells"]
     v2 = cells[(cells["report"] == "hongze-district-2023#v2") & (cells["row"] == "granted") & (cells["col"] == "total")].iloc[0]
-    assert (v2["version"], bool(v2["disagrees"]), bool(v2["review"])) == (2, True, True)
+    assert (v2["version"], bool(v2["disagrees"]), bool(v2["review"]), v2["value"]) == (2, True, False, 42)
 
 
 def test_frames_and_extract_exports_are_analyst_ready(batch: Path, tmp_path: Path) -> None:
@@ -220,6 +225,9 @@ def test_frames_and_extract_exports_are_analyst_ready(batch: Path, tmp_path: Pat
     assert fee["col_label"].startswith("本年收费金额") and fee["value_yuan"] == pytest.approx(fee["value"] * 10_000)
     crawl = reports.set_index("report").loc["pingtan-police-2021-crawl"]
     assert crawl["url"].startswith("https://") and crawl["published"].startswith("2022-01-14")
+    page = reports.set_index("report").loc["pingtan-transport-2023"]  # the HTML page's byline
+    assert page["url"].startswith("https://") and page["url"].endswith(".htm") and page["published"] == "2024-01-30 11:44"
+    assert reports.set_index("report").loc["hongze-district-2023-pdftext", ["url", "published"]].isna().all()
     assert set(tables["row_map"]["relation"]) == {"same", "sum", "comparable", "none"}
     other = tables["row_map"][tables["row_map"]["row_2019"] == "other"]
     assert set(other["row_2021"]) == {"other_no_correction", "other_unpaid_fee", "other_other"}
@@ -248,3 +256,35 @@ def test_series_pairs_hongze_without_aliases(batch: Path, tmp_path: Path) -> Non
     help_text = CliRunner().invoke(cli_app, ["series", "--help"], terminal_width=200).output
     flat = " ".join(help_text.replace("│", " ").split())  # rich draws a box; the text must survive its markup
     assert "aliases table maps each canonical agency name to a variant or a list of variants, e.g. '洪泽区人民政府' = ['洪泽区政府']" in flat
+
+
+def test_a_statistics_period_is_not_a_publication_date() -> None:
+    from nianbao.extraction.metadata import header_fields
+    from nianbao.extraction.normalize import NormText
+
+    text = "某某县人民政府2023年政府信息公开工作年度报告\n统计时间：2023年1月1日至2023年12月31日\n一、总体情况\n"
+    assert header_fields(NormText(text)) == {}
+    byline = "来源：某某县人民政府　时间：2024年1月30日　原文：https://example.org/a.htm\n" + text
+    assert header_fields(NormText(byline)) == {"url": "https://example.org/a.htm", "published": "2024年1月30日"}
+
+
+def test_an_edited_export_imports_back(loaded: tuple[str, str], tmp_path: Path) -> None:
+    """The exported cells table is an import file: edit two values, import it whole."""
+    db = _db(loaded, tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(cli_app, ["review", "export", "-f", "xlsx", "-o", str(tmp_path / "x"), "--db", db]).exit_code == 0
+    cells = pd.read_excel(tmp_path / "x" / "nianbao.xlsx", sheet_name="cells")
+    pick = (cells["report"] == "huaian-city-2024-pdftext") & (cells["row"].isin(["granted", "carried_forward"])) & (cells["col"] == "total")
+    assert pick.sum() == 2
+    cells.loc[pick, "value"] = cells.loc[pick, "value"] + 1
+    cells["note"] = cells["note"].astype(object)  # empty in every row: read as a float column
+    cells.loc[pick, "note"] = "recounted"
+    cells.to_excel(tmp_path / "edited.xlsx", index=False)
+    result = runner.invoke(cli_app, ["review", "import", str(tmp_path / "edited.xlsx"), "-r", "alice", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert f"{len(cells)} row(s): 2 correction(s) applied, 0 accepted unchanged, {len(cells) - 2} unchanged" in result.output
+    after = nianbao.frames(review_db=db)["cells"]
+    changed = after[after["reviewer"].notna()]
+    assert len(changed) == 2 and set(changed["status"]) == {"corrected"}
+    assert (changed["value"].to_numpy() == changed["extracted_value"].to_numpy() + 1).all()
+    assert changed["note"].str.startswith("recounted [import edited.xlsx line").all()

@@ -197,7 +197,7 @@ def import_command(
     file: Annotated[Path, typer.Argument(help="CSV (or .xlsx) with columns source, table, row, col, value [, note, revision].")],
     reviewer: Annotated[str, typer.Option("--reviewer", "-r", help="The reviewer whose edits these are (see add-reviewer).")],
     db: DbOption = None,
-    accept_unchanged: Annotated[bool, typer.Option("--accept-unchanged", help="Record a value equal to the current one as accepted (default: skipped).")] = False,
+    accept_unchanged: Annotated[bool, typer.Option("--accept-unchanged", help="Record a value equal to the current one as accepted (default: counted as unchanged, nothing written).")] = False,
 ) -> None:
     """Apply corrections from a spreadsheet as a reviewer's edits (same audit trail and conflicts as the app).
 

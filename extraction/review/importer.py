@@ -1,7 +1,8 @@
 """``nianbao review import FILE``: corrections from a spreadsheet, as one reviewer's edits.
 
 The file (CSV, UTF-8 with or without BOM, or an ``.xlsx`` workbook's first sheet) has the
-columns ``source`` (the report's file name, its stem, or its sha256), ``table``, ``row``,
+columns ``source`` (the report's file name, its stem, or its sha256; or ``report``, the
+export's report id, ``<stem>#v2`` naming a later version), ``table``, ``row``,
 ``col`` (keys such as ``requests``/``granted``/``total``, or the template's Chinese labels),
 ``value`` (the cell as it should read: ``12``, ``855.034万元``, ``/`` for not applicable, empty
 for blank) and optionally ``note`` and ``revision``. A ``review export`` table has them all.
@@ -11,9 +12,10 @@ the review app: the revision names the one it replaces, the reviewer, the time a
 (the file and line are added to it). With a ``revision`` column (from ``review export``) a
 field changed since the export is a conflict and is skipped. Without one, a field another
 reviewer already reviewed is skipped too (give the ``revision`` column to correct it anyway).
-A value equal to the current one is no correction: it is skipped, or recorded as accepted
-with ``accept_unchanged``. An empty value on a cell that holds no number is unchanged.
-Nothing is dropped silently: every row is applied, accepted or skipped with a reason.
+A value equal to the current one is no correction: it is counted as unchanged (so a whole
+exported table with a few values edited imports cleanly), or recorded as accepted with
+``accept_unchanged``. An empty value on a cell that holds no number is unchanged. Nothing is
+dropped silently: every row is applied, accepted, counted unchanged or skipped with a reason.
 """
 
 from __future__ import annotations
@@ -38,19 +40,21 @@ class ImportFileError(ValueError):
 
 @dataclass
 class ImportResult:
-    """What an import did: rows applied (edits), accepted (unchanged values) and skipped."""
+    """What an import did: rows applied (edits), accepted, unchanged (same value) and skipped."""
 
     applied: list[tuple[int, str]] = field(default_factory=list)
     accepted: list[tuple[int, str]] = field(default_factory=list)
+    unchanged: list[tuple[int, str]] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
-        return len(self.applied) + len(self.accepted) + len(self.skipped)
+        return len(self.applied) + len(self.accepted) + len(self.unchanged) + len(self.skipped)
 
     def summary(self, name: str) -> str:
         return (f"{name}: {self.rows} row(s): {len(self.applied)} correction(s) applied, "
-                f"{len(self.accepted)} accepted unchanged, {len(self.skipped)} skipped")  # fmt: skip
+                f"{len(self.accepted)} accepted unchanged, {len(self.unchanged)} unchanged (the value it "
+                f"already has), {len(self.skipped)} skipped")  # fmt: skip
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -93,6 +97,9 @@ def _text(value: Any) -> str:
 
 def _rows(name: str, header: list[str] | None, rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, dict[str, str]]]:
     columns = [str(h).strip().lower() for h in header or []]
+    if "source" not in columns and "report" in columns:  # an exported cells table: its report id
+        columns[columns.index("report")] = "source"
+        columns.append("version_1")  # there, a bare stem is the first version
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise ImportFileError(f"{name} has no column {', '.join(missing)}: the first row must name the columns "
@@ -100,7 +107,8 @@ def _rows(name: str, header: list[str] | None, rows: Iterator[tuple[int, list[st
     for line, values in rows:
         if not any(str(v).strip() for v in values):
             continue  # an empty line is no row
-        yield line, {c: str(values[i]).strip() if i < len(values) else "" for i, c in enumerate(columns)}
+        row = {c: str(values[i]).strip() if i < len(values) else "" for i, c in enumerate(columns)}
+        yield line, row | ({"version_1": "yes"} if "version_1" in columns else {})
 
 
 class _Reports:
@@ -110,14 +118,23 @@ class _Reports:
         self.store = store
         self.by_sha: dict[str, int] = {}
         self.by_name: dict[str, set[str]] = {}
+        self.versions: dict[str, int] = {}  # the export's "<stem>#v2" → that version's report
+        counts: dict[str, int] = {}
         for report_id in store.report_ids():
             report = store.report(report_id)
             self.by_sha[report.sha256] = report_id  # ids grow: the newest version wins
+            counts[report.sha256] = counts.get(report.sha256, 0) + 1
+            stem = Path(report.name).stem
+            self.versions[stem if counts[report.sha256] == 1 else f"{stem}#v{counts[report.sha256]}"] = report_id
             for key in {report.name, Path(report.name).name, Path(report.name).stem}:
                 self.by_name.setdefault(key, set()).add(report.sha256)
         self._fields: dict[int, dict[tuple[str, str, str], FieldView]] = {}
 
-    def find(self, source: str) -> int:
+    def find(self, source: str, exact: bool = False) -> int:
+        """The report ``source`` names: its newest version, or (``exact``, an export's report
+        id) the version it names: a bare stem the first, ``<stem>#v2`` the second."""
+        if (exact or "#v" in source) and source in self.versions:
+            return self.versions[source]
         shas = self.by_name.get(source) or {s for s in self.by_sha if len(source) >= 8 and s.startswith(source.lower())}
         if not shas:
             raise LookupError(f"no loaded report is named {source!r} or has that sha256")
@@ -173,7 +190,7 @@ def _reviewer_ids(store: ReviewStore, name: str) -> list[int]:
 
 def _apply_row(store: ReviewStore, reports: _Reports, reviewer_id: int, reviewer: str, row: dict[str, str],
                audit: str, accept_unchanged: bool) -> tuple[str, str]:  # fmt: skip
-    report_id = reports.find(row["source"])
+    report_id = reports.find(row["source"], exact=bool(row.get("version_1")))
     template = store.report(report_id).template
     found = _field(reports.fields(report_id), template, row)
     key, head, text = ".".join(found.key), found.head, row["value"]
@@ -184,7 +201,7 @@ def _apply_row(store: ReviewStore, reports: _Reports, reviewer_id: int, reviewer
     same = (parsed.value == head.value and parsed.state == head.state and parsed.unit == head.unit) or (
         text == "" and head.value is None)
     if same and not accept_unchanged:
-        raise ValueError(f"{key} already reads {head.raw or head.state!r}: not a correction (--accept-unchanged records it as accepted)")
+        return "unchanged", f"{key} already reads {head.raw or head.state!r}"
     note = f"{row.get('note', '')} {audit}".strip()
     action = "accept" if same else "edit"
     try:
