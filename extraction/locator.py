@@ -20,6 +20,7 @@ import numpy as np
 
 from nianbao.extraction.locate import NUMERALS, Label, Section, Token, find_sections
 from nianbao.extraction.normalize import NormText
+from nianbao.extraction.placement.decoder import SlotScores
 from nianbao.extraction.templates import Table, section_patterns
 from nianbao.models.labels import SEPARATORS, field_ids, span_label
 
@@ -160,7 +161,7 @@ class ModelLocator(RuleLocator):
             mass = slots[token.start : max(token.end, token.start + 1)].mean(axis=0)
             mass = np.maximum(mass / max(float(mass.sum()), LOG_FLOOR), LOG_FLOOR)
             out.append(np.log(mass).tolist())
-        return out
+        return SlotScores(out, _printed_gaps(self._nt.norm, tokens))
 
     def piece_scorer(self) -> Callable[[int, int, int], float] | None:
         """Piece scores from per-character B-/I- slot log-probabilities (prefix sums, O(1) each)."""
@@ -233,6 +234,17 @@ def _leading_empty_field(norm: str, tokens: Sequence[Token]) -> bool:
     if before <= unit:
         return False
     return _trailing(norm, tokens[-1].end) - unit - _frame(norm, first.start) > 0
+
+
+def _printed_gaps(norm: str, tokens: Sequence[Token]) -> bool:
+    """True when the row prints an empty field before or between its values (more separators
+    there than between two neighbouring values): the layout states where its values sit."""
+    if len(tokens) < 2:
+        return False
+    between = [_separators(norm, a.end, b.start) for a, b in zip(tokens, tokens[1:], strict=False)]
+    unit = min(between) or 1
+    before = field_ids(norm[max(0, tokens[0].start - 64) : tokens[0].start + 1])[-1]
+    return before > unit or max(between) > unit
 
 
 def _separators(norm: str, start: int, end: int) -> int:

@@ -134,3 +134,15 @@ def test_the_layout_states_an_empty_first_field_unless_the_row_has_an_extra_one(
     row = label + values
     tokens = [Token(m.start() + len(label), m.end() + len(label), m.group(0), 0) for m in re.finditer(r"\d+", values)]
     assert _leading_empty_field(row, tokens) is undecided
+
+
+def test_where_the_layout_prints_empty_fields_an_ordered_reading_counts_when_less_sure() -> None:
+    from nianbao.extraction.placement.decoder import SlotScores, evidence_only
+
+    in_order = [[math.log(0.6) if c == 2 else math.log(0.4 / 14) for c in range(15)],
+                [math.log(0.35) if c == 11 else math.log(0.65 / 14) for c in range(15)]]  # fmt: skip
+    assert evidence_only(in_order) is None  # not sure: a prior, the convention decides
+    assert evidence_only(SlotScores(in_order, stated=False)) is None
+    assert evidence_only(SlotScores(in_order, stated=True)) == in_order  # the printed empty fields say where
+    jumbled = list(reversed(in_order))
+    assert evidence_only(SlotScores(jumbled, stated=True)) is None  # a reading goes left to right

@@ -19,7 +19,9 @@ rules alone). The rule:
    decides); otherwise its margin is the winner's lead over the runner-up.
 
 The model's scores count only where it is sure (``SURE_SLOT``): of every value's slot in a row,
-of a digit run's best split. Elsewhere every reading scores 0 and the arithmetic and the
+of a digit run's best split. Where the row prints its empty fields (the layout states where its
+values sit) a reading in left-to-right order counts from ``STATED_SLOT``: long rows (the appeals
+table read as one row of 15) rarely reach 0.9 on every far slot. Elsewhere every reading scores 0 and the arithmetic and the
 convention decide, as with the rules alone.
 """
 
@@ -32,6 +34,16 @@ from dataclasses import dataclass
 AMBIGUOUS_MARGIN = math.log(20.0)  # a runner-up at least 1/20 as likely as the winner
 BROKEN_MARGIN = 8.0
 SURE_SLOT = 0.9  # the model's scores count where it is this sure (see evidence_only)
+STATED_SLOT = 0.3  # ... or this sure, in order, where the layout prints the row's empty fields
+
+
+class SlotScores(list):
+    """A row's slot log-probabilities; ``stated`` when the text prints the row's empty fields
+    (``12\t\t3``, ``|  |``, a blank line), so the values' places are read, not guessed."""
+
+    def __init__(self, rows: Sequence[Sequence[float]], stated: bool = False) -> None:
+        super().__init__(rows)
+        self.stated = stated
 
 
 @dataclass(frozen=True)
@@ -92,8 +104,18 @@ def evidence_only(slot_logp: Sequence[Sequence[float]] | None) -> list[list[floa
     """
     if slot_logp is None:
         return None
-    sure = math.log(SURE_SLOT)
-    return [list(row) for row in slot_logp] if all(max(row) >= sure for row in slot_logp) else None
+    if all(max(row) >= math.log(SURE_SLOT) for row in slot_logp):
+        return [list(row) for row in slot_logp]
+    if getattr(slot_logp, "stated", False) and _in_order(slot_logp):
+        if all(max(row) >= math.log(STATED_SLOT) for row in slot_logp):
+            return [list(row) for row in slot_logp]
+    return None
+
+
+def _in_order(slot_logp: Sequence[Sequence[float]]) -> bool:
+    """True when the values' most probable slots increase along the row (a reading, not a jumble)."""
+    best = [max(range(len(row)), key=row.__getitem__) for row in slot_logp]
+    return all(a < b for a, b in zip(best, best[1:], strict=False))
 
 
 def sure_split_scores(scores: Sequence[float], length: int) -> list[float]:
