@@ -20,6 +20,7 @@ from nianbao.extraction.placement.arithmetic import (
     APPLICANTS,
     REQUEST_ROW_SUMS,
     RowSums,
+    placed_arithmetic,
     row_arithmetic,
 )
 from nianbao.extraction.placement.joint import PendingRow, refine
@@ -124,21 +125,33 @@ def _missing_row(table: str, row: Row, unexpected: bool = False) -> list[Cell]:
     return cells
 
 
-def _sum_scorer(values: Sequence[str], sums: RowSums):
-    """Arithmetic key of a placement: (-failed, holding) identities, then printed totals."""
-    parsed = [parse_cell(v.strip(_TRIM)) for v in values]
+class _SumScorer:
+    """Arithmetic key of a placement: (-failed, holding) identities, then printed totals.
 
-    def score(mapping: dict[int, int]) -> tuple[int, ...]:
+    ``many`` gives the same keys for many placements at once (see ``search.place``).
+    """
+
+    def __init__(self, values: Sequence[str], sums: RowSums) -> None:
+        parsed = [parse_cell(v.strip(_TRIM)) for v in values]
+        self.numbers = [float(c.value) if c.state == "number" and c.value is not None else None for c in parsed]
+        self.sums = sums
+
+    def __call__(self, mapping: dict[int, int]) -> tuple[int, ...]:
+        sums = self.sums
         width = max(max(sums, default=0), *mapping.values()) + 1 if mapping else 0
         grid: list[float | None] = [None] * width
         for i, col in mapping.items():
-            cell = parsed[i]
-            if cell.state == "number" and cell.value is not None:
-                grid[col] = float(cell.value)
+            grid[col] = self.numbers[i]
         totals = sum(1 for total in sums if grid[total] is not None)
         return (*row_arithmetic(grid, sums), totals)
 
-    return score
+    def many(self, options: Sequence[tuple[int, ...]]) -> list[tuple[int, int, int]]:
+        return placed_arithmetic(self.numbers, options, self.sums)
+
+
+def _sum_scorer(values: Sequence[str], sums: RowSums) -> _SumScorer:
+    """Arithmetic key of a placement: (-failed, holding) identities, then printed totals."""
+    return _SumScorer(values, sums)
 
 
 def _fee_unit(nt: NormText, start: int, end: int) -> str | None:

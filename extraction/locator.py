@@ -84,6 +84,8 @@ class ModelLocator(RuleLocator):
         self._value_ids = [i for i, tag in enumerate(self.labels) if _is_value(tag)]
         self._slot_b, self._slot_i = _slot_ids(self.labels)
         self._pieces: tuple[np.ndarray, np.ndarray] | None = None
+        self._derived_of: np.ndarray | None = None
+        self._derived_cache: dict[object, np.ndarray] = {}
 
     def prepare(self, nt: NormText) -> None:
         """Remember the report; :meth:`cover` runs the tagger over its tables."""
@@ -139,10 +141,20 @@ class ModelLocator(RuleLocator):
         found.sort(key=lambda s: s.start)
         return [s for i, s in enumerate(found) if all(s.number > p.number for p in found[:i])]
 
+    def _derived(self, key: object, make: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """A per-character array computed once from the current ``probs`` (recomputed when it changes)."""
+        if self._derived_of is not self.probs:
+            self._derived_of, self._derived_cache = self.probs, {}
+        found = self._derived_cache.get(key)
+        if found is None:
+            found = self._derived_cache[key] = make(self.probs)
+        return found
+
     def value_probability(self, start: int, end: int) -> float | None:
         if self.probs is None or end <= start:
             return None
-        return float(self.probs[start:end, self._value_ids].sum(axis=1).mean())
+        mass = self._derived("value", lambda probs: probs[:, self._value_ids].sum(axis=1))
+        return float(mass[start]) if end - start == 1 else float(mass[start:end].mean())
 
     def slot_logp(self, tokens: Sequence[Token], n_cols: int) -> list[list[float]] | None:
         """Per token, the log of its mean slot probability over its characters, renormalised.
@@ -155,7 +167,7 @@ class ModelLocator(RuleLocator):
             return None
         if _leading_empty_field(self._nt.norm, tokens):
             return None
-        slots = self.probs[:, self._slot_b[:n_cols]] + self.probs[:, self._slot_i[:n_cols]]
+        slots = self._derived(("slots", n_cols), lambda probs: probs[:, self._slot_b[:n_cols]] + probs[:, self._slot_i[:n_cols]])
         out = []
         for token in tokens:
             mass = slots[token.start : max(token.end, token.start + 1)].mean(axis=0)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 from nianbao.extraction.templates import template_data
 
 BALANCE_LEFT = ("new_received", "carried_over")  # 一、二
@@ -72,3 +74,32 @@ def row_arithmetic(values: Sequence[float | None], sums: RowSums) -> tuple[int, 
         else:
             failed += 1
     return (-failed, holding)
+
+
+def placed_arithmetic(numbers: Sequence[float | None], options: Sequence[Sequence[int]], sums: RowSums) -> list[tuple[int, int, int]]:
+    """:func:`row_arithmetic` of many placements at once, plus the count of printed totals.
+
+    ``numbers[i]`` is printed value ``i`` (None: not a number) and ``options[p][i]`` its
+    column in placement ``p``; each placement's grid is ``numbers`` put at their columns.
+    Returns ``(-failed, holding, totals)`` per placement, the same figures as
+    ``row_arithmetic`` on each grid (parts added in the same order, the same tolerance).
+    """
+    if not options:
+        return []
+    at = np.asarray(options, dtype=np.intp).reshape(len(options), -1)
+    width = max(max(sums, default=0), int(at.max(initial=0))) + 1
+    grid = np.full((len(options), width), np.nan)
+    grid[np.arange(len(options))[:, None], at] = np.array([np.nan if v is None else float(v) for v in numbers])
+    failed = np.zeros(len(options), dtype=np.int64)
+    holding = np.zeros(len(options), dtype=np.int64)
+    for total_index, parts in sums.items():
+        total = grid[:, total_index]
+        added = np.zeros(len(options))
+        for i in parts:
+            part = grid[:, i]
+            added = added + np.where(np.isnan(part), 0.0, part)
+        assessed = ~np.isnan(total)
+        fits = np.abs(total - added) <= TOLERANCE
+        holding += assessed & fits
+        failed += assessed & ~fits
+    return list(zip((-failed).tolist(), holding.tolist(), (failed + holding).tolist(), strict=True))

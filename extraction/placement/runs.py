@@ -101,21 +101,24 @@ def splits(run: Run, kinds: list[tuple[bool, bool]], totals: dict[int, range] | 
         boundary[k - 1] = k if chars[k] != chars[k - 1] + 1 else boundary[k]
     # what a state's future reads of its past: the parts before ``cell`` of every total at or after it
     depends = [_open_parts(totals, cell) for cell in range(n + 1)]
-    cut: dict[tuple[int, int], tuple[Piece, float | None]] = {}
-    valid: dict[tuple[int, bool, bool], list[tuple[int, Piece, float | None]]] = {}
+    cut: dict[tuple[int, int], tuple[Piece, float | None, float | None]] = {}
+    valid: dict[tuple[int, bool, bool], list[tuple[int, Piece, float | None, float | None]]] = {}
     dead: dict[tuple, int] = {}  # states searched without a split -> nodes they took
     count = nodes = 0
     acc: list[Piece] = []
-    vals: list[float | None] = []  # piece_value of acc[k] where it is a number, else None
+    vals: list[float | None] = []  # piece_value of acc[k] (None: not a number)
+    wholes: list[float | None] = []  # the same where it is a whole number (they add exactly), else None
 
-    def make(i: int, j: int) -> tuple[Piece, float | None]:
+    def make(i: int, j: int) -> tuple[Piece, float | None, float | None]:
         got = cut.get((i, j))
         if got is None:
             piece = Piece(run.start + chars[i], run.start + chars[j - 1] + 1, text[chars[i] : chars[j - 1] + 1])
-            got = cut[(i, j)] = (piece, _number(piece))
+            number = _number(piece)
+            whole = number if number is not None and number.is_integer() and abs(number) < 2**52 else None
+            got = cut[(i, j)] = (piece, number, whole)
         return got
 
-    def pieces_from(i: int, money: bool, signed: bool) -> list[tuple[int, Piece, float | None]]:
+    def pieces_from(i: int, money: bool, signed: bool) -> list[tuple[int, Piece, float | None, float | None]]:
         found = valid.get((i, money, signed))
         if found is None:
             top = min(length, i + MAX_PIECE, boundary[i])
@@ -126,16 +129,31 @@ def splits(run: Run, kinds: list[tuple[bool, bool]], totals: dict[int, range] | 
     def state(i: int, cell: int) -> tuple:
         key: list = [i, cell]
         for prefix, parts in depends[cell]:
-            known = [vals[k] for k in parts]
+            known = [wholes[k] for k in parts]
             # whole numbers add exactly in any grouping: their sum stands for them
-            if prefix and all(v is not None and v.is_integer() and abs(v) < 2**52 for v in known):
-                key.append(sum(known))
-            else:
-                key.append(tuple(acc[k].raw for k in parts))
+            key.append(sum(known) if prefix and None not in known else tuple(acc[k].raw for k in parts))
         return tuple(key)
+
+    def push(piece: Piece, number: float | None, whole: float | None) -> None:
+        acc.append(piece)
+        vals.append(number)
+        wholes.append(whole)
+
+    def pop() -> None:
+        acc.pop()
+        vals.pop()
+        wholes.pop()
 
     def rec(i: int, cell: int) -> Iterator[list[Piece]]:
         nonlocal count, nodes
+        if cell == n:  # a leaf: a split when the run is used up
+            nodes += 1
+            if stats is not None:
+                stats["nodes"] = nodes
+            if count < MAX_SPLITS and nodes <= MAX_NODES and i == length:
+                count += 1
+                yield list(acc)
+            return
         key = state(i, cell)
         known = dead.get(key)
         if known is not None and count < MAX_SPLITS and nodes + 1 <= MAX_NODES:
@@ -146,47 +164,33 @@ def splits(run: Run, kinds: list[tuple[bool, bool]], totals: dict[int, range] | 
         nodes += 1
         if stats is not None:
             stats["nodes"] = nodes
-        if count >= MAX_SPLITS or nodes > MAX_NODES:
+        if count >= MAX_SPLITS or nodes > MAX_NODES or length - i < n - cell:
             return
         before, found = nodes - 1, count
-        yield from expand(i, cell)
-        if count == found and nodes <= MAX_NODES:
-            dead[key] = nodes - before
-
-    def expand(i: int, cell: int) -> Iterator[list[Piece]]:
-        nonlocal count
-        if cell == n:
-            if i == length:
-                count += 1
-                yield list(acc)
-            return
-        if length - i < n - cell:
-            return
         money, signed = kinds[cell]
         if cell in totals:
-            wanted = sum(piece_value(acc[k]) for k in totals[cell])
+            parts = [vals[k] for k in totals[cell]]
+            wanted = sum(parts if None not in parts else [piece_value(acc[k]) for k in totals[cell]])
             literal = str(int(wanted)) if float(wanted).is_integer() else f"{wanted:g}"
             j = i + len(literal)
             if j <= length and j <= boundary[i] and (j == length or boundary[j - 1] == j or cell + 1 < n):
-                candidate, number = make(i, j)
+                candidate, number, whole = make(i, j)
                 if candidate.raw == literal or (money and _valid_piece(candidate.raw, money, signed) and piece_value(candidate) == wanted):
-                    acc.append(candidate)
-                    vals.append(number)
+                    push(candidate, number, whole)
                     yield from rec(j, cell + 1)
-                    acc.pop()
-                    vals.pop()
-            return
-        # the shortest pieces first; stop where the rest of the run is too short for the cells left
-        first_short = max(i + 1, length - (n - cell - 1) + 1)
-        stop = first_short - 1 if first_short < min(length, boundary[i]) else length
-        for j, candidate, number in pieces_from(i, money, signed):
-            if j > stop or nodes > MAX_NODES:
-                break
-            acc.append(candidate)
-            vals.append(number)
-            yield from rec(j, cell + 1)
-            acc.pop()
-            vals.pop()
+                    pop()
+        else:
+            # the shortest pieces first; stop where the rest of the run is too short for the cells left
+            first_short = max(i + 1, length - (n - cell - 1) + 1)
+            stop = first_short - 1 if first_short < min(length, boundary[i]) else length
+            for j, candidate, number, whole in pieces_from(i, money, signed):
+                if j > stop or nodes > MAX_NODES:
+                    break
+                push(candidate, number, whole)
+                yield from rec(j, cell + 1)
+                pop()
+        if count == found and nodes <= MAX_NODES:
+            dead[key] = nodes - before
 
     yield from rec(0, 0)
 

@@ -20,6 +20,7 @@ from nianbao.extraction.placement.decoder import Scored, choose, evidence_only, 
 Scorer = Callable[[dict[int, int]], tuple[int, ...]]
 Allowed = Callable[[tuple[int, ...]], bool]
 MAX_CANDIDATES = 20_000
+BATCH = 48  # placements from which a scorer's ``many`` is used (numpy pays off)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,9 @@ def place(
     options = [p for p in combinations(range(n_cols), n_values) if allowed is None or allowed(p)]
     if not options:
         options = list(combinations(range(n_cols), n_values))
-    scored = [Scored(p, scorer(dict(enumerate(p))), slot_score(evidence, p)) for p in options]
+    many = getattr(scorer, "many", None)  # a scorer may key many placements at once (same keys)
+    keys = many(options) if many is not None and len(options) > BATCH else [scorer(dict(enumerate(p))) for p in options]
+    scored = [Scored(p, key, slot_score(evidence, p)) for p, key in zip(options, keys, strict=True)]
     choice = choose(scored)
     return Placement(
         choice.best.key, choice.ambiguous, len(scored), tuple(sorted(c.key for c in choice.alternatives)),
