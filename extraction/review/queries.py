@@ -94,9 +94,15 @@ def count_query(filters: QueueFilter) -> Select[Any]:
 
 
 def by_report_query(filters: QueueFilter) -> Select[Any]:
-    """(report id, open fields) per report under the filters."""
+    """(report id, open fields, queue items, whole-row decisions) per report under the filters."""
     items = open_items(filters)
-    return select(items.c.report_id, func.count()).group_by(items.c.report_id).order_by(items.c.report_id)
+    first = items.c.first == 1
+    return (
+        select(items.c.report_id, func.count(), func.count(case((first, 1))),
+               func.count(case((and_(first, items.c.decision_id.is_not(None)), 1))))  # fmt: skip
+        .group_by(items.c.report_id)
+        .order_by(items.c.report_id)
+    )
 
 
 def latest_revision_query(report_ids: list[int]) -> Select[Any]:

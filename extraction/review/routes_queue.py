@@ -75,7 +75,8 @@ def register(app: FastAPI, web: Web) -> None:
             filters = parse_filters(all, report, table, reason, cmin, cmax)
         except BadFilter as exc:
             return web.message(who, 422, who.t("not_found"), str(exc), back="/queue")
-        fields, total, decisions = store.queue_count(filters)
+        by_report = store.open_by_report(filters)
+        fields, total, decisions = (sum(row[i] for row in by_report) for i in (1, 2, 3))
         pages = max(1, math.ceil(total / per))
         page = min(page, pages)
         items = store.queue(limit=per, offset=(page - 1) * per, filters=filters)
@@ -83,7 +84,7 @@ def register(app: FastAPI, web: Web) -> None:
         return web.page("queue", who, request=request, items=items, fields=fields, total=total, decisions=decisions,
                         page=page, pages=pages, per=per, per_choices=PER_PAGE, filters=filters, reports=names,
                         tables=TABLES, reasons=REASONS, decision_rows=store.decision_rows([f.report_id for f in items]),
-                        by_report=store.open_by_report(filters), link=lambda p: "/queue?" + query_string(filters, per, p),
+                        by_report=by_report, link=lambda p: "/queue?" + query_string(filters, per, p),
                         everything_link="/queue?" + query_string(QueueFilter(everything=not filters.everything), per))  # fmt: skip
 
     @app.post("/bulk-accept")

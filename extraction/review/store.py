@@ -271,7 +271,12 @@ class ReviewStore(ReviewActions):
     # fields and revisions
 
     def _heads(self, where: Any = None, order: Any = None, limit: int | None = None, offset: int = 0) -> list[FieldView]:
-        head_ids = select(Revision.field_id, func.max(Revision.id).label("head_id")).group_by(Revision.field_id).subquery()
+        """Fields with their newest revision; ``where``: conditions on Field only (they narrow the
+        search for the newest revisions too, so one report or a page costs what it holds)."""
+        head_ids = select(Revision.field_id, func.max(Revision.id).label("head_id"))
+        if where is not None:
+            head_ids = head_ids.join(Field, Field.id == Revision.field_id).where(*where)
+        head_ids = head_ids.group_by(Revision.field_id).subquery()
         query = (
             select(Field, Revision, Reviewer.name)
             .join(head_ids, head_ids.c.field_id == Field.id)

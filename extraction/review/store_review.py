@@ -138,12 +138,13 @@ class ReviewActions:
         with self._session() as session:
             return {(d.report_id, d.table_name, d.row): (d.kind, len(d.readings)) for d in session.scalars(query)}
 
-    def open_by_report(self: ReviewStore, filters: QueueFilter) -> list[tuple[int, int, int]]:
-        """(report id, open fields, newest revision id) per report with open fields under ``filters``."""
+    def open_by_report(self: ReviewStore, filters: QueueFilter) -> list[tuple[int, int, int, int, int]]:
+        """(report id, open fields, queue items, decisions, newest revision id) per report with
+        open fields under ``filters`` (one pass over the open fields: the queue's totals too)."""
         with self._session() as session:
             counts = list(session.execute(queries.by_report_query(filters)))
-            latest = dict(session.execute(queries.latest_revision_query([rid for rid, _ in counts])).all())
-        return [(rid, int(n), int(latest.get(rid, 0))) for rid, n in counts]
+            latest = dict(session.execute(queries.latest_revision_query([row[0] for row in counts])).all())
+        return [(rid, int(n), int(items), int(decisions), int(latest.get(rid, 0))) for rid, n, items, decisions in counts]
 
     # report details
 

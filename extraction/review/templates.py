@@ -91,7 +91,7 @@ QUEUE = """{% extends "base" %}{% block title %}{{ t('queue') }}{% endblock %}{%
 <p><button name="action" value="accept" id="bulk-accept">{{ t('accept_selected') }}</button></p></form>
 {% endif %}
 {% if by_report %}<h2>{{ t('by_report') }}</h2><table id="by-report">
-{% for rid, n, latest in by_report %}<tr data-report="{{ rid }}"><td><a href="/queue?report={{ rid }}&amp;all={{ 1 if filters.everything else 0 }}">{{ reports.get(rid, rid) }}</a></td><td class="num">{{ n }}</td>
+{% for rid, n, _, _, latest in by_report %}<tr data-report="{{ rid }}"><td><a href="/queue?report={{ rid }}&amp;all={{ 1 if filters.everything else 0 }}">{{ reports.get(rid, rid) }}</a></td><td class="num">{{ n }}</td>
 <td><form method="post" action="/reports/{{ rid }}/accept-open"><input type="hidden" name="csrf" value="{{ csrf }}">
 <input type="hidden" name="seen" value="{{ latest }}"><input type="hidden" name="all" value="{{ 1 if filters.everything else 0 }}">
 <input type="hidden" name="next" value="{{ here }}"><button class="accept-report">{{ t('accept_report', n=n) }}</button></form></td></tr>{% endfor %}</table>{% endif %}
