@@ -8,6 +8,7 @@ characters with :class:`CharVocab` and decode spans with :func:`decode_spans`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -60,6 +61,9 @@ SEPARATORS = frozenset("\t|\n")  # what ends a printed cell
 _VALUE_CHARS = frozenset(".,/+-－—–%万元亿增减 \u00a0\u3000\u2002\u2003\r")
 
 
+_RULE_LINE = re.compile(r"(?m)^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?:\n|$)")
+
+
 def field_ids(text: str, cap: int = MAX_FIELD) -> list[int]:
     """The layout feature of every character: cell separators (tab, ``|``, newline) since the
     last character of text, capped at ``cap`` (a model's token-type vocabulary less one).
@@ -67,12 +71,17 @@ def field_ids(text: str, cap: int = MAX_FIELD) -> list[int]:
     In ``一、本年新收…\t1\t\t\t1\t\t\t2`` the values read 1, 4 and 7: an empty cell kept as an
     empty field (tab rows, markdown ``|  |``, a blank line) moves the values after it, so the
     model can read a value's column slot from the layout rather than guess it. Labels (any
-    other character) read 0 and start the count again. Fed to the model as BERT token types.
+    other character) read 0 and start the count again, and so does the end of a markdown rule
+    line (``|---|---|``): a value row under it (``|  |  | 5 |``) counts from its own first ``|``
+    as a labelled row counts from its label. Fed to the model as BERT token types.
     """
     out: list[int] = []
     count = 0
-    for ch in text:
-        if ch in SEPARATORS:
+    rule_ends = {m.end() - 1 for m in _RULE_LINE.finditer(text)}
+    for index, ch in enumerate(text):
+        if index in rule_ends:  # a markdown rule line (|---|---|) ends: the next row starts afresh
+            count = 0
+        elif ch in SEPARATORS:
             count = min(count + 1, cap)
         elif not (ch.isdigit() or ch in _VALUE_CHARS):
             count = 0

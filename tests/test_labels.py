@@ -50,3 +50,10 @@ def test_slot_tags_decode_as_value_spans() -> None:
     for i, tag in enumerate(["B-V3", "I-V3", "O", "B-V6"]):
         probs[i, BIO_LABELS.index(tag)] = 1.0
     assert [(s, e, label) for s, e, label, _ in decode_spans(probs)] == [(0, 2, "VALUE"), (3, 4, "VALUE")]
+
+
+def test_a_markdown_rule_line_ends_like_text() -> None:
+    # under |---|---|, a value row with no label counts from its own first |, as a labelled row does
+    table = "| 行政复议 | 行政诉讼 |\n|---|---|---|\n|  |  | 5 |\n"
+    labelled = "| 一、本年新收 |  |  | 5 |\n"
+    assert _at(table, "5") == _at(labelled, "5") == 3
