@@ -70,8 +70,9 @@ def _rules(n: int) -> bytes:
     return b"\n".join(lines) + b"\nBT /F1 12 Tf 72 790 Td (Hello) Tj ET"
 
 
-def thirty_page_report(seed: int = 3) -> tuple[bytes, dict]:
-    """A generated report printed as a PDF of about 30 pages (tables plus long prose)."""
+def thirty_page_report(seed: int = 3, ruled: bool = True) -> tuple[bytes, dict]:
+    """A generated report printed as a PDF of about 30 pages (tables plus long prose; the
+    tables ruled, or printed without rules so they are found from word positions)."""
     from nianbao.extraction.formats import LineGroup
     from nianbao.training.generate import PROSE, GenConfig
     from nianbao.training.pdf_print import print_pdf
@@ -80,7 +81,7 @@ def thirty_page_report(seed: int = 3) -> tuple[bytes, dict]:
     sample, blocks = printed_pdf_sample(random.Random(seed), GenConfig("printed_pdf", "2021", False, "0"))
     filler = [line.format(agency="某机关", year=2023, n1=10, n2=2, req=1, n3=3)[:28] for line in PROSE] * 260
     blocks = [*blocks[:2], LineGroup(tuple(filler)), *blocks[2:]]
-    return print_pdf(blocks, repeat_header=3), sample
+    return print_pdf(blocks, repeat_header=3, ruled=ruled), sample
 
 
 def _child(kind: str, data: bytes, queue) -> None:  # noqa: ANN001 - multiprocessing queue
@@ -131,6 +132,7 @@ def main() -> None:
     rows = []
     inputs = {p.name: p.read_bytes() for p in sorted(SHARED.glob("dev/*.pdf"))}
     inputs["generated 30-page report"] = thirty_page_report()[0]
+    inputs["generated 30-page report, tables without rules"] = thirty_page_report(ruled=False)[0]
     for name, data in inputs.items():
         pages = _pages(data)
         base, _, _ = measure("textlayer", data)
