@@ -62,7 +62,18 @@ def hostile_pdfs() -> dict[str, bytes]:
         "6 MB of page operators": pdf_with_content(b"BT /F1 12 Tf 10 10 Td (x) Tj ET\n" * 200_000, "[]"),
         "one page drawing 900k glyphs": pdf_with_content(b"BT /F1 1 Tf 72 720 Td (" + b"x" * 900_000 + b") Tj ET", "[]"),
         "170 x 170 rules on one page": pdf_with_content(_rules(170), "[]"),
+        "one page of 12,000 words in 40 columns": pdf_with_content(_word_grid(300, 40), "[]"),
     }
+
+
+def _word_grid(rows: int, cols: int) -> bytes:
+    """A page of short words in a grid (labels then numbers): the word-position worst case."""
+    cells = []
+    for r in range(rows):
+        for c in range(cols):
+            word = b"1.x" if c < cols // 2 else b"%d" % (r + c)
+            cells.append(b"BT /F1 2 Tf %.1f %.1f Td (%s) Tj ET" % (10 + c * 14, 830 - r * 2.7, word))
+    return b"\n".join(cells)
 
 
 def _rules(n: int) -> bytes:

@@ -34,6 +34,12 @@ from nianbao.extraction.pdf_labels import MARK, is_row_label, is_value, is_whole
 from nianbao.extraction.pdf_tables import PdfCell, PdfTable
 
 _TOL = 3.0
+# Bounds on the work one page may cost (a report's page has a few hundred words, its tables
+# some 60 label lines and under 10 group labels): a page with more words is read as text, a
+# candidate with more label lines or group labels is not a statistics table.
+MAX_WORDS = 3000
+MAX_LABELS = 400
+MAX_GROUPS = 60
 _APPEALS_HEADER = re.compile(r"复议|诉讼|维持|纠正|审结|结果")
 _HEADING = re.compile(r"[一二三四五六七八九十]+、")
 
@@ -279,6 +285,8 @@ def _first_item(row: _Row) -> bool:
 def find_word_tables(page: Any, page_number: int, boxes: list[tuple[float, float, float, float]]) -> list[PdfTable]:
     """Tables without ruling lines on a page (outside the given boxes), top to bottom."""
     segs = segments(page, boxes)
+    if len(segs) > MAX_WORDS:
+        return []
     tables = []
     for lines in _numeric_groups(segs):
         table = _table(segs, lines, page_number)
@@ -293,10 +301,14 @@ def _table(segs: list[Seg], lines: list[list[Seg]], page_number: int) -> PdfTabl
     height = statistics.median(s.bottom - s.top for s in numbers)
     top, bottom = _limits(segs, lines, left)
     labels = [s for s in segs if not s.numeric and s.x1 <= left and top < s.middle < bottom]
+    if len(labels) > MAX_LABELS:
+        return None
     groups = [s for s in labels if _is_group(s, labels)]
     rows, loose = _trim(_rows([s for s in labels if s not in groups], lines))
     groups += [s for row in loose for s in row.labels]
     groups = [s for s in groups if rows[0].top <= s.middle <= rows[-1].bottom]
+    if len(groups) > MAX_GROUPS:
+        return None
     label_right = max((s.x1 for s in groups + [s for r in rows for s in r.labels]), default=float("-inf"))
     label_left = min((s.x0 for s in groups + [s for r in rows for s in r.labels]), default=float("inf"))
     header = _header(segs, min(r.top for r in rows), numbers, label_left, label_right)

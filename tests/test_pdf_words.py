@@ -91,15 +91,15 @@ def test_chromium_pdf_of_borderless_html_reads_fully_right(seed, template, zero,
     _check_unruled(sample, data, zero)
 
 
-def _canvas_pdf(rows: list[tuple[float, list[tuple[float, str]]]]) -> bytes:
-    """A one-page PDF with the given words drawn at (x, y), no rules."""
+def _canvas_pdf(rows: list[tuple[float, list[tuple[float, str]]]], height: float = 842) -> bytes:
+    """A one-page PDF (595 pt wide) with the given words drawn at (x, y) in 10 pt, no rules."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer)
+    pdf = canvas.Canvas(buffer, pagesize=(595, height))
     pdf.setFont("STSong-Light", 10)
     for y, words in rows:
         for x, word in words:
@@ -134,3 +134,25 @@ def test_a_statistics_table_drawn_word_by_word_keeps_its_blank_cells() -> None:
     assert grid == [["规章", "", "2", "15"], ["行政规范性文件", "4", "", "31"]]
     for cell in table.cells:
         assert rendered.text[cell.start : cell.end] == (cell.text or "\u00a0")
+
+
+def _grid_pdf(n_rows: int) -> bytes:
+    """A tall page: the active table's header over n rows of 规章 and three values."""
+    top = 16 * n_rows + 100
+    header = [(72, "信息内容"), (200, "本年制发件数"), (300, "本年废止件数"), (400, "现行有效件数")]
+    rows = [(top - 20, [(72, "二、主动公开政府信息情况")]), (top - 40, header)]
+    for i in range(n_rows):
+        rows.append((top - 60 - 16 * i, [(72, "规章"), (200, str(i)), (300, "2"), (400, str(i + 7))]))
+    return _canvas_pdf(rows, top)
+
+
+def test_a_page_of_more_words_than_a_report_page_has_is_read_as_text() -> None:
+    """Looking for tables from word positions is bounded: past MAX_WORDS words, the text layer."""
+    from nianbao.extraction.pdf_words import MAX_WORDS
+
+    few = render_input(_grid_pdf(300), "few.pdf")  # 1,200 words in four columns
+    assert few is not None and len(few.tables) == 1 and len(few.tables[0].grid) == 300
+    data = _grid_pdf(MAX_WORDS // 4 + 1)
+    many = render_input(data, "many.pdf")
+    assert many is not None and many.tables == ()
+    assert many.text == "\n".join(_page_texts(data))
