@@ -116,12 +116,14 @@ class _Reports:
 
     def __init__(self, store: ReviewStore) -> None:
         self.store = store
+        self.templates: dict[int, str | None] = {}
         self.by_sha: dict[str, int] = {}
         self.by_name: dict[str, set[str]] = {}
         self.versions: dict[str, int] = {}  # the export's "<stem>#v2" → that version's report
         counts: dict[str, int] = {}
         for report_id in store.report_ids():
             report = store.report(report_id)
+            self.templates[report_id] = report.template
             self.by_sha[report.sha256] = report_id  # ids grow: the newest version wins
             counts[report.sha256] = counts.get(report.sha256, 0) + 1
             stem = Path(report.name).stem
@@ -191,7 +193,7 @@ def _reviewer_ids(store: ReviewStore, name: str) -> list[int]:
 def _apply_row(store: ReviewStore, reports: _Reports, reviewer_id: int, reviewer: str, row: dict[str, str],
                audit: str, accept_unchanged: bool) -> tuple[str, str]:  # fmt: skip
     report_id = reports.find(row["source"], exact=bool(row.get("version_1")))
-    template = store.report(report_id).template
+    template = reports.templates.get(report_id)
     found = _field(reports.fields(report_id), template, row)
     key, head, text = ".".join(found.key), found.head, row["value"]
     seen = _seen_revision(row.get("revision", ""), found, reviewer)
