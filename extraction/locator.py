@@ -159,9 +159,10 @@ class ModelLocator(RuleLocator):
     def slot_logp(self, tokens: Sequence[Token], n_cols: int) -> list[list[float]] | None:
         """Per token, the log of its mean slot probability over its characters, renormalised.
 
-        None for a row whose first field is empty (two separators between its label and its
-        first value): real tab dumps print a merged label cell there as well as an empty
-        first column, so the layout does not say which it is, and the convention decides.
+        ``stated`` (:class:`SlotScores`) when the row prints empty fields. None when its first
+        field is empty and it prints one field too many (a tab dump's merged label cell: an
+        empty first column and a shifted row look alike there; see :func:`_leading_empty_field`),
+        so the convention decides.
         """
         if self.probs is None or not self._slot_b or n_cols > len(self._slot_b):
             return None
