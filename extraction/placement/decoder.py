@@ -21,8 +21,8 @@ rules alone). The rule:
 The model's scores count only where it is sure (``SURE_SLOT``): of every value's slot in a row,
 of a digit run's best split. Where the row prints its empty fields (the layout states where its
 values sit) a reading in left-to-right order counts from ``STATED_SLOT``: long rows (the appeals
-table read as one row of 15) rarely reach 0.9 on every far slot. Elsewhere every reading scores 0 and the arithmetic and the
-convention decide, as with the rules alone.
+table read as one row of 15) rarely reach 0.9 on every far slot. Elsewhere every reading scores
+0 and the arithmetic and the convention decide, as with the rules alone.
 """
 
 from __future__ import annotations
