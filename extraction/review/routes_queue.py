@@ -12,7 +12,15 @@ from fastapi.responses import RedirectResponse, Response
 from nianbao.extraction.review.i18n import REASONS
 from nianbao.extraction.review.queries import QueueFilter
 from nianbao.extraction.review.store import Conflict, NotFound
-from nianbao.extraction.review.web import MAX_ID, OptionalId, RowId, Web, parse_items, safe_next
+from nianbao.extraction.review.web import (
+    MAX_ID,
+    Auth,
+    OptionalId,
+    RowId,
+    Web,
+    parse_items,
+    safe_next,
+)
 
 __all__ = ["OptionalId", "QueueFilter", "register"]
 TABLES = ("active", "requests", "appeals")
@@ -87,6 +95,13 @@ def register(app: FastAPI, web: Web) -> None:
                         by_report=by_report, link=lambda p: "/queue?" + query_string(filters, per, p),
                         everything_link="/queue?" + query_string(QueueFilter(everything=not filters.everything), per))  # fmt: skip
 
+    def bulk_refused(who: Auth, exc: NotFound | Conflict, next: str) -> Response:
+        """The answer to a bulk accept the store refused: 404 for a missing field, 409 for a stale one."""
+        if isinstance(exc, NotFound):
+            return web.message(who, 404, who.t("not_found"), str(exc))
+        return web.message(who, 409, who.t("conflict_bulk"), who.t("conflict_bulk_text", field=exc.field_id, seen=exc.seen),
+                           current=exc.current, back=safe_next(next))  # fmt: skip
+
     @app.post("/bulk-accept")
     def bulk_accept(request: Request, item: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI form default
                     csrf: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/queue") -> Response:  # fmt: skip
@@ -100,11 +115,8 @@ def register(app: FastAPI, web: Web) -> None:
             return web.message(who, 422, who.t("not_saved"), who.t("malformed"))
         try:
             store.apply_many(pairs, who.reviewer.id, "accept")
-        except NotFound as exc:
-            return web.message(who, 404, who.t("not_found"), str(exc))
-        except Conflict as exc:
-            return web.message(who, 409, who.t("conflict_bulk"), who.t("conflict_bulk_text", field=exc.field_id, seen=exc.seen),
-                               current=exc.current, back=safe_next(next))  # fmt: skip
+        except (NotFound, Conflict) as exc:
+            return bulk_refused(who, exc, next)
         return RedirectResponse(safe_next(next), status_code=303)
 
     @app.post("/reports/{report_id}/accept-open")
@@ -125,9 +137,6 @@ def register(app: FastAPI, web: Web) -> None:
                                    back=safe_next(next))  # fmt: skip
             items = [(f.id, f.head.id) for f in fields if f.head.status in ("pending", "wrong") and (all or f.in_review)]
             store.apply_many(items, who.reviewer.id, "accept", note="bulk accept of the report")
-        except NotFound as exc:
-            return web.message(who, 404, who.t("not_found"), str(exc))
-        except Conflict as exc:
-            return web.message(who, 409, who.t("conflict_bulk"), who.t("conflict_bulk_text", field=exc.field_id, seen=exc.seen),
-                               current=exc.current, back=safe_next(next))  # fmt: skip
+        except (NotFound, Conflict) as exc:
+            return bulk_refused(who, exc, next)
         return RedirectResponse(safe_next(next), status_code=303)
