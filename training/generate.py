@@ -18,6 +18,7 @@ from nianbao.extraction.checks import run_checks
 from nianbao.training.printed_pdf import printed_pdf_report
 from nianbao.training.render import STYLES, Writer, render_active, render_appeals, render_requests
 from nianbao.training.tables_gen import GenCell, GenTables, generate_tables
+from nianbao.training.undecided import undecided_cells
 
 PLACES = ["青川市", "临江县", "东湖区", "白石镇", "云岭市", "南溪县", "北塘区", "清河市", "汇丰县", "雁山区", "金沙市", "长宁县"]
 BODIES = ["公安局", "人民政府", "财政局", "教育局", "交通运输局", "自然资源局", "卫生健康委员会", "市场监督管理局", "司法局", "生态环境局"]
@@ -249,6 +250,7 @@ def generate_report(rng: random.Random, config: GenConfig) -> dict:
         header = CRAWL_HEADER.format(title=f"{agency}{year}年政府信息公开工作年度报告", **values)
         text = header + text
         spans, sections, cells = _moved(spans, sections, cells, lambda s, e: (s + len(header), e + len(header)))
+    undecided = undecided_cells(tables, config.style, text, cells, _request_rows(tables))
     if config.traditional:
         text = "".join(_to_traditional(ch) for ch in text)
         for section in sections:
@@ -259,7 +261,7 @@ def generate_report(rng: random.Random, config: GenConfig) -> dict:
     return {
         "text": text,
         "spans": [{**s, "text": text[s["start"] : s["end"]]} for s in spans],
-        "cells": [c.as_json() | {"raw": text[c.start : c.end] if c.start is not None else ""} for c in cells],
+        "cells": [_gold_json(c, text, c.key in undecided) for c in cells],
         "sections": sections,
         "report": {"agency": agency, "year": year, "template": config.template,
                    "script": "traditional" if config.traditional else "simplified"},  # fmt: skip
@@ -267,6 +269,12 @@ def generate_report(rng: random.Random, config: GenConfig) -> dict:
         "meta": {"style": config.style, "zero_style": config.zero_style, "generator": "nianbao-gen/1",
                  "single_other": config.single_other, "chrome": config.chrome},  # fmt: skip
     }
+
+
+def _gold_json(cell: Cell, text: str, ambiguous: bool) -> dict:
+    """A gold cell; ``ambiguous`` when the printed text does not decide it (``undecided.py``)."""
+    out = cell.as_json() | {"raw": text[cell.start : cell.end] if cell.start is not None else ""}
+    return out | {"ambiguous": True} if ambiguous else out
 
 
 def _request_rows(tables: GenTables) -> list[str]:
