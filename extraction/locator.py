@@ -29,6 +29,7 @@ DROP_BELOW = 0.02
 ROW_MATCH = 0.6
 LOG_FLOOR = 1e-6  # probabilities below this count as this (log-scores stay finite)
 CONTEXT = 160  # characters the tagger reads before a table region
+LOOK_BACK = 256  # characters read back from a row's first value to find where its line's fields start
 
 
 class RuleLocator:
@@ -166,7 +167,7 @@ class ModelLocator(RuleLocator):
         """
         if self.probs is None or not self._slot_b or n_cols > len(self._slot_b):
             return None
-        if _leading_empty_field(self._nt.norm, tokens):
+        if _leading_empty_field(self._nt.norm, tokens, n_cols):
             return None
         slots = self._derived(("slots", n_cols), lambda probs: probs[:, self._slot_b[:n_cols]] + probs[:, self._slot_i[:n_cols]])
         out = []
@@ -228,36 +229,45 @@ class ModelLocator(RuleLocator):
         return extra
 
 
-def _leading_empty_field(norm: str, tokens: Sequence[Token]) -> bool:
+def _leading_empty_field(norm: str, tokens: Sequence[Token], n_cols: int) -> bool:
     """True when the layout does not say where a row's values go: its first field is empty
     (more separators between the label and the first value than between two values:
-    ``label\t\t0\t0``) and the row prints one field more than its line's frame closes
-    (``2.重复申请\t\t0\t0\t0\t0\t0\t0\t``: seven zeros' worth of fields for six values).
+    ``label\t\t0\t0``) and the row prints more fields than it has columns
+    (``2.重复申请\t\t0\t0\t0\t0\t0\t0\t``: eight fields for seven columns).
 
     A tab dump's merged label cell prints such an extra empty field, so there an empty first
     column and a shifted row look alike and the convention decides; where the row's fields add
-    up (``| label |  | 2 | 5 |``, ``label\n\n5\n3``), the empty first field is the layout's
-    own statement and the model reads it.
+    up (``| label |  | 2 | 5 |``, ``label\n\n5\n3``, an appeals row of 15 fields with empty
+    ones at both ends), the empty first field is the layout's own statement and the model reads it.
     """
-    if len(tokens) < 2:
+    if not tokens:
         return False
-    first = tokens[0]
-    unit = min(_separators(norm, a.end, b.start) for a, b in zip(tokens, tokens[1:], strict=False)) or 1
-    before = field_ids(norm[max(0, first.start - 64) : first.start + 1])[-1]
-    if before <= unit:
+    unit, first_field, last_field, trailing = _row_fields(norm, tokens)
+    if first_field <= unit:
         return False
-    return _trailing(norm, tokens[-1].end) - unit - _frame(norm, first.start) > 0
+    return last_field // unit + trailing > n_cols
 
 
 def _printed_gaps(norm: str, tokens: Sequence[Token]) -> bool:
-    """True when the row prints an empty field before or between its values (more separators
-    there than between two neighbouring values): the layout states where its values sit."""
-    if len(tokens) < 2:
+    """True when the row prints an empty field before, between or after its values (more
+    separators there than between two neighbouring values): the layout states where they sit."""
+    if not tokens:
         return False
+    unit, first_field, _, trailing = _row_fields(norm, tokens)
     between = [_separators(norm, a.end, b.start) for a, b in zip(tokens, tokens[1:], strict=False)]
-    unit = min(between) or 1
-    before = field_ids(norm[max(0, tokens[0].start - 64) : tokens[0].start + 1])[-1]
-    return before > unit or max(between) > unit
+    return first_field > unit or max(between, default=0) > unit or trailing > 0
+
+
+def _row_fields(norm: str, tokens: Sequence[Token]) -> tuple[int, int, int, int]:
+    """A row's separator unit (fewest separators between two values; 1 for a lone value), the
+    layout feature (uncapped) of its first and last value, and the empty fields printed after
+    its last value on that line (a markdown row's closing ``|`` and frame not counted)."""
+    first, last = tokens[0], tokens[-1]
+    unit = min((_separators(norm, a.end, b.start) for a, b in zip(tokens, tokens[1:], strict=False)), default=1) or 1
+    offset = max(0, first.start - LOOK_BACK)
+    fields = field_ids(norm[offset : last.start + 1], cap=len(norm) + 1)
+    trailing = max(0, _trailing(norm, last.end) - unit - _frame(norm, first.start)) // unit
+    return unit, fields[first.start - offset], fields[last.start - offset], trailing
 
 
 def _separators(norm: str, start: int, end: int) -> int:

@@ -10,18 +10,20 @@ rules alone). The rule:
    the best allowed one by more than ``BROKEN_MARGIN`` nats: then the report's own arithmetic
    is broken, the model's reading stands and the checks flag it (never hidden by moving values);
 2. among those, readings within ``AMBIGUOUS_MARGIN`` of the highest model score are tied; the
-   leftmost of them (the smallest positions tuple) wins: the single tie-break. So the model
-   overrides the printing convention (values fill from the left) only when it is sure, and
-   with the rules alone (all scores 0) the convention decides;
+   one with the highest model score wins, and among equal scores the leftmost (the smallest
+   positions tuple): the single tie-break. With the rules alone (all scores 0) the printing
+   convention (values fill from the left) decides; the model's scores count only where it is
+   sure (below), so its pick among tied readings is a reading of the layout, not a prior;
 3. a decision with several tied readings is ambiguous (review) and they are its alternatives;
    so is one where the arithmetic overrules the model by more than the margin (the model's
    favourite joins the alternatives: when the layout and the arithmetic disagree, a person
    decides); otherwise its margin is the winner's lead over the runner-up.
 
-The model's scores count only where it is sure (``SURE_SLOT``): of every value's slot in a row,
-of a digit run's best split. Where the row prints its empty fields (the layout states where its
-values sit) a reading in left-to-right order counts from ``STATED_SLOT``: long rows (the appeals
-table read as one row of 15) rarely reach 0.9 on every far slot. Elsewhere every reading scores
+The model's scores count where the row prints its empty fields (``12\t\t3``, ``|  |``, a blank
+line: the layout states where its values sit and the model reads it, however unsure: long rows
+such as the appeals table read as one row of 15 rarely reach 0.9 on a far slot, and where it is
+unsure the readings tie and go to review), and elsewhere only where it is sure (``SURE_SLOT``)
+of every value's slot in a row, or of a digit run's best split. Otherwise every reading scores
 0 and the arithmetic and the convention decide, as with the rules alone.
 """
 
@@ -34,7 +36,6 @@ from dataclasses import dataclass
 AMBIGUOUS_MARGIN = math.log(20.0)  # a runner-up at least 1/20 as likely as the winner
 BROKEN_MARGIN = 8.0
 SURE_SLOT = 0.9  # the model's scores count where it is this sure (see evidence_only)
-STATED_SLOT = 0.3  # ... or this sure, in order, where the layout prints the row's empty fields
 
 
 class SlotScores(list):
@@ -89,33 +90,27 @@ def choose(candidates: Sequence[Scored]) -> Choice:
     if overruled > AMBIGUOUS_MARGIN:  # the model and the arithmetic disagree: a person decides
         favourite = min((c for c in candidates if c.model == top), key=lambda c: c.key)
         both = {c.key: c for c in (*tied, favourite, arithmetic_pick)}
-        return Choice(tied[0], tuple(sorted(both.values(), key=lambda c: c.key)), 0.0)
+        return Choice(min(tied, key=_order), tuple(sorted(both.values(), key=lambda c: c.key)), 0.0)
     if len(tied) > 1:
-        return Choice(tied[0], tuple(tied), 0.0)
+        return Choice(min(tied, key=_order), tuple(tied), 0.0)
     margin = lead - ranked[1].model if len(ranked) > 1 else math.inf
     return Choice(ranked[0], (ranked[0],), margin)
 
 
 def evidence_only(slot_logp: Sequence[Sequence[float]] | None) -> list[list[float]] | None:
-    """A row's slot log-probabilities when the model is sure of every value's slot, else None.
+    """A row's slot log-probabilities where they are evidence, else None: when the model is
+    sure of every value's slot, or the row prints its empty fields (``stated``).
 
-    Unsure scores are priors learned from generated tables, not evidence read from the layout;
-    a row decided partly by them would look decided when the text does not decide it.
+    Elsewhere unsure scores are priors learned from generated tables, not evidence read from
+    the layout; a row decided partly by them would look decided when the text does not decide it.
     """
     if slot_logp is None:
         return None
     if all(max(row) >= math.log(SURE_SLOT) for row in slot_logp):
         return [list(row) for row in slot_logp]
-    if getattr(slot_logp, "stated", False) and _in_order(slot_logp):
-        if all(max(row) >= math.log(STATED_SLOT) for row in slot_logp):
-            return [list(row) for row in slot_logp]
+    if getattr(slot_logp, "stated", False):
+        return [list(row) for row in slot_logp]
     return None
-
-
-def _in_order(slot_logp: Sequence[Sequence[float]]) -> bool:
-    """True when the values' most probable slots increase along the row (a reading, not a jumble)."""
-    best = [max(range(len(row)), key=row.__getitem__) for row in slot_logp]
-    return all(a < b for a, b in zip(best, best[1:], strict=False))
 
 
 def sure_split_scores(scores: Sequence[float], length: int) -> list[float]:
