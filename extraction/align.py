@@ -4,16 +4,20 @@ Flattenings disagree on where a row's values sit: after the label (most dumps), 
 (PDF text prints a value line above a wrapped label), or spread over lines. A *group* is a run
 of value tokens with no other text between them; the aligner gives each located label at most
 one group, keeps order, only pairs a group with a label it touches (between the neighbouring
-labels), and prefers groups that follow their label.
+labels), and prefers groups that follow their label. PDF-to-markdown converters also print a
+block of label rows with empty fields followed by the block's value rows with an empty label
+field (``| 二、上年结转 |  |…`` … ``|  | 84 | 0 |…``); :func:`detached_blocks` pairs those first.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from nianbao.extraction.locate import Label, Token
 
 _SEPARATORS = set(" \t\r\n|")
+_EMPTY_FIRST_FIELD = re.compile(r"[ \t]*\|[ \t]*\|")  # a markdown row opening with an empty label field
 
 
 @dataclass(frozen=True)
@@ -123,3 +127,45 @@ def align(labels: list[Label], groups: list[Group], region_end: int) -> dict[str
         else:
             j += 1
     return result
+
+
+def detached_blocks(norm: str, labels: list[Label], groups: list[Group], region_end: int) -> dict[str, Group | None]:
+    """Value rows printed below the label rows they belong to, paired with them in order.
+
+    A run of lines that open with an empty markdown field (``|  | 84 | 0 |``, or every field
+    empty) is a detached block's value rows: they belong to the label rows just above the run
+    (after the nearest group before it), the last of them when there are more: the row above
+    a detached block is its last row. A row whose value line prints no value pairs with None
+    (its cells are empty). Runs with fewer label rows above than lines are left to :func:`align`.
+    """
+    paired: dict[str, Group | None] = {}
+    run: list[tuple[int, int]] = []
+    for line in [*_lines(norm, labels[0].start if labels else region_end, region_end), None]:
+        if line is not None and _EMPTY_FIRST_FIELD.match(norm, line[0]):
+            run.append(line)
+            continue
+        if run:
+            paired.update(_pair_block(labels, groups, run))
+        run = []
+    return paired
+
+
+def _pair_block(labels: list[Label], groups: list[Group], run: list[tuple[int, int]]) -> dict[str, Group | None]:
+    previous_group = max((g.end for g in groups if g.end <= run[0][0]), default=-1)
+    above = [label for label in labels if previous_group < label.start < run[0][0]]
+    if len(above) < len(run):
+        return {}
+    on_line = {start: next((g for g in groups if start <= g.start < end), None) for start, end in run}
+    return {label.row: on_line[start] for label, (start, _) in zip(above[-len(run) :], run, strict=True)}
+
+
+def _lines(norm: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``(start, end)`` of every line that begins in ``[start, end)``."""
+    out = []
+    line_start = norm.rfind("\n", 0, start) + 1
+    while line_start < end:
+        line_end = norm.find("\n", line_start)
+        line_end = len(norm) if line_end < 0 else line_end
+        out.append((line_start, line_end))
+        line_start = line_end + 1
+    return out

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
-from nianbao.extraction.align import Group, align, group_tokens, inline_layout
+from nianbao.extraction.align import Group, align, detached_blocks, group_tokens, inline_layout
 from nianbao.extraction.cells import Cell, CellKey
 from nianbao.extraction.locate import Label, Token, find_labels, find_tokens, mask_footers
 from nianbao.extraction.locator import RuleLocator
@@ -170,7 +170,10 @@ def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int
     tokens = [t for t in find_tokens(nt, *region) if out.locator.keep_token(t)]
     norm = mask_footers(nt.norm)
     groups = group_tokens(norm, tokens, ncols, [label.start for label in labels], out.inline)
-    return labels, align(labels, groups, region[1])
+    detached = detached_blocks(norm, labels, groups, region[1]) if out.inline else {}
+    taken = {id(group) for group in detached.values() if group is not None}
+    rest = align([label for label in labels if label.row not in detached], [g for g in groups if id(g) not in taken], region[1])
+    return labels, rest | {row: group for row, group in detached.items() if group is not None}
 
 
 def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: Assembly) -> None:

@@ -9,6 +9,7 @@ the arithmetic cannot.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,37 @@ def test_real_reports_reprinted_with_empty_cells_are_read_right(style: str, mode
         text, gold = load_real(gold_path, shared)
         record = reflatten(text, gold, style, seed=1)
         assert not _wrong(extract_text(record["text"], locator=model), record["cells"]), gold_path.name
+
+
+def _row_values(cells: list[dict], rows: set[tuple[str, str]]) -> dict[tuple[str, str], list]:
+    values: dict[tuple[str, str], list] = {row: [] for row in rows}
+    for cell in cells:
+        if (cell["table"], cell["row"]) in rows and cell["state"] == "number":
+            values[(cell["table"], cell["row"])].append(cell["value"])
+    return {row: sorted(found) for row, found in values.items()}
+
+
+def _detached_rows(text: str, cells: list[dict]) -> set[tuple[str, str]]:
+    """Rows whose gold values sit on a line opening with an empty field (``|  | 84 |``)."""
+    rows = set()
+    for cell in cells:
+        if cell.get("start") is not None:
+            line = text[text.rfind("\n", 0, cell["start"]) + 1 : cell["start"]]
+            if re.match(r"[ \t]*\|[ \t]*\|", line):
+                rows.add((cell["table"], cell["row"]))
+    return rows
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_detached_value_rows_reach_their_labels_in_real_reports_reprinted_as_pdf_markdown(seed: int, model: ModelLocator, shared: Path) -> None:
+    """A PDF-to-markdown block (label rows with empty fields, then the block's value rows with an
+    empty label field) is aligned row by row: every detached row gets its own values."""
+    detached = 0
+    for gold_path in REAL:
+        text, gold = load_real(gold_path, shared)
+        record = reflatten(text, gold, "pdf_markdown", seed=seed)
+        rows = _detached_rows(record["text"], record["cells"])
+        detached += len(rows)
+        doc = extract_text(record["text"], locator=model)
+        assert _row_values(doc["cells"], rows) == _row_values(record["cells"], rows), gold_path.name
+    assert detached >= 10  # the layout did detach value rows
