@@ -4,8 +4,9 @@ A model directory holds ``model.onnx`` (exported by ``nianbao train``, see
 ``nianbao.models.export``), ``vocab.json`` (characters by id) and ``tagger.json`` (labels,
 window, stride, temperature). Everything the runtime needs is read from those files, so it
 works with any label set. Windowing is the torch tagger's: overlapping windows of
-``[CLS] chars [SEP]``, probabilities averaged where windows overlap. ONNX Runtime runs with
-one intra-op thread (one worker, one core).
+``[CLS] chars [SEP]``, probabilities averaged where windows overlap; windows are never padded
+(the exported graph has no attention mask). ONNX Runtime runs with one intra-op thread (one
+worker, one core).
 """
 
 from __future__ import annotations
@@ -90,8 +91,7 @@ class OnnxTagger:
         spans = windows(len(ids), self.window, self.stride)
         total = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         counts = np.zeros((len(ids), 1), dtype=np.float32)
-        for first in range(0, len(spans), batch_size):
-            chunk = spans[first : first + batch_size]
+        for chunk in _batches(spans, batch_size):
             probs = self._run(ids, chunk, layout)
             for row, (start, end) in enumerate(chunk):
                 total[start:end] += probs[row, 1 : 1 + end - start]
@@ -101,7 +101,8 @@ class OnnxTagger:
         return probs
 
     def _run(self, ids: np.ndarray, chunk: list[tuple[int, int]], layout: np.ndarray | None = None) -> np.ndarray:
-        """Softmax of ``logits / temperature`` for a batch of windows (padded to the longest)."""
+        """Softmax of ``logits / temperature`` for a batch of windows (padded to the longest:
+        only a graph with an ``attention_mask`` input may be given windows of mixed lengths)."""
         width = max(end - start for start, end in chunk) + 2
         batch = np.full((len(chunk), width), PAD, dtype=np.int64)
         mask = np.zeros_like(batch)
@@ -129,3 +130,16 @@ class OnnxTagger:
     def decode_spans(self, probs: np.ndarray, threshold: float = 0.5) -> list[tuple[int, int, str, float]]:
         """BIO probabilities → ``(start, end, label, mean probability)`` spans (slots as VALUE)."""
         return decode_spans(probs, threshold, self.labels)
+
+
+def _batches(spans: list[tuple[int, int]], size: int) -> list[list[tuple[int, int]]]:
+    """Consecutive windows in batches of at most ``size``, a batch ending where the window
+    length changes: nothing is padded, so the graph needs no attention mask (see
+    ``models/export.py``). ``windows`` gives one length per text, so batches stay full."""
+    out: list[list[tuple[int, int]]] = []
+    for span in spans:
+        if out and len(out[-1]) < size and out[-1][0][1] - out[-1][0][0] == span[1] - span[0]:
+            out[-1].append(span)
+        else:
+            out.append([span])
+    return out

@@ -45,6 +45,22 @@ def test_short_text_and_empty_text() -> None:
     assert probs.shape == (7, len(tagger.labels)) and np.isfinite(probs).all()
 
 
+def test_windows_are_never_padded() -> None:
+    """The shipped graph has no attention mask: every batch holds windows of one length."""
+    from nianbao.models.labels import windows
+    from nianbao.models.runtime import _batches
+
+    tagger = OnnxTagger.load(DEFAULT)
+    assert "attention_mask" not in {i.name for i in tagger.session.get_inputs()}
+    for length in (0, 5, tagger.window, tagger.window + 1, 1783, 5000):
+        spans = windows(length, tagger.window, tagger.stride)
+        batches = _batches(spans, 4)
+        assert [span for batch in batches for span in batch] == spans
+        assert all(len(batch) <= 4 and len({e - s for s, e in batch}) == 1 for batch in batches)
+    mixed = _batches([(0, 10), (10, 20), (20, 25), (25, 30), (30, 40)], 4)
+    assert mixed == [[(0, 10), (10, 20)], [(20, 25), (25, 30)], [(30, 40)]]
+
+
 def test_shipped_model_within_size_budget() -> None:
     size = sum(p.stat().st_size for p in DEFAULT.iterdir())
     assert (DEFAULT / ONNX_FILE).exists() and size <= SHIPPED_BUDGET, f"{size / 2**20:.1f} MB"
