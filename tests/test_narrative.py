@@ -234,3 +234,22 @@ def test_unclear_counts_are_not_checked(probe_base, sentence: str) -> None:
 @pytest.mark.parametrize("sentence", list(CLEAR))
 def test_clear_counts_are_read(probe_base, sentence: str) -> None:
     assert _probe(probe_base, sentence) == CLEAR[sentence]
+
+
+def test_allowed_words_read_as_one_pattern() -> None:
+    """The clause check (fixed words plus the agency's name and its tails) answers as the single
+    ``(?:heading|time|subject|name…|adverb)*`` pattern it replaces, on clauses built from
+    words, names and broken names."""
+    from nianbao.extraction import narrative
+
+    rng = random.Random(7)
+    words = ["本局", "全市", "2023年度", "本年度", "共计", "共", "其中", "一、总体情况", "依法", "新", "收到", "局", "年"]
+    for agency in ("某某市人民政府办公室", "平潭综合实验区交通运输局", "区局", ""):
+        names = {agency[i:] for i in range(len(agency) - 2)}
+        subject = "|".join([narrative._SUBJECT, *map(re.escape, sorted(names, key=len, reverse=True))])
+        one = re.compile(rf"(?:{narrative._HEADING}|{narrative._TIME}|{subject}|{narrative._ADVERB})*")
+        pieces = words + sorted(names) + [name[:k] for name in sorted(names) for k in range(1, len(name))]
+        clauses = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 5))) for _ in range(3000)]
+        answers = [narrative._allowed(clause, frozenset(names)) for clause in clauses]
+        assert answers == [bool(one.fullmatch(clause)) for clause in clauses]
+        assert any(answers) and not all(answers)
