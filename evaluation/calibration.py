@@ -1,4 +1,8 @@
-"""Calibration metrics for per-cell confidence: ECE (own code), Brier, reliability, review budget."""
+"""Calibration metrics for per-cell confidence: ECE (own code), Brier, reliability.
+
+The review-budget curve and the threshold chosen on it live with the calibrator that uses them
+(``nianbao.models.calibrator``).
+"""
 
 from __future__ import annotations
 
@@ -40,27 +44,3 @@ def brier_score(confidence: Sequence[float], correct: Sequence[bool]) -> float:
     conf = np.asarray(confidence, dtype=float)
     hit = np.asarray(correct, dtype=float)
     return float(np.mean((conf - hit) ** 2)) if len(conf) else float("nan")
-
-
-def review_budget_curve(confidence: Sequence[float], correct: Sequence[bool]) -> list[dict]:
-    """As the threshold moves: share of cells sent to review vs share of wrong cells caught."""
-    conf = np.asarray(confidence, dtype=float)
-    wrong = ~np.asarray(correct, dtype=bool)
-    n, n_wrong = len(conf), int(wrong.sum())
-    curve = []
-    for threshold in sorted({0.0, *np.round(np.linspace(0.05, 1.0, 20), 2), *np.unique(np.round(conf, 3))}):
-        sent = conf < threshold
-        curve.append({
-            "threshold": float(threshold),
-            "reviewed": float(sent.mean()) if n else 0.0,
-            "caught": float((sent & wrong).sum() / n_wrong) if n_wrong else 1.0,
-        })  # fmt: skip
-    return curve
-
-
-def choose_threshold(curve: list[dict], target_caught: float = 0.9) -> float:
-    """The smallest threshold that catches ``target_caught`` of the wrong cells."""
-    for point in curve:
-        if point["caught"] >= target_caught:
-            return point["threshold"]
-    return curve[-1]["threshold"] if curve else 0.5

@@ -50,7 +50,7 @@ def evaluate_command(
         metrics["model"].update(flat(table))
     if "model" in results:
         from nianbao.extraction.locator import ModelLocator
-        from nianbao.training.tracking import resolve_model
+        from nianbao.models.registry import resolve_model
 
         metrics["model"]["tagger_f1"] = tagger_f1(cases, ModelLocator(resolve_model(str(model or DEFAULT_MODEL))))
     out.mkdir(parents=True, exist_ok=True)

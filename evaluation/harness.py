@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nianbao.evaluation.baselines import positional_extract
-from nianbao.evaluation.calibration import choose_threshold, reliability_table, review_budget_curve
+from nianbao.evaluation.calibration import reliability_table
 from nianbao.evaluation.scorer import Scores
 from nianbao.extraction.locator import ModelLocator, RuleLocator
 from nianbao.extraction.pipeline import extract_text
+from nianbao.models.calibrator import choose_threshold, review_budget_curve
 from nianbao.training.annotations import read_jsonl
 
 Extractor = Callable[[str], dict]
@@ -62,7 +63,7 @@ def systems(model: str | Path | None) -> dict[str, Extractor]:
     rules = RuleLocator()
     out: dict[str, Extractor] = {}
     if model not in (None, "rules"):
-        from nianbao.training.tracking import resolve_model
+        from nianbao.models.registry import resolve_model
 
         locator = ModelLocator(resolve_model(str(model)))
         out["model"] = lambda text: extract_text(text, locator=locator)

@@ -29,7 +29,7 @@ import rich.progress as rp
 from rich.console import Console
 from rich.text import Text
 
-from nianbao.errors import ReadError, message
+from nianbao.errors import NianbaoError, ReadError, message
 from nianbao.extraction.inputs import read_input
 from nianbao.extraction.jsonl import JsonlSink
 from nianbao.extraction.pipeline import Extractor, empty_document
@@ -311,7 +311,7 @@ def progress_bar(total: int, quiet: bool) -> Iterator[Callable[[], None]]:
         yield lambda: progress.advance(task)
 
 
-class OutputError(RuntimeError):
+class OutputError(NianbaoError, RuntimeError):
     """The output directory went away or stopped taking writes during a run."""
 
 

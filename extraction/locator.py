@@ -343,6 +343,6 @@ def make_locator(model: str | Path | None) -> RuleLocator:
     """``"rules"`` → rules only; a directory or mlflow URI → the model locator."""
     if model in (None, "rules"):
         return RuleLocator()
-    from nianbao.training.tracking import resolve_model
+    from nianbao.models.registry import resolve_model
 
     return ModelLocator(resolve_model(str(model)))

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from nianbao.errors import ReadError
+from nianbao.errors import NianbaoError, ReadError
 
 MAX_STREAM_BYTES = 32 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 160 * 1024 * 1024
@@ -42,7 +42,7 @@ TIME_BUDGET_S = 30.0
 _CHUNK = 1 << 20
 
 
-class StreamTooLarge(Exception):
+class StreamTooLarge(NianbaoError):
     """A stream inflated past its cap (raised inside pdfminer, turned into a ReadError)."""
 
 

@@ -42,9 +42,7 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
-
-import typer
+from typing import Any
 
 from nianbao.extraction.checks import REQUEST_COLS
 from nianbao.extraction.normalize import normalize_char
@@ -355,26 +353,3 @@ def run_series(directory: Path, out: Path, aliases: Path | None = None, plots: b
     """Load, group, check and write; the importable body of ``nianbao series``."""
     reports, skipped = load_reports(directory, load_aliases(aliases))
     return write_outputs(build_series(reports), skipped, out, plots)
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``nianbao series`` to the command line."""
-
-    @app.command("series")
-    def series_command(
-        directory: Annotated[Path, typer.Argument(help="A folder of extracted report JSONs.")],
-        out: Annotated[Path, typer.Option("-o", "--out", help="Folder for series.json, series.csv, checks.csv, plots/.")],
-        aliases: Annotated[Path | None, typer.Option("--aliases", help="A TOML file whose aliases table maps each canonical agency name to a variant or a list of variants, e.g. '洪泽区人民政府' = ['洪泽区政府'] (see the README).")] = None,
-        plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Write one PNG per agency.")] = True,
-    ) -> None:
-        """Check each agency's years against each other: 结转 carried across years, 现行有效件数, gaps."""
-        if not directory.is_dir():
-            typer.echo(f"{directory} is not a folder of extracted reports.", err=True)
-            raise typer.Exit(2)
-        doc = run_series(directory, out, aliases, plots)
-        agencies = doc["agencies"]
-        errors = sum(1 for e in agencies for c in failed(e) if c["severity"] == "error")
-        warnings = sum(1 for e in agencies for c in failed(e) if c["severity"] == "warning")
-        reports = sum(len(e["years"]) for e in agencies)
-        typer.echo(f"{len(agencies)} agencies, {reports} reports, {errors} failed checks, {warnings} warnings, "
-                   f"{len(doc['skipped'])} skipped → {out / 'series.json'}")  # fmt: skip

@@ -23,8 +23,6 @@ import os
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Annotated, Any
 
-import typer
-
 from nianbao import __version__
 from nianbao.errors import MESSAGES
 from nianbao.extraction.about import add_offline_docs, model_version
@@ -232,30 +230,3 @@ def app_from_env() -> "FastAPI":
     workers = int(os.environ.get("NIANBAO_SERVE_WORKERS") or 0) or None
     seconds, memory = (float(x) for x in (os.environ.get("NIANBAO_SERVE_BUDGET") or f"{DEFAULT_SECONDS},{DEFAULT_MEMORY_MB}").split(","))
     return create_app(max_bytes, os.environ.get("NIANBAO_SERVE_MODEL") or None, workers, Budget(seconds, memory))
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``nianbao serve`` to the command line."""
-
-    @app.command("serve")
-    def serve_command(
-        host: Annotated[str, typer.Option(help="Interface to bind (0.0.0.0 for all).")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-        max_mb: Annotated[float, typer.Option("--max-mb", help="Request size limit in MB (413 above it).")] = 20.0,
-        model: Annotated[str | None, typer.Option(help="Model directory, mlflow URI or 'rules'.")] = None,
-        workers: Annotated[int | None, typer.Option(min=1, help="Extraction workers forked after the model loads (default: one per core).")] = None,
-        time_budget: Annotated[float, typer.Option("--time-budget", min=0.001, help="Seconds one report may take.")] = DEFAULT_SECONDS,
-        memory_budget: Annotated[float, typer.Option("--memory-budget", min=1, help="MB of memory one report may use.")] = DEFAULT_MEMORY_MB,
-        log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
-    ) -> None:
-        """Serve POST /extract, GET /health and the OpenAPI docs at /docs."""
-        import uvicorn
-
-        from nianbao.cli import check_model
-
-        check_model(model)  # a model that cannot load is a sentence and exit 2, not a server traceback
-        os.environ["NIANBAO_SERVE_MAX_BYTES"] = str(int(max_mb * 2**20))
-        os.environ["NIANBAO_SERVE_MODEL"] = model or ""
-        os.environ["NIANBAO_SERVE_WORKERS"] = str(workers or "")
-        os.environ["NIANBAO_SERVE_BUDGET"] = f"{time_budget},{memory_budget}"
-        uvicorn.run("nianbao.extraction.service:app_from_env", factory=True, host=host, port=port, log_level=log_level)

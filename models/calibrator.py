@@ -11,6 +11,7 @@ threshold comes from the review-budget curve of the same held-out data. Saved as
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,30 @@ def cell_features(state: str, evidence: dict[str, float], failed_rules: list[str
     ]
 
 
+def review_budget_curve(confidence: Sequence[float], correct: Sequence[bool]) -> list[dict]:
+    """As the threshold moves: share of cells sent to review vs share of wrong cells caught."""
+    conf = np.asarray(confidence, dtype=float)
+    wrong = ~np.asarray(correct, dtype=bool)
+    n, n_wrong = len(conf), int(wrong.sum())
+    curve = []
+    for threshold in sorted({0.0, *np.round(np.linspace(0.05, 1.0, 20), 2), *np.unique(np.round(conf, 3))}):
+        sent = conf < threshold
+        curve.append({
+            "threshold": float(threshold),
+            "reviewed": float(sent.mean()) if n else 0.0,
+            "caught": float((sent & wrong).sum() / n_wrong) if n_wrong else 1.0,
+        })  # fmt: skip
+    return curve
+
+
+def choose_threshold(curve: list[dict], target_caught: float = 0.9) -> float:
+    """The smallest threshold that catches ``target_caught`` of the wrong cells."""
+    for point in curve:
+        if point["caught"] >= target_caught:
+            return point["threshold"]
+    return curve[-1]["threshold"] if curve else 0.5
+
+
 class CellCalibrator:
     """Logistic calibration of cell correctness (scikit-learn estimator contract)."""
 
@@ -50,8 +75,6 @@ class CellCalibrator:
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> CellCalibrator:
         from sklearn.linear_model import LogisticRegression
-
-        from nianbao.evaluation.calibration import choose_threshold, review_budget_curve
 
         X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=int)
         if len(set(y.tolist())) < 2:  # all right (or all wrong): a constant model

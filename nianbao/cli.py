@@ -144,13 +144,55 @@ def extract_command(
         raise typer.Exit(1)
 
 
-# Commands that live beside the parts they drive; each module exposes ``register(app)``.
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Interface to bind (0.0.0.0 for all).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    max_mb: Annotated[float, typer.Option("--max-mb", help="Request size limit in MB (413 above it).")] = 20.0,
+    model: Annotated[str | None, typer.Option(help="Model directory, mlflow URI or 'rules'.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Extraction workers forked after the model loads (default: one per core).")] = None,
+    time_budget: Annotated[float, typer.Option("--time-budget", min=0.001, help="Seconds one report may take.")] = DEFAULT_SECONDS,
+    memory_budget: Annotated[float, typer.Option("--memory-budget", min=1, help="MB of memory one report may use.")] = DEFAULT_MEMORY_MB,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Serve POST /extract, GET /health and the OpenAPI docs at /docs."""
+    import uvicorn
+
+    check_model(model)  # a model that cannot load is a sentence and exit 2, not a server traceback
+    os.environ["NIANBAO_SERVE_MAX_BYTES"] = str(int(max_mb * 2**20))
+    os.environ["NIANBAO_SERVE_MODEL"] = model or ""
+    os.environ["NIANBAO_SERVE_WORKERS"] = str(workers or "")
+    os.environ["NIANBAO_SERVE_BUDGET"] = f"{time_budget},{memory_budget}"
+    uvicorn.run("nianbao.extraction.service:app_from_env", factory=True, host=host, port=port, log_level=log_level)
+
+
+@app.command("series")
+def series_command(
+    directory: Annotated[Path, typer.Argument(help="A folder of extracted report JSONs.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Folder for series.json, series.csv, checks.csv, plots/.")],
+    aliases: Annotated[Path | None, typer.Option("--aliases", help="A TOML file whose aliases table maps each canonical agency name to a variant or a list of variants, e.g. '洪泽区人民政府' = ['洪泽区政府'] (see the README).")] = None,
+    plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Write one PNG per agency.")] = True,
+) -> None:
+    """Check each agency's years against each other: 结转 carried across years, 现行有效件数, gaps."""
+    if not directory.is_dir():
+        typer.echo(f"{directory} is not a folder of extracted reports.", err=True)
+        raise typer.Exit(2)
+    from nianbao.extraction.series import failed, run_series
+
+    doc = run_series(directory, out, aliases, plots)
+    agencies = doc["agencies"]
+    errors = sum(1 for e in agencies for c in failed(e) if c["severity"] == "error")
+    warnings = sum(1 for e in agencies for c in failed(e) if c["severity"] == "warning")
+    reports = sum(len(e["years"]) for e in agencies)
+    typer.echo(f"{len(agencies)} agencies, {reports} reports, {errors} failed checks, {warnings} warnings, "
+               f"{len(doc['skipped'])} skipped → {out / 'series.json'}")  # fmt: skip
+
+
+# The other command groups, each in its part's own CLI module exposing ``register(app)``.
 PLUGINS = (
     "nianbao.training.cli",
     "nianbao.evaluation.cli",
     "nianbao.extraction.review.cli",
-    "nianbao.extraction.service",
-    "nianbao.extraction.series",
 )
 
 

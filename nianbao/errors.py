@@ -29,7 +29,11 @@ MESSAGES: dict[str, str] = {
 }
 
 
-class ReadError(Exception):
+class NianbaoError(Exception):
+    """The base of every exception nianbao raises on purpose (catch this to catch them all)."""
+
+
+class ReadError(NianbaoError):
     """Raised for input that cannot be read; carries a code from MESSAGES."""
 
     def __init__(self, code: str, detail: str = "") -> None:

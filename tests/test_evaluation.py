@@ -10,12 +10,11 @@ from typer.testing import CliRunner
 from nianbao.cli import app
 from nianbao.evaluation.calibration import (
     brier_score,
-    choose_threshold,
     expected_calibration_error,
     reliability_table,
-    review_budget_curve,
-)  # fmt: skip
+)
 from nianbao.evaluation.scorer import Scores
+from nianbao.models.calibrator import choose_threshold, review_budget_curve
 
 
 def test_ece_bins_and_brier_on_known_numbers() -> None:

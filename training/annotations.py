@@ -15,11 +15,13 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from nianbao.errors import NianbaoError
+
 SPAN_LABELS = ("TITLE", "SECTION", "CAPTION", "HEADER", "ROW", "VALUE", "NOTE")
 SLOT_COUNT = 15  # the widest row: appeals' 3 x 5 cells flattened
 
 
-class AnnotationError(ValueError):
+class AnnotationError(NianbaoError, ValueError):
     """An annotation whose offsets do not match its text."""
 
 

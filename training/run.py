@@ -83,7 +83,7 @@ def train_and_save(config: TrainConfig, out: Path, log: Callable[[str], None] = 
         started = time.monotonic()
         metrics.update(fixed_evaluation(out, config))
         if config.init_from:  # the model it started from, on the same set: did the fine-tune help?
-            from nianbao.training.tracking import resolve_model
+            from nianbao.models.registry import resolve_model
 
             before = fixed_evaluation(resolve_model(config.init_from), config)
             metrics.update({k.replace("eval.", "eval_before.", 1): v for k, v in before.items()})

@@ -1,43 +1,21 @@
-"""MLflow tracking for training and evaluation runs: SQLite store, registry aliases.
+"""MLflow tracking for training and evaluation runs: logged runs, registry aliases.
 
-The tracking URI defaults to ``sqlite:///<cwd>/mlflow.db`` (the file store refuses to start in
-mlflow 3.x) with artefacts under ``<cwd>/mlartifacts``. A model is logged as plain files
-(safetensors + JSON) and registered by URI; loading downloads those files and reads them with
-``Tagger.load``, so nothing from an artefact store is ever unpickled.
+The store and the lookup of a registered model are the runtime's (``nianbao.models.registry``).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
-MODEL_NAME = "nianbao-tagger"
-EXPERIMENT = "nianbao"
-
-
-def tracking_uri(uri: str | None = None) -> str:
-    return uri or os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{Path.cwd() / 'mlflow.db'}"
-
-
-def _setup(uri: str | None):
-    os.environ.setdefault("MLFLOW_SKIP_PIP_REQUIREMENTS_CHECK", "true")
-    import mlflow
-
-    resolved = tracking_uri(uri)
-    mlflow.set_tracking_uri(resolved)
-    if mlflow.get_experiment_by_name(EXPERIMENT) is None:
-        artifacts = Path(resolved.removeprefix("sqlite:///")).parent / "mlartifacts"
-        mlflow.create_experiment(EXPERIMENT, artifact_location=artifacts.resolve().as_uri())
-    mlflow.set_experiment(EXPERIMENT)
-    return mlflow
+from nianbao.models.registry import MODEL_NAME, setup
+from nianbao.models.registry import resolve_model as resolve_model  # training's callers
 
 
 def log_training(model_dir: Path, params: dict, metrics: dict, config_text: str, uri: str | None = None,
                  alias: str = "candidate") -> str:  # fmt: skip
     """Log a training run and register its model under ``MODEL_NAME@alias``; returns the model URI."""
-    mlflow = _setup(uri)
+    mlflow = setup(uri)
     from mlflow import MlflowClient
 
     with mlflow.start_run(run_name="train") as run:
@@ -57,7 +35,7 @@ def log_training(model_dir: Path, params: dict, metrics: dict, config_text: str,
 
 def log_evaluation(metrics: dict, files: list[Path], uri: str | None = None, params: dict | None = None) -> str:
     """Log an evaluation run (flat metrics, the report and plots as artefacts); returns the run id."""
-    mlflow = _setup(uri)
+    mlflow = setup(uri)
     with mlflow.start_run(run_name="evaluate") as run:
         mlflow.log_params(params or {})
         mlflow.log_metrics({k: float(v) for k, v in metrics.items() if isinstance(v, int | float) and v == v})
@@ -66,18 +44,3 @@ def log_evaluation(metrics: dict, files: list[Path], uri: str | None = None, par
             mlflow.log_artifact(str(path))
     return run.info.run_id
 
-
-def resolve_model(reference: str, uri: str | None = None) -> Path:
-    """A model directory for a path or an mlflow URI (``models:/name@alias``, ``runs:/…``)."""
-    if "://" not in reference and not reference.startswith(("models:", "runs:")):
-        return Path(reference)
-    mlflow = _setup(uri)
-    from mlflow import MlflowClient
-
-    if reference.startswith("models:/") and "@" in reference:
-        name, alias = reference.removeprefix("models:/").split("@", 1)
-        source = MlflowClient().get_model_version_by_alias(name, alias).source
-    else:
-        source = reference
-    target = Path(tempfile.mkdtemp(prefix="nianbao-model-"))
-    return Path(mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=str(target)))

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nianbao.errors import NianbaoError
 from nianbao.extraction.review.store import MONEY_COLS, Conflict, InvalidEdit, NotFound, ReviewStore
 from nianbao.extraction.review.views import FieldView
 from nianbao.extraction.tables import labels
@@ -34,7 +35,7 @@ from nianbao.extraction.values import parse_cell
 REQUIRED = ("source", "table", "row", "col", "value")
 
 
-class ImportFileError(ValueError):
+class ImportFileError(NianbaoError, ValueError):
     """The file as a whole cannot be imported (unreadable, not a table, columns missing)."""
 
 

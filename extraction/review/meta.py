@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from nianbao.errors import NianbaoError
 from nianbao.extraction.review.models import ReportEdit, aware
 
 KEYS = ("agency", "year", "template", "headings")
@@ -20,7 +21,7 @@ SECTION_NUMBERS = range(1, 7)
 MAX_TEXT = 200
 
 
-class InvalidDetail(ValueError):
+class InvalidDetail(NianbaoError, ValueError):
     """A report detail that cannot be stored (with a sentence saying why)."""
 
 

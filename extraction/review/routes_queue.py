@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from nianbao.errors import NianbaoError
 from nianbao.extraction.review.i18n import REASONS
 from nianbao.extraction.review.queries import QueueFilter
 from nianbao.extraction.review.store import Conflict, NotFound
@@ -29,7 +30,7 @@ Text = Annotated[str, Query(max_length=40)]
 SeenForm = Annotated[int, Form(ge=0, le=MAX_ID)]
 
 
-class BadFilter(ValueError):
+class BadFilter(NianbaoError, ValueError):
     """A filter value the queue cannot use (the page says which)."""
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 import nianbao
+from nianbao.errors import NianbaoError
 from nianbao.extraction.review import queries, security, versions
 from nianbao.extraction.review.models import (
     Base,
@@ -45,7 +46,7 @@ STATUS_OF_ACTION = {"accept": "accepted", "edit": "corrected", "mark": "wrong"}
 MONEY_COLS = frozenset().union(*(get_template(name).active.money_cols for name in TEMPLATES))
 
 
-class Conflict(Exception):
+class Conflict(NianbaoError):
     """The revision a reviewer saw is no longer the newest one of the field."""
 
     def __init__(self, field_id: int, seen: int, current: RevisionView) -> None:
@@ -53,11 +54,11 @@ class Conflict(Exception):
         self.field_id, self.seen, self.current = field_id, seen, current
 
 
-class NotFound(LookupError):
+class NotFound(NianbaoError, LookupError):
     """No such report, field or reviewer."""
 
 
-class InvalidEdit(ValueError):
+class InvalidEdit(NianbaoError, ValueError):
     """An edit whose value cannot be read as a cell."""
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from nianbao.errors import NianbaoError
 from nianbao.extraction.review import meta, queries
 from nianbao.extraction.review.decisions import (
     DecisionView,
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 MAX_SPAN = 64  # a selected number is short; a longer selection is a slip of the mouse
 
 
-class DetailConflict(Exception):
+class DetailConflict(NianbaoError):
     """The report's details changed after the edit the reviewer saw."""
 
     def __init__(self, report_id: int, seen: int, current: meta.ReportEditView | None) -> None:
