@@ -29,6 +29,7 @@ import rich.progress as rp
 from rich.console import Console
 from rich.text import Text
 
+from nianbao.contract import Document
 from nianbao.errors import NianbaoError, ReadError, message
 from nianbao.extraction.inputs import read_input
 from nianbao.extraction.jsonl import JsonlSink
@@ -57,7 +58,7 @@ def expand_inputs(inputs: list[str]) -> list[Path]:
     return list(dict.fromkeys(paths))
 
 
-def dump_document(doc: dict, indent: bool = False) -> bytes:
+def dump_document(doc: Document, indent: bool = False) -> bytes:
     """The on-disk bytes of a document: compact JSON (orjson), or indented for humans.
 
     The same bytes whichever engine produced it. Integers beyond 64 bits (orjson's range)
@@ -83,7 +84,7 @@ def write_atomic(target: Path, data: str | bytes) -> None:
         raise
 
 
-def write_document(doc: dict, out_dir: Path, source: Path, name: str | None = None, indent: bool = False,
+def write_document(doc: Document, out_dir: Path, source: Path, name: str | None = None, indent: bool = False,
                    create: bool = True) -> Path:  # fmt: skip
     """Write ``<name or stem>.json`` atomically; return its path.
 
@@ -97,7 +98,7 @@ def write_document(doc: dict, out_dir: Path, source: Path, name: str | None = No
     return target
 
 
-def summary_line(path: Path, doc: dict) -> str:
+def summary_line(path: Path, doc: Document) -> str:
     """One line: agency, year, template, cells with values, failed checks, review, errors."""
     report = doc["report"]
     numbers = sum(1 for c in doc["cells"] if c["state"] == "number")
@@ -141,7 +142,7 @@ class BatchResult:
         return sum(1 for r in self.records if r["failed"])
 
 
-def record_of(task: BatchTask, doc: dict) -> Record:
+def record_of(task: BatchTask, doc: Document) -> Record:
     """The ledger/manifest line for one extracted document."""
     reasons = Counter(reason for entry in doc["review"] for reason in entry.get("reasons", []))
     return {
@@ -154,7 +155,7 @@ def record_of(task: BatchTask, doc: dict) -> Record:
     }  # fmt: skip
 
 
-def extract_path(extractor: Extractor, path: Path) -> dict:
+def extract_path(extractor: Extractor, path: Path) -> Document:
     """Extract one file; any failure becomes a document with ``errors``, never an exception."""
     try:
         return extractor(Path(path))

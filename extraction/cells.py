@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nianbao.contract import CellEntry, CellState
+
 CellKey = tuple[str, str, str]
 
 
@@ -17,7 +19,7 @@ class Cell:
     value: int | float | None = None
     raw: str = ""
     unit: str | None = None
-    state: str = "missing"
+    state: CellState = "missing"
     start: int | None = None
     end: int | None = None
     confidence: float = 1.0
@@ -31,7 +33,7 @@ class Cell:
     def key(self) -> CellKey:
         return (self.table, self.row, self.col)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> CellEntry:
         return {
             "table": self.table,
             "row": self.row,

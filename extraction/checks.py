@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from nianbao.contract import CheckEntry
 from nianbao.extraction.cells import Cell, CellKey
 from nianbao.extraction.placement.arithmetic import (  # the identities, defined once
     APPEAL_PARTS,
@@ -32,8 +33,8 @@ class CheckResult:
     # optional positions behind the verdict (e.g. the prose span of a narrative check)
     evidence: dict = field(default_factory=dict)
 
-    def as_json(self) -> dict:
-        out = {
+    def as_json(self) -> CheckEntry:
+        out: CheckEntry = {
             "rule": self.rule,
             "ok": self.ok,
             "detail": self.detail,

@@ -10,7 +10,9 @@ the evaluation harness measures (reliability table, ECE).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
+from nianbao.contract import ReviewEntry
 from nianbao.extraction.cells import Cell, CellKey
 from nianbao.extraction.checks import CheckResult
 
@@ -72,19 +74,20 @@ def _prior(cell: Cell, rules: list[str]) -> float:
     return confidence
 
 
-def review_entries(cells: Iterable[Cell], checks: list[CheckResult]) -> list[dict]:
+def review_entries(cells: Iterable[Cell], checks: list[CheckResult]) -> list[ReviewEntry]:
     """Every cell a person should look at, with its reasons and the failed rules."""
     failed = failed_rules(checks)
     entries = []
     for cell in cells:
         if not cell.reasons:
             continue
-        entry = {"table": cell.table, "row": cell.row, "col": cell.col, "reasons": list(dict.fromkeys(cell.reasons))}
+        entry: dict[str, object] = {"table": cell.table, "row": cell.row, "col": cell.col}
+        entry["reasons"] = reasons = list(dict.fromkeys(cell.reasons))
         if cell.key in failed:
             entry["rules"] = failed[cell.key]
         if cell.note:
-            entry["reasons"].append("prose_evidence")
+            reasons.append("prose_evidence")
             entry["evidence"] = cell.note
         entry["confidence"] = round(cell.confidence, 4)
-        entries.append(entry)
+        entries.append(cast(ReviewEntry, entry))  # the keys in the order the README shows
     return entries

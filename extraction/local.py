@@ -15,6 +15,7 @@ from pathlib import Path
 
 import orjson
 
+from nianbao.contract import Document
 from nianbao.extraction.batch import (
     BatchTask,
     OnRecord,
@@ -102,7 +103,7 @@ def _in_flight(pool: WorkerPool, tasks: list[BatchTask], window: int) -> Iterato
 
 def extract_each(
     paths: list[Path], model: str | None = None, budget: Budget | None = None, workers: int | None = None
-) -> Iterator[tuple[Path, dict]]:
+) -> Iterator[tuple[Path, Document]]:
     """``(path, document)`` in input order, each report extracted in a forked worker under ``budget``."""
     if not paths:
         return

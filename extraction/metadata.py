@@ -49,10 +49,10 @@ def header_fields(nt: NormText) -> dict[str, str]:
             fields[key] = value
     for line in _BYLINE.finditer(head):
         for key, pattern in (("url", _BYLINE_URL), ("published", _BYLINE_DATE)):
-            match = pattern.search(line.group(0))
-            if key not in fields and match:
-                start = line.start() + match.start(1)
-                fields[key] = nt.original[start : line.start() + match.end(1)]
+            found = pattern.search(line.group(0))
+            if key not in fields and found:
+                start = line.start() + found.start(1)
+                fields[key] = nt.original[start : line.start() + found.end(1)]
     return fields
 
 

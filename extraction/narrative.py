@@ -330,7 +330,7 @@ def _table_value(cells: list[Cell]) -> float | None:
     """The sum the table prints, blank and "/" counting as 0; None when nothing is a number."""
     if not any(c.state == "number" for c in cells) or any(c.state == "text" for c in cells):
         return None
-    total = sum(float(c.value) for c in cells if c.state == "number" and c.value is not None)
+    total = sum((float(c.value) for c in cells if c.state == "number" and c.value is not None), 0.0)
     return int(total) if total.is_integer() else total
 
 

@@ -11,7 +11,9 @@ import hashlib
 import logging
 import os
 from pathlib import Path
+from typing import cast
 
+from nianbao.contract import SCHEMA, Alternative, Document, Source
 from nianbao.errors import ReadError, message
 from nianbao.extraction.assemble import assemble
 from nianbao.extraction.cells import CellKey
@@ -30,7 +32,6 @@ from nianbao.extraction.placement.arithmetic import APPEAL_ROWS
 from nianbao.extraction.reader import decode
 from nianbao.extraction.regions import find_regions
 
-SCHEMA = "nianbao.report/1"
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "default"
 _default: RuleLocator | None = None
 
@@ -45,7 +46,7 @@ def default_locator() -> RuleLocator:
 log = logging.getLogger(__name__)
 
 
-def empty_document(name: str, data: bytes, encoding: str | None, fmt: str, errors: list[str]) -> dict:
+def empty_document(name: str, data: bytes, encoding: str | None, fmt: str, errors: list[str]) -> Document:
     """A contract document with no sections and no cells, saying why in ``errors``."""
     return {
         "schema": SCHEMA,
@@ -61,9 +62,9 @@ def empty_document(name: str, data: bytes, encoding: str | None, fmt: str, error
 
 
 def extract_text(
-    text: str, name: str = "<text>", data: bytes | None = None, encoding: str = "utf-8", fmt: str = "text",
+    text: str, name: str = "<text>", data: bytes | None = None, encoding: str | None = "utf-8", fmt: str = "text",
     locator: RuleLocator | None = None, collect: list | None = None, fixed: dict[CellKey, str] | None = None,
-) -> dict:
+) -> Document:
     """Extract a report from decoded text (offsets refer to ``text``).
 
     ``collect``, when given, receives the assembled cells with their evidence (calibration).
@@ -89,7 +90,7 @@ def extract_text(
     checks = run_checks(assembly.get, assembly.request_rows, APPEAL_ROWS)
     checks += check_narrative(nt, sections, assembly.cells)
     for cell in assembly.cells.values():
-        if cell.start is not None:
+        if cell.start is not None and cell.end is not None:
             probability = locator.value_probability(cell.start, cell.end)
             if probability is not None:
                 cell.evidence["value_prob"] = probability
@@ -101,19 +102,19 @@ def extract_text(
     meta = read_meta(nt, sections[0].start if sections else 0)
     doc = empty_document(name, raw, encoding, fmt, errors)
     doc["report"] = {"agency": meta.agency, "year": meta.year, "template": template, "script": meta.script}
-    doc["source"].update(meta.source_fields)
+    doc["source"].update(cast(Source, meta.source_fields))  # published, url… (crawled headers, bylines)
     doc["sections"] = [
         {"number": s.number, "title": s.title, "start": s.start, "end": s.end, "confidence": 0.99} for s in sections
     ]
     doc["cells"] = [cell.as_json() for cell in assembly.cells.values()]
     doc["checks"] = [check.as_json() for check in checks]
     doc["review"] = review_entries(assembly.cells.values(), checks)
-    doc["alternatives"] = alternatives_json(assembly.decisions)
+    doc["alternatives"] = cast(list[Alternative], alternatives_json(assembly.decisions))
     doc["review_threshold"] = round(threshold, 4)
     return doc
 
 
-def extract_bytes(data: bytes, name: str = "<bytes>", locator: RuleLocator | None = None) -> dict:
+def extract_bytes(data: bytes, name: str = "<bytes>", locator: RuleLocator | None = None) -> Document:
     """Extract a report from raw bytes: HTML, DOCX and PDF are rendered, text is decoded."""
     try:
         rendered = render_input(data, name)
@@ -156,13 +157,13 @@ class Extractor:
         self.model = model
         self.locator = default_locator() if model is None else make_locator(model)
 
-    def __call__(self, source: str | os.PathLike[str] | bytes, name: str | None = None) -> dict:
+    def __call__(self, source: str | os.PathLike[str] | bytes, name: str | None = None) -> Document:
         if isinstance(source, bytes):
             return extract_bytes(source, name=name or "<bytes>", locator=self.locator)
         return extract(source, locator=self.locator)
 
 
-def extract(text_or_path: str | os.PathLike[str] | bytes, locator: RuleLocator | None = None) -> dict:
+def extract(text_or_path: str | os.PathLike[str] | bytes, locator: RuleLocator | None = None) -> Document:
     """Extract one report: a path to a file, raw bytes, or the report text itself."""
     if isinstance(text_or_path, bytes):
         return extract_bytes(text_or_path, locator=locator)

@@ -42,7 +42,7 @@ def cell_features(state: str, evidence: dict[str, float], failed_rules: list[str
     ]
 
 
-def review_budget_curve(confidence: Sequence[float], correct: Sequence[bool]) -> list[dict]:
+def review_budget_curve(confidence: Sequence[float] | np.ndarray, correct: Sequence[bool] | np.ndarray) -> list[dict]:
     """As the threshold moves: share of cells sent to review vs share of wrong cells caught."""
     conf = np.asarray(confidence, dtype=float)
     wrong = ~np.asarray(correct, dtype=bool)

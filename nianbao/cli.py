@@ -124,7 +124,8 @@ def extract_command(
     try:
         result = run_batch(paths, out, workers=workers, engine=engine, model=model, ray_address=ray_address,
                            quiet=quiet, force=force, on_record=on_record, budget=budget, indent=indent, jsonl=jsonl)  # fmt: skip
-        written, notes = [], []
+        written: list[Path] = []
+        notes: list[str] = []
         for fmt in dict.fromkeys(formats or []):
             files, more = export_tables(iter_outputs(out, result.records), out / "tables", fmt)
             written, notes = written + files, notes + more
@@ -209,5 +210,26 @@ def _register_plugins() -> None:
 
 _register_plugins()
 
+# The extra that installs a missing module (pyproject's optional dependencies).
+EXTRAS = {"fastapi": "serve", "starlette": "serve", "uvicorn": "serve", "fastapi_offline": "serve",
+          "multipart": "serve", "sqlalchemy": "review", "jinja2": "review", "markupsafe": "review",
+          "pandas": "export", "pyarrow": "export", "openpyxl": "export", "matplotlib": "export",
+          "torch": "train", "transformers": "train", "onnx": "train", "onnxscript": "train",
+          "sklearn": "train", "spacy": "train", "mlflow": "train", "seqeval": "train", "ray": "ray"}  # fmt: skip
+
+
+def run() -> None:
+    """The ``nianbao`` command: a command whose extra is not installed says which one, in a sentence."""
+    try:
+        app()
+    except ModuleNotFoundError as exc:
+        extra = EXTRAS.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        typer.echo(f"This command needs the {exc.name} package, which nianbao's {extra!r} extra installs: "
+                   f"pip install 'nianbao[{extra}]'.", err=True)  # fmt: skip
+        raise SystemExit(2) from None
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    run()
