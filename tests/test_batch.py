@@ -61,6 +61,7 @@ def _clean_run(reports: Path, out: Path) -> dict[str, str]:
     return _outputs(out)
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_with_every_report_exactly_once(reports: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     command = _nianbao(str(reports), "-o", str(out), "--workers", "2", "--model", MODEL, "--quiet")
@@ -160,6 +161,7 @@ def test_ray_extractor_class_builds_once_and_maps_a_batch(tmp_path: Path) -> Non
     assert [json.loads(doc) for doc in mapped["doc"]] == [actor.extractor(p) for p in paths]
 
 
+@pytest.mark.slow
 def test_ray_engine_output_is_identical_to_local(tmp_path: Path) -> None:
     ray = pytest.importorskip("ray")
     folder = tmp_path / "in"

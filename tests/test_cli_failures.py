@@ -40,6 +40,7 @@ def no_weights(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_a_model_folder_without_weights_is_a_sentence(no_weights: Path, tmp_path: Path) -> None:
     _assert_sentence(_nianbao(str(SEED), "--model", str(no_weights)), "could not be loaded", str(no_weights))
     out = tmp_path / "out"
@@ -92,6 +93,7 @@ def test_a_read_only_output_directory_is_a_sentence(tmp_path: Path) -> None:
     assert not list(out.iterdir())
 
 
+@pytest.mark.slow
 def test_serve_with_a_model_folder_without_weights_is_a_sentence(no_weights: Path) -> None:
     command = [sys.executable, "-m", "nianbao.cli", "serve", "--model", str(no_weights), "--port", "0"]
     run = subprocess.run(command, capture_output=True, text=True, timeout=300)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from nianbao.cli import app
@@ -18,6 +19,7 @@ CASES = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_hostile_benchmark_finds_no_crash_and_no_hang() -> None:
     lines: list[str] = []
     results = run_hostile(CASES, model="rules", scale=0.2, timeout=180, echo=lines.append)

@@ -33,6 +33,8 @@ from nianbao.cli import app
 from nianbao.training.generate import generate
 from nianbao.training.reflatten import load_real, reflatten
 
+pytestmark = pytest.mark.slow  # trains models or runs notebooks: CI (make test with CI=true) runs it
+
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "gold"
 SHIPPED = str(ROOT / "models" / "default")

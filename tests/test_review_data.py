@@ -268,6 +268,7 @@ def test_a_statistics_period_is_not_a_publication_date() -> None:
     assert header_fields(NormText(byline)) == {"url": "https://example.org/a.htm", "published": "2024年1月30日"}
 
 
+@pytest.mark.slow
 def test_an_edited_export_imports_back(loaded: tuple[str, str], tmp_path: Path) -> None:
     """The exported cells table is an import file: edit two values, import it whole."""
     db = _db(loaded, tmp_path)

@@ -21,6 +21,7 @@ FUZZ_TARGET = Path(__file__).parent / "fuzz" / "fuzz_extract.py"
 SECONDS = int(os.environ.get("NIANBAO_FUZZ_SECONDS", "20"))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     importlib.util.find_spec("atheris") is None,
     reason="atheris is not installed (it ships wheels for CPython <= 3.11 on x86_64 only)",

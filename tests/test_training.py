@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from nianbao.cli import app
+
+pytestmark = pytest.mark.slow  # trains models or runs notebooks: CI (make test with CI=true) runs it
 
 TINY_TOML = """
 n_generated = 3
