@@ -87,7 +87,7 @@ def row_sum_appeals(get: Lookup, row: str) -> CheckResult:
 
 def col_sum_requests(get: Lookup, col: str) -> CheckResult:
     return sum_rule(
-        f"requests.col_sum.{col}", get, ("requests", "total_processed", col),
+        f"requests.col_sum.{col}", get, ("requests", BALANCE_RIGHT[0], col),  # 三（七）总计
         [("requests", row, col) for row in HANDLED_ROWS],
     )  # fmt: skip
 

@@ -41,18 +41,16 @@ YUAN = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
 HEADER_UNITS = {"fee_amount": "万元"}  # 本年收费金额（单位：万元）
 MONEY_COLS = frozenset().union(*(get_template(name).active.money_cols for name in TEMPLATES))
 
+_REQUESTS_2019 = tuple(row.key for row in get_template("2019").requests.rows)
+_REQUESTS_2021 = tuple(row.key for row in get_template("2021").requests.rows)
+_APPEALS = tuple(row.key for row in get_template("2021").appeals.rows)
+
 # 2019 cell → 2021 cell: "same" (one question, same meaning), "sum" (the 2021 cells add up to
 # the 2019 one), "comparable" (close but not the same count), "none" (no counterpart).
 ROW_MAP: tuple[tuple[str, str, str, str, str, str], ...] = (
-    *(("requests", row, "*", row, "*", "same") for row in (
-        "new_received", "carried_over", "granted", "partially_granted", "denied_state_secret",
-        "denied_prohibited", "denied_three_safeties", "denied_third_party", "denied_internal_affairs",
-        "denied_process_info", "denied_enforcement_files", "denied_inquiry", "unavailable_not_held",
-        "unavailable_needs_creation", "unavailable_unclear", "not_processed_petition",
-        "not_processed_duplicate", "not_processed_publications", "not_processed_excessive",
-        "not_processed_confirm", "total_processed", "carried_forward")),
-    *(("requests", "other", "*", row, "*", "sum") for row in ("other_no_correction", "other_unpaid_fee", "other_other")),
-    *(("appeals", row, "*", row, "*", "same") for row in ("reconsideration", "litigation_direct", "litigation_after_review")),
+    *(("requests", row, "*", row, "*", "same") for row in _REQUESTS_2019 if row in _REQUESTS_2021),
+    *(("requests", "other", "*", row, "*", "sum") for row in _REQUESTS_2021 if row not in _REQUESTS_2019),
+    *(("appeals", row, "*", row, "*", "same") for row in _APPEALS),
     ("active", "rules", "made", "rules", "issued", "comparable"),
     ("active", "rules", "published", "", "", "none"),
     ("active", "rules", "total_published", "rules", "in_force", "comparable"),

@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 from nianbao.extraction.cells import Cell
 from nianbao.extraction.checks import run_checks
 from nianbao.extraction.formats import Block, CellModel, LineGroup, TableModel, render_blocks
+from nianbao.extraction.placement.arithmetic import APPEAL_ROWS, REQUEST_COLS
+from nianbao.extraction.templates import get_template, requests_with_single_other
 from nianbao.training.tables_gen import GenCell, GenRow, GenTables, generate_tables
+
+# The 2021 sub-rows of （六） a report printing （六）其他处理 as one row leaves missing (templates.json).
+SINGLE_OTHER_ROWS = tuple(
+    row.key for row in get_template("2021").requests.rows if row.key not in {r.key for r in requests_with_single_other().rows}
+)
 
 STYLE = "printed_pdf"
 REQUEST_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
@@ -265,8 +272,7 @@ def _gold_cells(tables: GenTables, placed: dict) -> list[Cell]:
             cell.start, cell.end = placed[(g.table, g.row, g.col)]
         cells.append(cell)
     if tables.single_other:
-        cols = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org", "total")
-        cells += [Cell("requests", key, col, state="missing") for key in ("other_no_correction", "other_unpaid_fee", "other_other") for col in cols]
+        cells += [Cell("requests", key, col, state="missing") for key in SINGLE_OTHER_ROWS for col in REQUEST_COLS]
     return cells
 
 
@@ -294,8 +300,8 @@ def printed_pdf_sample(rng: random.Random, config) -> tuple[dict, list[Block]]: 
     sections = [{"number": gen.NUMERALS.index(text[s["start"]]) + 1, "title": text[s["start"] : s["end"]],
                  "start": s["start"], "end": s["end"]} for s in spans if s["label"] == "SECTION"]  # fmt: skip
     lookup = {c.key: c for c in cells}
-    rows = [r.key for r in tables.requests] + (["other_no_correction", "other_unpaid_fee", "other_other"] if tables.single_other else [])
-    failed = [c.rule for c in run_checks(lookup.get, rows, ("reconsideration", "litigation_direct", "litigation_after_review")) if c.ok is False]
+    rows = [r.key for r in tables.requests] + (list(SINGLE_OTHER_ROWS) if tables.single_other else [])
+    failed = [c.rule for c in run_checks(lookup.get, rows, APPEAL_ROWS) if c.ok is False]
     record = {
         "text": text,
         "spans": [{**s, "text": text[s["start"] : s["end"]]} for s in spans],

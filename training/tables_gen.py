@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 
 from nianbao.extraction.checks import APPLICANTS
+from nianbao.extraction.placement.arithmetic import APPEAL_ROWS, HANDLED_ROWS
 from nianbao.extraction.templates import get_template
 
 REQUEST_LABELS_2019_OTHER = "（六）其他处理"
@@ -49,16 +50,11 @@ PRINTED_LABELS = {
     "total_processed": "（七）总计",
     "carried_forward": "四、结转下年度继续办理",
 }
-HANDLED_2019 = [
-    "granted", "partially_granted", "denied_state_secret", "denied_prohibited", "denied_three_safeties",
-    "denied_third_party", "denied_internal_affairs", "denied_process_info", "denied_enforcement_files",
-    "denied_inquiry", "unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear",
-    "not_processed_petition", "not_processed_duplicate", "not_processed_publications",
-    "not_processed_excessive", "not_processed_confirm", "other",
-]  # fmt: skip
-HANDLED_2021 = [*HANDLED_2019[:-1], "other_no_correction", "other_unpaid_fee", "other_other"]
-APPEALS_ROWS = ("reconsideration", "litigation_direct", "litigation_after_review")
-APPEALS_COLS = ("upheld", "corrected", "other", "pending", "total")
+# Row and column keys come from the templates data (templates.json), never typed here.
+HANDLED_2019 = [row.key for row in get_template("2019").requests.rows if row.key in HANDLED_ROWS]
+HANDLED_2021 = [row.key for row in get_template("2021").requests.rows if row.key in HANDLED_ROWS]
+APPEALS_ROWS = APPEAL_ROWS
+APPEALS_COLS = tuple(get_template("2021").appeals.cols)
 _HANDLED_WEIGHTS = {"granted": 8, "partially_granted": 3, "unavailable_not_held": 5, "not_processed_petition": 2}
 
 
