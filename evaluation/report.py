@@ -9,7 +9,8 @@ from nianbao.evaluation.accounting import markdown as accounting_markdown
 from nianbao.evaluation.harness import Case, SystemResult, accounting_table, calibration_summary
 
 HEADLINE = ("cell_accuracy", "decided_cell_accuracy", "number_cell_accuracy", "tables_fully_right", "reports_fully_right",
-            "review_share", "wrong_caught_by_review",
+            "review_share", "wrong_caught_by_review", "decided_review_share", "decided_wrong_caught_by_review",
+            "undecided_cells", "gold_ambiguous_sent_to_review",
             "sections_f1", "checks_agreement", "ece", "brier")  # fmt: skip
 
 
@@ -30,6 +31,7 @@ def markdown_report(results: dict[str, SystemResult], cases: list[Case], metrics
     if table:
         lines += ["", "## Model against rules, and review (per style)", "", accounting_markdown(table).rstrip()]
     primary = results[names[0]]
+    lines += _undecided_out_of_review(primary, worst)
     calibration = calibration_summary(primary)
     lines += ["", f"## Reliability ({names[0]})", "", "| bin | n | confidence | accuracy |", "|---|---|---|---|"]
     for row in calibration["reliability"]:
@@ -48,6 +50,20 @@ def markdown_report(results: dict[str, SystemResult], cases: list[Case], metrics
         lines.append(f"- `{o.case}` {'.'.join(o.key)}: gold {o.gold_value!r} ({o.gold_state}), "
                      f"got {o.pred_value!r} ({o.pred_state}, conf {o.confidence:.2f}) — {context}")  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _undecided_out_of_review(result: SystemResult, shown: int) -> list[str]:
+    """Cells the gold marks undecided that the system did not send to review (each should be there)."""
+    missed = [o for o in result.scores.outcomes if o.gold_ambiguous and not o.in_review]
+    if not missed:
+        return []
+    by_style = Counter(o.style for o in missed)
+    lines = ["", f"## Undecided cells not in review ({result.name}): {len(missed)}", "",
+             ", ".join(f"{style} {n}" for style, n in sorted(by_style.items())), ""]  # fmt: skip
+    for o in missed[:shown]:
+        lines.append(f"- `{o.case}` {'.'.join(o.key)}: gold {o.gold_value!r} ({o.gold_state}), got {o.pred_value!r} "
+                     f"({o.pred_state}, conf {o.confidence:.2f})")  # fmt: skip
+    return lines
 
 
 def plot_reliability(result: SystemResult, path: Path) -> Path:

@@ -84,15 +84,11 @@ class Scores:
             wrong = [o for o in items if not o.correct]
             out[f"review_share.style.{name}"] = _mean(o.in_review for o in items)
             out[f"wrong_caught_by_review.style.{name}"] = _mean(o.in_review for o in wrong) if wrong else 1.0
+            out.update({f"{key}.style.{name}": value for key, value in _decided(items).items()})
         wrong = [o for o in self.outcomes if not o.correct]
         out["review_share"] = _mean(o.in_review for o in self.outcomes)
         out["wrong_caught_by_review"] = _mean(o.in_review for o in wrong) if wrong else 1.0
-        ambiguous = [o for o in self.outcomes if o.gold_ambiguous]
-        out["decided_cell_accuracy"] = _mean(o.correct for o in self.outcomes if not o.gold_ambiguous)
-        out["undecided_cells"] = float(len(ambiguous))
-        if ambiguous:
-            out["undecided_cell_accuracy"] = _mean(o.correct for o in ambiguous)
-            out["gold_ambiguous_sent_to_review"] = _mean(o.in_review for o in ambiguous)
+        out.update(_decided(self.outcomes))
         for name, items in _group(self.outcomes, lambda o: o.key[0]).items():
             out[f"cell_accuracy.table.{name}"] = _mean(o.correct for o in items)
         out.update({f"cell_accuracy.{k}": v for k, v in self.per_row_col().items()})
@@ -119,6 +115,20 @@ class Scores:
         for name, items in _group(self.outcomes, lambda o: f"col.{o.key[0]}.{o.key[2]}").items():
             out[name] = _mean(o.correct for o in items)
         return out
+
+
+def _decided(outcomes: list[CellOutcome]) -> dict[str, float]:
+    """Metrics on the cells the text decides, and on the undecided ones (gold ``ambiguous``) apart."""
+    decided = [o for o in outcomes if not o.gold_ambiguous]
+    wrong = [o for o in decided if not o.correct]
+    ambiguous = [o for o in outcomes if o.gold_ambiguous]
+    out = {"decided_cell_accuracy": _mean(o.correct for o in decided), "undecided_cells": float(len(ambiguous)),
+           "decided_review_share": _mean(o.in_review for o in decided),
+           "decided_wrong_caught_by_review": _mean(o.in_review for o in wrong) if wrong else 1.0}  # fmt: skip
+    if ambiguous:
+        out["undecided_cell_accuracy"] = _mean(o.correct for o in ambiguous)
+        out["gold_ambiguous_sent_to_review"] = _mean(o.in_review for o in ambiguous)
+    return out
 
 
 def _mean(values) -> float:

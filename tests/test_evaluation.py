@@ -90,6 +90,33 @@ def test_accounting_counts_changes_review_and_wrong_cells_in_review() -> None:
     assert "not met" in markdown(table)
 
 
+def test_accounting_judges_decided_cells_and_counts_undecided_apart() -> None:
+    from nianbao.evaluation.accounting import account, markdown
+    from nianbao.evaluation.scorer import CellOutcome, Scores
+
+    def outcome(col: str, gold: int, pred: int, review: bool, ambiguous: bool = False) -> CellOutcome:
+        return CellOutcome("a", "lines", "2021", ("requests", "granted", col), gold, pred, "number", "number", 0.9,
+                           0, 0, review, ambiguous)  # fmt: skip
+
+    cols = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org", "total")
+    decided = [outcome(col, 1, 1, False) for col in cols] * 6  # 42 right, none in review
+    model = [*decided, outcome("x", 2, 3, True), outcome("y", 2, 2, True, True), outcome("z", 2, 0, False, True)]
+    rules = [*decided, outcome("x", 2, 3, False), outcome("y", 2, 0, False, True), outcome("z", 2, 0, False, True)]
+    row = account(model, rules)["all"]
+    assert row["cells"] == 43 and row["model_accuracy"] == 42 / 43 and row["rules_accuracy"] == 42 / 43
+    assert row["wrong_cells"] == 1 and row["wrong_in_review"] == 1.0 and row["review_share"] == 1 / 43
+    assert row["target_met"] == 1.0  # on decided cells: the one wrong cell is in review, 2.3% reviewed
+    assert row["undecided_cells"] == 2 and row["undecided_in_review"] == 0.5 and row["changed"] == 0
+    assert row["all_cells"] == 45 and row["all_wrong_cells"] == 2 and row["all_wrong_in_review"] == 0.5
+    assert row["all_target_met"] == 0.0
+    text = markdown(account(model, rules))
+    assert "on the cells the text decides: met" in text and "not met" in text
+    scores = Scores(outcomes=model)
+    metrics = scores.as_dict()
+    assert metrics["decided_cell_accuracy.style.lines"] == 42 / 43 and metrics["undecided_cells.style.lines"] == 2
+    assert metrics["gold_ambiguous_sent_to_review.style.lines"] == 0.5
+
+
 def test_evaluate_runs_model_and_rules_together_and_accounts_per_style(tmp_path, shared) -> None:
     from nianbao.extraction.locator import ModelLocator, RuleLocator
     from nianbao.extraction.pipeline import DEFAULT_MODEL, extract_text
@@ -104,17 +131,21 @@ def test_evaluate_runs_model_and_rules_together_and_accounts_per_style(tmp_path,
     assert "model against rules, and review, per style" in result.output
     metrics = json.loads((out / "metrics.json").read_text("utf-8"))
     model, rules = ModelLocator(DEFAULT_MODEL), RuleLocator()
-    changed, cells = 0, 0
+    changed, cells, undecided = 0, 0, 0
     for sample in samples:
         a = {(c["table"], c["row"], c["col"]): c for c in extract_text(sample["text"], locator=model)["cells"]}
         b = {(c["table"], c["row"], c["col"]): c for c in extract_text(sample["text"], locator=rules)["cells"]}
         for cell in sample["cells"]:
             key = (cell["table"], cell["row"], cell["col"])
             cells += 1
-            changed += (a[key]["value"], a[key]["state"]) != (b[key]["value"], b[key]["state"])
-    assert metrics["model.accounting.cells"] == cells and metrics["model.accounting.changed"] == changed
+            undecided += bool(cell.get("ambiguous"))
+            if not cell.get("ambiguous"):  # changes are counted on the cells the text decides
+                changed += (a[key]["value"], a[key]["state"]) != (b[key]["value"], b[key]["state"])
+    assert metrics["model.accounting.all_cells"] == cells and metrics["model.accounting.changed"] == changed
+    assert metrics["model.accounting.cells"] == cells - undecided == cells - metrics["model.undecided_cells"]
     styles = {s["meta"]["style"] for s in samples}
     assert all(f"model.accounting.review_share.style.{s}" in metrics for s in styles)
     assert 0.0 <= metrics["model.accounting.wrong_in_review"] <= 1.0
-    assert metrics["model.review_share"] == metrics["model.accounting.review_share"]
+    assert metrics["model.review_share"] == metrics["model.accounting.all_review_share"]
+    assert metrics["model.decided_review_share"] == metrics["model.accounting.review_share"]
     assert "## Model against rules, and review (per style)" in (out / "report.md").read_text("utf-8")
