@@ -63,6 +63,9 @@ def _prior(cell: Cell, rules: list[str]) -> float:
     if cell.ambiguous:
         confidence = 0.35 if cell.evidence.get("differs") else min(confidence, 0.75)
         cell.reasons.append("ambiguous_split" if cell.evidence.get("split") else "ambiguous_placement")
+    elif settled_by_table(cell):
+        confidence = min(confidence, 0.75)
+        cell.reasons.append("ambiguous_split" if cell.evidence.get("split") else "ambiguous_placement")
     if rules:
         confidence *= 0.5
         if any(not rule.startswith("narrative.") for rule in rules):
@@ -72,6 +75,14 @@ def _prior(cell: Cell, rules: list[str]) -> float:
     if cell.state == "text":
         cell.reasons.append("unparsed_value")
     return confidence
+
+
+def settled_by_table(cell: Cell) -> bool:
+    """The row alone fitted several readings equally (margin 0) and the table's column sums then
+    chose one. That joint choice tries the rows' moves together only in part, so the text may
+    still allow another full table (the generator's gold marks such cells undecided): a person
+    confirms it."""
+    return cell.evidence.get("candidates", 1.0) > 1 and cell.evidence.get("margin", 1.0) == 0.0
 
 
 def review_entries(cells: Iterable[Cell], checks: list[CheckResult]) -> list[ReviewEntry]:

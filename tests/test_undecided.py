@@ -153,3 +153,21 @@ def test_crawled_reports_mark_only_rows_with_several_splits() -> None:
             flags = {bool(c.get("ambiguous")) for c in row}
             if True in flags:  # a split that differs: the printed run admits another reading
                 assert len("".join(c["raw"] for c in row)) > len(row)
+
+
+@pytest.mark.parametrize("style", ["lines", "tab_indented"])
+def test_every_undecided_cell_is_in_the_models_review(style: str) -> None:
+    from nianbao.extraction.locator import ModelLocator
+    from nianbao.extraction.pipeline import DEFAULT_MODEL, extract_text
+
+    locator = ModelLocator(DEFAULT_MODEL)
+    rng = random.Random(31)
+    undecided_cells = 0
+    for index in range(3):
+        report = generate_report(rng, GenConfig(style, ("2019", "2021")[index % 2], zero_style=""))
+        doc = extract_text(report["text"], locator=locator)
+        review = {(r["table"], r["row"], r["col"]) for r in doc["review"]}
+        undecided = {(c["table"], c["row"], c["col"]) for c in report["cells"] if c.get("ambiguous")}
+        assert undecided <= review, sorted(undecided - review)[:5]
+        undecided_cells += len(undecided)
+    assert undecided_cells
