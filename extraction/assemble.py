@@ -9,7 +9,7 @@ from functools import partial
 
 from nianbao.extraction.align import Group, align, detached_blocks, group_tokens, inline_layout
 from nianbao.extraction.cells import Cell, CellKey
-from nianbao.extraction.locate import Label, Token, find_labels, find_tokens, mask_footers
+from nianbao.extraction.locate import Label, Token, find_labels, find_tokens, masked
 from nianbao.extraction.locator import RuleLocator
 from nianbao.extraction.normalize import NormText
 from nianbao.extraction.placement.alternatives import Decision, Fixed
@@ -168,7 +168,7 @@ def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int
     if any(label.row in _SUB_OTHER for label in labels):
         labels = [label for label in labels if label.row != "other"]  # a group label then
     tokens = [t for t in find_tokens(nt, *region) if out.locator.keep_token(t)]
-    norm = mask_footers(nt.norm)
+    norm = masked(nt)
     groups = group_tokens(norm, tokens, ncols, [label.start for label in labels], out.inline)
     detached = detached_blocks(norm, labels, groups, region[1]) if out.inline else {}
     taken = {id(group) for group in detached.values() if group is not None}

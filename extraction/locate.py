@@ -138,7 +138,12 @@ def line_number(nt: NormText, offset: int) -> int:
 
 
 def find_tokens(nt: NormText, start: int, end: int) -> list[Token]:
-    """Value tokens and explicitly blank cells between two offsets, in reading order."""
+    """Value tokens and explicitly blank cells between two offsets, in reading order (found
+    once per report and region: the assembly asks for each table's twice)."""
+    return list(nt.memo(("tokens", start, end), lambda: _find_tokens(nt, start, end)))
+
+
+def _find_tokens(nt: NormText, start: int, end: int) -> tuple[Token, ...]:
     norm = masked(nt)
     tokens: list[Token] = []
     for match in VALUE.finditer(norm, start, end):
@@ -148,7 +153,7 @@ def find_tokens(nt: NormText, start: int, end: int) -> list[Token]:
     for match in _BLANK_LINE.finditer(nt.original, start, end):
         tokens.append(Token(match.start(), match.end(), "", line_number(nt, match.start()), True))
     tokens.sort(key=lambda t: t.start)
-    return tokens
+    return tuple(tokens)
 
 
 def _neighbour_line(norm: str, start: int, end: int, step: int) -> str:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from nianbao.extraction.cells import Cell, CellKey
 from nianbao.extraction.checks import HANDLED_ROWS, CheckResult, fmt_number
-from nianbao.extraction.locate import Section, mask_footers
+from nianbao.extraction.locate import Section, masked
 from nianbao.extraction.metadata import read_meta
 from nianbao.extraction.normalize import NormText, normalize_char
 from nianbao.extraction.regions import find_regions
@@ -210,10 +210,10 @@ class _Reader:
         self.names = frozenset(agency[i:] for i in range(len(agency) - 2))  # the agency's name and its tails
 
     def statements(self, bounds: list[tuple[int, int]]) -> list[Statement]:
-        masked = mask_footers(self.nt.norm)
+        text = masked(self.nt)
         found: list[Statement] = []
         for start, end in bounds:
-            view = _squeeze(masked, start, end)
+            view = _squeeze(text, start, end)
             cursor = 0
             for stop in [m.start() for m in _SENTENCE_END.finditer(view.text)] + [len(view.text)]:
                 found += self._sentence(view, cursor, stop)

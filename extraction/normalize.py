@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -60,9 +60,9 @@ class NormText:
     norm: str = field(init=False)
     squeezed: str = field(init=False)
     squeeze_index: list[int] = field(init=False)
-    _memo: dict[str, Any] = field(init=False, default_factory=dict, repr=False, compare=False)
+    _memo: dict[Hashable, Any] = field(init=False, default_factory=dict, repr=False, compare=False)
 
-    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per report (derived views: masked text, line starts…)."""
         if key not in self._memo:
             self._memo[key] = compute()

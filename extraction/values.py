@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from nianbao.extraction.normalize import normalize_char
 
@@ -29,12 +30,26 @@ def _as_number(text: str) -> int | float:
     return int(number) if number.is_integer() and "." not in text else number
 
 
+_CACHED = 24  # cells this short are parsed once per process (most are: ``0``, ``12``, ``—``)
+
+
 def parse_cell(raw: str, money: bool = False, default_unit: str | None = None) -> Parsed:
     """Parse a printed cell (``raw`` already trimmed).
 
     ``money`` marks a money column: the printed number is kept and the currency unit goes
     into ``unit`` (``default_unit`` when the header states it and the cell does not).
     """
+    if len(raw) <= _CACHED:
+        return _parse_short(raw, bool(money), default_unit)
+    return _parse(raw, money, default_unit)
+
+
+@lru_cache(maxsize=8192)
+def _parse_short(raw: str, money: bool, default_unit: str | None) -> Parsed:
+    return _parse(raw, money, default_unit)
+
+
+def _parse(raw: str, money: bool, default_unit: str | None) -> Parsed:
     norm = "".join(normalize_char(ch) for ch in raw).strip()
     if not norm:
         return Parsed(None, None, "blank")
