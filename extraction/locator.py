@@ -155,7 +155,10 @@ class ModelLocator(RuleLocator):
         if self.probs is None or end <= start:
             return None
         mass = self._derived("value", lambda probs: probs[:, self._value_ids].sum(axis=1))
-        return float(mass[start]) if end - start == 1 else float(mass[start:end].mean())
+        if end - start == 1:
+            return float(mass[start])
+        part = mass[start:end]
+        return float(np.add.reduce(part) / len(part))  # the mean, without ndarray.mean's wrapper
 
     def slot_logp(self, tokens: Sequence[Token], n_cols: int) -> list[list[float]] | None:
         """Per token, the log of its mean slot probability over its characters, renormalised.
@@ -172,8 +175,9 @@ class ModelLocator(RuleLocator):
         slots = self._derived(("slots", n_cols), lambda probs: probs[:, self._slot_b[:n_cols]] + probs[:, self._slot_i[:n_cols]])
         out = []
         for token in tokens:
-            mass = slots[token.start : max(token.end, token.start + 1)].mean(axis=0)
-            mass = np.maximum(mass / max(float(mass.sum()), LOG_FLOOR), LOG_FLOOR)
+            part = slots[token.start : max(token.end, token.start + 1)]
+            mass = np.add.reduce(part, axis=0) / len(part)  # the mean (same bits), without the wrapper
+            mass = np.maximum(mass / max(float(np.add.reduce(mass)), LOG_FLOOR), LOG_FLOOR)
             out.append(np.log(mass).tolist())
         return SlotScores(out, _printed_gaps(self._nt.norm, tokens))
 
