@@ -43,6 +43,22 @@ def normalize_char(ch: str) -> str:
     return _simplify_char(ch)
 
 
+class _CharTable(dict):
+    """``str.translate`` table of :func:`normalize_char`, filled on first sight of a character
+    (at most ``LIMIT`` remembered): one C-level pass per text instead of a call per character."""
+
+    LIMIT = 1 << 16
+
+    def __missing__(self, code: int) -> str:
+        out = normalize_char(chr(code))
+        if len(self) < self.LIMIT:
+            self[code] = out
+        return out
+
+
+_TABLE = _CharTable()
+
+
 def traditional_share(text: str) -> float:
     """The share of CJK characters that simplification changes."""
     cjk = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
@@ -69,10 +85,9 @@ class NormText:
         return self._memo[key]
 
     def __post_init__(self) -> None:
-        self.norm = "".join(normalize_char(ch) for ch in self.original)
-        kept = [(i, ch) for i, ch in enumerate(self.norm) if not ch.isspace()]
-        self.squeezed = "".join(ch for _, ch in kept)
-        self.squeeze_index = [i for i, _ in kept]
+        self.norm = self.original.translate(_TABLE)
+        self.squeezed = "".join(self.norm.split())  # str.split() splits where str.isspace()
+        self.squeeze_index = [i for i, ch in enumerate(self.norm) if not ch.isspace()]
 
     def squeezed_pos(self, offset: int) -> int:
         """Index in the squeezed view of the first kept character at or after ``offset``."""

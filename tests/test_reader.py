@@ -63,3 +63,20 @@ def test_unreadable_input_yields_an_error_sentence(data: bytes, fragment: str) -
     assert doc["cells"] == [] and doc["sections"] == []
     assert len(doc["errors"]) == 1 and fragment in doc["errors"][0]
     assert doc["errors"][0].endswith((".", ")"))
+
+
+def test_normalised_views_follow_the_per_character_definition(shared) -> None:
+    """The normalised copy is ``normalize_char`` of every character and the squeezed view drops
+    exactly the ``str.isspace`` characters, over every code point below the CJK blocks, a CJK
+    block, the full-width forms, some of the other planes and the real seeds (the views are built
+    with ``str.translate``/``str.split``, not per character)."""
+    from nianbao.extraction.normalize import NormText, normalize_char
+
+    points = [*range(0x3400), *range(0x4E00, 0x5400), *range(0xFE00, 0x10000), *range(0x1D7C0, 0x1D800), 0x20000]
+    texts = ["".join(map(chr, points)), "", "\u3000总 计\t\u00a012\n"]
+    texts += [path.read_text("utf-8") for path in sorted((shared / "seeds").glob("*.txt"))]
+    for text in texts:
+        nt = NormText(text)
+        assert nt.norm == "".join(normalize_char(ch) for ch in text)
+        kept = [i for i, ch in enumerate(nt.norm) if not ch.isspace()]
+        assert nt.squeeze_index == kept and nt.squeezed == "".join(nt.norm[i] for i in kept)
