@@ -82,3 +82,21 @@ def test_prose_count_decides_an_active_split_and_is_cited() -> None:
     entries = [r for r in doc["review"] if r["row"] == "normative_docs"]
     assert entries and all("ambiguous_split" in r["reasons"] and "prose_evidence" in r["reasons"] for r in entries)
     assert "制发规范性文件12件" in entries[0]["evidence"]
+
+
+def test_a_year_that_opens_the_prose_after_a_table_is_not_part_of_its_run() -> None:
+    for norm, run in [("继续办理00000012024年3月，", "0000001"), ("继续办理0 000 0002020-01-13前，", "0 000 000"),
+                      ("尚未审结总计321915023 163208132020年4月，", "321915023 16320813"),
+                      ("收费金额2020元", "2020元")]:  # fmt: skip
+        assert find_run(norm, 0, len(norm)).text == run
+    assert find_run("处理2020年", 0, 8) is None  # only a year: not a value
+
+
+def test_the_appeals_run_is_the_one_whose_splits_fit_not_the_prose_after_it() -> None:
+    from nianbao.extraction.placement.run_tables import appeals_from_run
+
+    norm = "尚未审结总计321915023 163208132020年4月，平均答复时间缩短至11个工作日。"
+    row = appeals_from_run(norm, norm, 0, len(norm))
+    cells = row.build(row.placement)
+    assert [c.raw for c in cells] == ["3", "2", "1", "9", "15", "0", "2", "3", "1", "6", "3", "2", "0", "8", "13"]
+    assert norm[cells[-1].start : cells[-1].end] == "13"  # grounded where it is printed

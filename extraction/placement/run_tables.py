@@ -156,22 +156,21 @@ def resolve(cells: dict, pending: list[PendingRow]) -> None:
 
 def appeals_from_run(norm: str, original: str, start: int, end: int,
                      piece_score: PieceScorer | None = None) -> PendingRow | None:  # fmt: skip
-    """The appeals table from the last digit run of the region (three row sums filter).
+    """The appeals table from the region's first digit run whose splits fit the three row
+    sums (prose after the table may hold other numbers), else from its last run, unfiltered.
 
     Returns the decision as a pending row (key ``None``): its placement's positions are
     ``(index,)`` of the chosen split, and ``build`` gives the 15 cells of any split.
     """
-    run = None
-    cursor = start
-    while True:
-        found = find_run(norm, cursor, end)
-        if found is None:
-            break
-        run, cursor = found, found.end
-    if run is None:
+    runs, cursor = [], start
+    while (found := find_run(norm, cursor, end)) is not None:
+        runs.append(found)
+        cursor = found.end
+    if not runs:
         return None
     started = time.perf_counter()
-    options = list(splits(run, [(False, False)] * 15, APPEAL_ROW_SUMS)) or list(splits(run, [(False, False)] * 15))
+    options = next((fit for run in runs if (fit := list(splits(run, [(False, False)] * 15, APPEAL_ROW_SUMS)))), None)
+    options = options or list(splits(runs[-1], [(False, False)] * 15))
     SPLIT_SECONDS[0] += time.perf_counter() - started
     if not options:
         return None

@@ -18,7 +18,7 @@ MAX_PIECE = 16  # characters in one cell: 12 digits, a decimal part, a sign, a u
 MAX_NODES = 100_000  # search steps of one run: bounded by construction, whatever the run holds
 _RUN = re.compile(r"[增减+\-]?\d(?:[\d ]|[增减+\-](?=\d))*(?:\.\d+)?(?:[ ]?(?:万元|亿元|元|万|亿))?")
 _NEXT_NUMBERING = re.compile(r"\d(?=[.、][^\d])")
-_NOT_A_VALUE_AFTER = re.compile(r"^\s*(?:年|月|日|件|个|次|条|项|号|%|人|名|家)")
+_GLUED_YEAR = re.compile(r"(?:19|20)\d\d(?=\s*年|-\d{1,2}-\d{1,2}(?!\d))")  # prose opening with a year or a date
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,17 @@ class Piece:
 def find_run(norm: str, start: int, end: int) -> Run | None:
     """The first digit run after a label (``start``) and before the next label (``end``).
 
-    A trailing digit that numbers the next label (``…00000002.其他``) is left to that label.
+    A trailing digit that numbers the next label (``…00000002.其他``) is left to that label, and
+    a year that opens the prose after a table (``…继续办理00000012024年3月``, ``…0002020-01-13前``)
+    to the prose: the run ends before it, and a run that is only a year is not a value.
     """
     for match in _RUN.finditer(norm, start, end):
-        if _NOT_A_VALUE_AFTER.match(norm, match.end()):
-            continue
         text = match.group(0).rstrip()
+        year = _GLUED_YEAR.search(norm, match.start(), match.start() + len(text) + 8)
+        if year is not None and year.start() < match.start() + len(text):
+            text = norm[match.start() : year.start()].rstrip()
+            if not text:
+                continue
         stop = match.start() + len(text)
         numbering = _NEXT_NUMBERING.match(norm, stop - 1) if stop - 1 >= match.start() else None
         if numbering and stop - 1 > match.start():
