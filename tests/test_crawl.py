@@ -100,3 +100,20 @@ def test_the_appeals_run_is_the_one_whose_splits_fit_not_the_prose_after_it() ->
     cells = row.build(row.placement)
     assert [c.raw for c in cells] == ["3", "2", "1", "9", "15", "0", "2", "3", "1", "6", "3", "2", "0", "8", "13"]
     assert norm[cells[-1].start : cells[-1].end] == "13"  # grounded where it is printed
+
+
+def test_a_slash_is_a_cell_of_its_own_in_a_run() -> None:
+    norm = "一、本年新收政府信息公开申请数量/211/16013093594二、"
+    run = find_run(norm, norm.index("数量") + 2, len(norm))
+    assert run.text == "/211/16013093594"
+    assert [[p.raw for p in split] for split in splits(run, SEVEN, ROW_SUM)] == [["/", "211", "/", "160", "130", "93", "594"]]
+
+
+def test_generated_crawl_dumps_printing_slashes_are_read() -> None:
+    for seed in range(3):
+        sample = generate_report(random.Random(seed), GenConfig("crawl", "2019" if seed % 2 else "2021", zero_style="/"))
+        doc = extract_text(sample["text"])
+        got = {(c["table"], c["row"], c["col"]): (c["value"], c["state"]) for c in doc["cells"]}
+        decided = [c for c in sample["cells"] if not c.get("ambiguous") and c["table"] == "requests"]
+        right = sum(got[(c["table"], c["row"], c["col"])] == (c["value"], c["state"]) for c in decided)
+        assert right >= 0.95 * len(decided), (seed, right, len(decided))

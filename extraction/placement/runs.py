@@ -2,7 +2,7 @@
 
 In a crawled dump ``一、本年新收政府信息公开申请数量640020470`` is 64|0|0|2|0|4|70. A run is
 split into the row's cells by enumerating the splits (no leading zeros except "0", spaces
-are hard boundaries, decimals and 元/万元 only on money cells, the label number that touches
+are hard boundaries, a "/" is a cell of its own, decimals and 元/万元 only on money cells, the label number that touches
 the run belongs to the next label) and keeping those that fit the row's arithmetic; the
 table's column identities then choose among the rest (``joint.refine``).
 """
@@ -16,7 +16,8 @@ from dataclasses import dataclass
 MAX_SPLITS = 5_000
 MAX_PIECE = 16  # characters in one cell: 12 digits, a decimal part, a sign, a unit
 MAX_NODES = 100_000  # search steps of one run: bounded by construction, whatever the run holds
-_RUN = re.compile(r"[增减+\-]?\d(?:[\d ]|[增减+\-](?=\d))*(?:\.\d+)?(?:[ ]?(?:万元|亿元|元|万|亿))?")
+_RUN = re.compile(r"(?:[增减+\-]?\d|/)(?:[\d /]|[增减+\-](?=\d))*(?:\.\d+)?(?:[ ]?(?:万元|亿元|元|万|亿))?")
+NOT_APPLICABLE = "/"  # a cell printed as "/" in a run: a piece of its own (``/211/16013093594``)
 _NEXT_NUMBERING = re.compile(r"\d(?=[.、][^\d])")
 _GLUED_YEAR = re.compile(r"(?:19|20)\d\d(?=\s*年|-\d{1,2}-\d{1,2}(?!\d))")  # prose opening with a year or a date
 
@@ -60,6 +61,8 @@ def find_run(norm: str, start: int, end: int) -> Run | None:
 
 
 def _valid_piece(text: str, money: bool, signed: bool) -> bool:
+    if text == NOT_APPLICABLE:
+        return True
     body = text
     if signed and body[:1] in "+-增减":
         body = body[1:]
@@ -103,7 +106,8 @@ def splits(run: Run, kinds: list[tuple[bool, bool]], totals: dict[int, range] | 
     # piece [i, j) holds no space iff j <= boundary[i] (the first cell boundary after i)
     boundary = [length + 1] * (length + 1)
     for k in range(length - 1, 0, -1):
-        boundary[k - 1] = k if chars[k] != chars[k - 1] + 1 else boundary[k]
+        cut_here = chars[k] != chars[k - 1] + 1 or NOT_APPLICABLE in (text[chars[k]], text[chars[k - 1]])
+        boundary[k - 1] = k if cut_here else boundary[k]
     # what a state's future reads of its past: the parts before ``cell`` of every total at or after it
     depends = [_open_parts(totals, cell) for cell in range(n + 1)]
     cut: dict[tuple[int, int], tuple[Piece, float | None, float | None]] = {}
@@ -219,5 +223,8 @@ def _number(piece: Piece) -> float | None:
 
 
 def piece_value(piece: Piece) -> float:
+    """A piece's number; "/" (not applicable) adds nothing to a sum."""
+    if piece.raw == NOT_APPLICABLE:
+        return 0.0
     digits = piece.raw.rstrip("万元亿 ").replace("增", "+").replace("减", "-")
     return float(digits) if digits not in ("", "+", "-") else 0.0
