@@ -37,6 +37,7 @@ SELECT := $(if $(filter true,$(CI)),,-m "not slow")
 
 test: $(STAMP) browser typecheck
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q $(SELECT)
 
 # mypy over the modules that carry the output contract (pyproject's [tool.mypy] modules), on
@@ -49,6 +50,7 @@ typecheck: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) out build

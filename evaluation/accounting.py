@@ -18,9 +18,24 @@ from nianbao.evaluation.scorer import CellOutcome
 
 TARGET_CAUGHT = 0.99
 TARGET_REVIEWED = 0.05
-COLUMNS = ("cells", "changed", "fixed", "broke", "model_accuracy", "rules_accuracy", "review_share",
-           "wrong_cells", "wrong_in_review", "undecided_cells", "undecided_in_review",
-           "all_cells", "all_model_accuracy", "all_review_share", "all_wrong_cells", "all_wrong_in_review")  # fmt: skip
+COLUMNS = (
+    "cells",
+    "changed",
+    "fixed",
+    "broke",
+    "model_accuracy",
+    "rules_accuracy",
+    "review_share",
+    "wrong_cells",
+    "wrong_in_review",
+    "undecided_cells",
+    "undecided_in_review",
+    "all_cells",
+    "all_model_accuracy",
+    "all_review_share",
+    "all_wrong_cells",
+    "all_wrong_in_review",
+)
 Pair = tuple[CellOutcome, CellOutcome]
 
 
@@ -48,8 +63,10 @@ def _row(pairs: list[Pair]) -> dict[str, float]:
     decided = [p for p in pairs if not p[0].gold_ambiguous]
     undecided = [m for m, _ in pairs if m.gold_ambiguous]
     every = _core(pairs)
-    row = _core(decided) | {"undecided_cells": float(len(undecided)),
-                            "undecided_in_review": _share([m.in_review for m in undecided], 1.0)}  # fmt: skip
+    row = _core(decided) | {
+        "undecided_cells": float(len(undecided)),
+        "undecided_in_review": _share([m.in_review for m in undecided], 1.0),
+    }
     row |= {f"all_{k}": every[k] for k in ("cells", "model_accuracy", "review_share", "wrong_cells", "wrong_in_review")}
     row["target_met"] = float(_met(row["wrong_in_review"], row["review_share"]))
     row["all_target_met"] = float(_met(row["all_wrong_in_review"], row["all_review_share"]))
@@ -85,23 +102,33 @@ def _fmt(value: float, digits: int) -> str:
 
 def markdown(table: dict[str, dict[str, float]]) -> str:
     """The per-style table on the cells the text decides, the undecided cells apart, the target twice."""
-    lines = ["| style | decided cells | changed vs rules | fixed | broke | model acc. | rules acc. | sent to review | "
-             "wrong cells | wrong in review | undecided cells | undecided in review |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        "| style | decided cells | changed vs rules | fixed | broke | model acc. | rules acc. | sent to review | "
+        "wrong cells | wrong in review | undecided cells | undecided in review |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for style, row in table.items():
-        lines.append(f"| {style} | {row['cells']:.0f} | {row['changed']:.0f} | {row['fixed']:.0f} | {row['broke']:.0f} | "
-                     f"{_fmt(row['model_accuracy'], 4)} | {_fmt(row['rules_accuracy'], 4)} | {_fmt(row['review_share'], 3)} | "
-                     f"{row['wrong_cells']:.0f} | {row['wrong_in_review']:.3f} | {row['undecided_cells']:.0f} | "
-                     f"{row['undecided_in_review']:.3f} |")  # fmt: skip
+        lines.append(
+            f"| {style} | {row['cells']:.0f} | {row['changed']:.0f} | {row['fixed']:.0f} | {row['broke']:.0f} | "
+            f"{_fmt(row['model_accuracy'], 4)} | {_fmt(row['rules_accuracy'], 4)} | {_fmt(row['review_share'], 3)} | "
+            f"{row['wrong_cells']:.0f} | {row['wrong_in_review']:.3f} | {row['undecided_cells']:.0f} | "
+            f"{row['undecided_in_review']:.3f} |"
+        )
     overall = table["all"]
-    target = (f"Target (at least {TARGET_CAUGHT:.0%} of wrong cells in review while reviewing at most "
-              f"{TARGET_REVIEWED:.0%} of cells)")  # fmt: skip
-    lines += ["", f"{target}, on the cells the text decides: {'met' if overall['target_met'] else 'not met'} — "
-                  f"{overall['wrong_in_review']:.3f} of {overall['wrong_cells']:.0f} wrong cells in review, "
-                  f"{overall['review_share']:.3f} of {overall['cells']:.0f} cells reviewed.",
-              "", f"The same on all cells (the {overall['undecided_cells']:.0f} undecided ones included, "
-                  f"{overall['undecided_in_review']:.3f} of them in review): "
-                  f"{'met' if overall['all_target_met'] else 'not met'} — model accuracy {overall['all_model_accuracy']:.4f}, "
-                  f"{overall['all_wrong_in_review']:.3f} of {overall['all_wrong_cells']:.0f} wrong cells in review, "
-                  f"{overall['all_review_share']:.3f} of {overall['all_cells']:.0f} cells reviewed."]  # fmt: skip
+    target = (
+        f"Target (at least {TARGET_CAUGHT:.0%} of wrong cells in review while reviewing at most "
+        f"{TARGET_REVIEWED:.0%} of cells)"
+    )
+    lines += [
+        "",
+        f"{target}, on the cells the text decides: {'met' if overall['target_met'] else 'not met'} — "
+        f"{overall['wrong_in_review']:.3f} of {overall['wrong_cells']:.0f} wrong cells in review, "
+        f"{overall['review_share']:.3f} of {overall['cells']:.0f} cells reviewed.",
+        "",
+        f"The same on all cells (the {overall['undecided_cells']:.0f} undecided ones included, "
+        f"{overall['undecided_in_review']:.3f} of them in review): "
+        f"{'met' if overall['all_target_met'] else 'not met'} — model accuracy {overall['all_model_accuracy']:.4f}, "
+        f"{overall['all_wrong_in_review']:.3f} of {overall['all_wrong_cells']:.0f} wrong cells in review, "
+        f"{overall['all_review_share']:.3f} of {overall['all_cells']:.0f} cells reviewed.",
+    ]
     return "\n".join(lines) + "\n"

@@ -6,11 +6,11 @@ and pour it into the canonical cells in template order. No labels, no arithmetic
 
 from __future__ import annotations
 
-from nianbao.extraction.locate import VALUE, find_sections, mask_footers
-from nianbao.extraction.normalize import NormText
 from nianbao.extraction.pipeline import empty_document
 from nianbao.extraction.templates import get_template
-from nianbao.extraction.values import parse_cell
+from nianbao.extraction.text.normalize import NormText
+from nianbao.extraction.text.patterns import VALUE, find_sections, mask_footers
+from nianbao.extraction.text.values import parse_cell
 
 
 def positional_extract(text: str, template: str = "2021") -> dict:
@@ -25,11 +25,23 @@ def positional_extract(text: str, template: str = "2021") -> dict:
     doc = empty_document("<text>", text.encode("utf-8"), "utf-8", "text", [])
     doc["report"]["template"] = tpl.name
     for index, key in enumerate(keys):
-        cell = {"table": key[0], "row": key[1], "col": key[2], "value": None, "raw": "", "unit": None,
-                "state": "missing", "start": None, "end": None, "confidence": 0.5}  # fmt: skip
+        cell = {
+            "table": key[0],
+            "row": key[1],
+            "col": key[2],
+            "value": None,
+            "raw": "",
+            "unit": None,
+            "state": "missing",
+            "start": None,
+            "end": None,
+            "confidence": 0.5,
+        }
         if index < len(tokens):
             match = tokens[index]
             parsed = parse_cell(match.group(0))
-            cell.update(value=parsed.value, raw=match.group(0), state=parsed.state, start=match.start(), end=match.end())
+            cell.update(
+                value=parsed.value, raw=match.group(0), state=parsed.state, start=match.start(), end=match.end()
+            )
         doc["cells"].append(cell)
     return doc

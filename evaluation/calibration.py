@@ -24,10 +24,14 @@ def reliability_table(confidence: Sequence[float], correct: Sequence[bool], n_bi
     table = []
     for b in range(n_bins):
         n = int(counts[b])
-        table.append({
-            "bin": f"{b / n_bins:.1f}-{(b + 1) / n_bins:.1f}", "n": n,
-            "confidence": float(conf_sum[b] / n) if n else None, "accuracy": float(hit_sum[b] / n) if n else None,
-        })  # fmt: skip
+        table.append(
+            {
+                "bin": f"{b / n_bins:.1f}-{(b + 1) / n_bins:.1f}",
+                "n": n,
+                "confidence": float(conf_sum[b] / n) if n else None,
+                "accuracy": float(hit_sum[b] / n) if n else None,
+            }
+        )
     return table
 
 

@@ -12,10 +12,18 @@ TRAINING = Path(__file__).resolve().parents[1] / "training"
 
 
 def evaluate_command(
-    gold: Annotated[list[Path], typer.Option("--gold", help="Gold directory (tests/gold) or annotation JSONL; repeatable.")],
-    model: Annotated[str | None, typer.Option(help="Model directory or mlflow URI (default: the shipped model).")] = None,
-    pred: Annotated[Path | None, typer.Option(help="Score these predictions (<case>.json) instead of extracting.")] = None,
-    out: Annotated[Path, typer.Option("-o", "--out", help="Directory for metrics.json, report.md and plots.")] = Path("out/eval"),
+    gold: Annotated[
+        list[Path], typer.Option("--gold", help="Gold directory (tests/gold) or annotation JSONL; repeatable.")
+    ],
+    model: Annotated[
+        str | None, typer.Option(help="Model directory or mlflow URI (default: the shipped model).")
+    ] = None,
+    pred: Annotated[
+        Path | None, typer.Option(help="Score these predictions (<case>.json) instead of extracting.")
+    ] = None,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Directory for metrics.json, report.md and plots.")] = Path(
+        "out/eval"
+    ),
     shared: Annotated[Path | None, typer.Option(help="The shared/ folder holding the real reports.")] = None,
     mlflow: Annotated[bool, typer.Option("--mlflow", help="Log the run to mlflow.")] = False,
 ) -> None:
@@ -40,7 +48,13 @@ def evaluate_command(
     cases = [case for path in gold for case in load_cases(path, shared)]
     if pred is not None:
         docs = {p.stem: json.loads(p.read_text("utf-8")) for p in pred.glob("*.json")}
-        results = {"pred": run_system("pred", cases, lambda text: docs.get(_case_for(cases, text), {"cells": [], "sections": [], "checks": []}))}
+        results = {
+            "pred": run_system(
+                "pred",
+                cases,
+                lambda text: docs.get(_case_for(cases, text), {"cells": [], "sections": [], "checks": []}),
+            )
+        }
     else:
         chosen = model or (str(DEFAULT_MODEL) if (DEFAULT_MODEL / "tagger.json").exists() else "rules")
         results = evaluate(cases, chosen)
@@ -49,7 +63,7 @@ def evaluate_command(
     if table:
         metrics["model"].update(flat(table))
     if "model" in results:
-        from nianbao.extraction.locator import ModelLocator
+        from nianbao.extraction.text.locator import ModelLocator
         from nianbao.models.registry import resolve_model
 
         metrics["model"]["tagger_f1"] = tagger_f1(cases, ModelLocator(resolve_model(str(model or DEFAULT_MODEL))))
@@ -58,11 +72,16 @@ def evaluate_command(
     (out / "metrics.json").write_text(json.dumps(flat, indent=1, ensure_ascii=False), "utf-8")
     (out / "report.md").write_text(markdown_report(results, cases, metrics), "utf-8")
     primary: SystemResult = next(iter(results.values()))
-    plots = [plot_reliability(primary, out / "reliability.png"), plot_placement_confusion(primary, out / "placement.png")]
+    plots = [
+        plot_reliability(primary, out / "reliability.png"),
+        plot_placement_confusion(primary, out / "placement.png"),
+    ]
     for name, values in metrics.items():
-        typer.echo(f"{name:>10}: cell_accuracy {values.get('cell_accuracy', float('nan')):.4f}  "
-                   f"reports_fully_right {values.get('reports_fully_right', float('nan')):.4f}  "
-                   f"sections_f1 {values.get('sections_f1', float('nan')):.4f}")  # fmt: skip
+        typer.echo(
+            f"{name:>10}: cell_accuracy {values.get('cell_accuracy', float('nan')):.4f}  "
+            f"reports_fully_right {values.get('reports_fully_right', float('nan')):.4f}  "
+            f"sections_f1 {values.get('sections_f1', float('nan')):.4f}"
+        )
     if table:
         typer.echo("model against rules, and review, per style:")
         typer.echo(accounting_markdown(table))
@@ -70,7 +89,9 @@ def evaluate_command(
     if mlflow:
         from nianbao.training.tracking import log_evaluation
 
-        log_evaluation(flat, [out / "report.md", *plots], params={"gold": ",".join(map(str, gold)), "model": str(model)})
+        log_evaluation(
+            flat, [out / "report.md", *plots], params={"gold": ",".join(map(str, gold)), "model": str(model)}
+        )
 
 
 def _case_for(cases, text: str) -> str:
@@ -80,12 +101,17 @@ def _case_for(cases, text: str) -> str:
 def bench_command(
     n: Annotated[int, typer.Option("-n", help="Generated reports in the fixed benchmark set.")] = 200,
     model: Annotated[str | None, typer.Option(help="Model directory or mlflow URI (default: shipped).")] = None,
-    profile: Annotated[bool, typer.Option("--profile", help="Print each stage's share: read, extract, encode, write.")] = False,
+    profile: Annotated[
+        bool, typer.Option("--profile", help="Print each stage's share: read, extract, encode, write.")
+    ] = False,
     scaling: Annotated[bool, typer.Option(help="Also run the batch engine with 1 and 2 workers.")] = True,
     batch_n: Annotated[int, typer.Option("--batch-n", help="Generated reports for the 1 vs 2 workers run.")] = 600,
     ray: Annotated[bool, typer.Option(help="Include the Ray engine (1 and 2 actors) in the scaling run.")] = True,
     ray_n: Annotated[int, typer.Option("--ray-n", help="Generated reports for the Ray run.")] = 1000,
-    hostile: Annotated[bool, typer.Option("--hostile", help="Run the hostile-input benchmark instead (zip bombs, FIFOs, deep JSON, …).")] = False,
+    hostile: Annotated[
+        bool,
+        typer.Option("--hostile", help="Run the hostile-input benchmark instead (zip bombs, FIFOs, deep JSON, …)."),
+    ] = False,
     only: Annotated[list[str] | None, typer.Option(help="With --hostile: only these inputs (repeatable).")] = None,
     timeout: Annotated[float, typer.Option(help="With --hostile: seconds before an input counts as a hang.")] = 120.0,
 ) -> None:
@@ -96,7 +122,7 @@ def bench_command(
     (each in its own process under a timeout); exits 1 when anything crashed or hung.
     """
     if hostile:
-        from nianbao.evaluation.hostile import run_hostile
+        from nianbao.evaluation.bench.hostile import run_hostile
 
         results = run_hostile(only, model=model or "default", timeout=timeout, echo=typer.echo)
         if any(r.outcome in ("crash", "hang") for r in results):
@@ -104,9 +130,9 @@ def bench_command(
         return
     import tempfile
 
-    from nianbao.evaluation import bench_engines
-    from nianbao.evaluation.bench import run_bench
-    from nianbao.evaluation.bench_batch import write_generated
+    from nianbao.evaluation.bench import engines as bench_engines
+    from nianbao.evaluation.bench.batch import write_generated
+    from nianbao.evaluation.bench.speed import run_bench
 
     with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp:
         paths = write_generated(Path(tmp), n, seed=424242)
@@ -116,7 +142,7 @@ def bench_command(
     for line in run_bench(n, model):
         typer.echo(line)
     if scaling:
-        from nianbao.evaluation.bench_batch import bench_batch
+        from nianbao.evaluation.bench.batch import bench_batch
 
         bench_batch(batch_n, model=model, ray=ray, ray_n=ray_n, echo=typer.echo)
 
@@ -132,11 +158,14 @@ def loso_command(
     from dataclasses import replace
 
     from nianbao.evaluation.loso import leave_one_style_out, markdown_table
-    from nianbao.training.render import STYLES
+    from nianbao.training.generator.render import STYLES
     from nianbao.training.train import TrainConfig
 
-    base = replace(TrainConfig.from_toml(Path(__file__).resolve().parents[1] / "training" / "default.toml"),
-                   n_generated=n_train, epochs=epochs)  # fmt: skip
+    base = replace(
+        TrainConfig.from_toml(Path(__file__).resolve().parents[1] / "training" / "default.toml"),
+        n_generated=n_train,
+        epochs=epochs,
+    )
     out.mkdir(parents=True, exist_ok=True)
     results = leave_one_style_out(list(style or STYLES), base, n_eval, out, log=typer.echo)
     (out / "loso.md").write_text(markdown_table(results), "utf-8")
@@ -145,15 +174,31 @@ def loso_command(
 
 def learning_curve_command(
     style: Annotated[str, typer.Option(help="The layout (generator style) held out of training.")],
-    k: Annotated[str, typer.Option("--k", help="Counts of annotated reports of the style to fine-tune on.")] = "0,1,3,10",
-    base_model: Annotated[str | None, typer.Option(help="A model trained without the style (directory or mlflow URI); default: train one.")] = None,
-    base_config: Annotated[Path, typer.Option(help="Config of the base model trained without the style.")] = TRAINING / "default.toml",
-    config: Annotated[Path, typer.Option("--config", "-c", help="Fine-tuning config (init_from is the base model).")] = TRAINING / "quick.toml",
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a fine-tuning config key: key=value.")] = None,
-    base_set: Annotated[list[str] | None, typer.Option("--base-set", help="Override a base-model config key: key=value.")] = None,
+    k: Annotated[
+        str, typer.Option("--k", help="Counts of annotated reports of the style to fine-tune on.")
+    ] = "0,1,3,10",
+    base_model: Annotated[
+        str | None,
+        typer.Option(help="A model trained without the style (directory or mlflow URI); default: train one."),
+    ] = None,
+    base_config: Annotated[Path, typer.Option(help="Config of the base model trained without the style.")] = TRAINING
+    / "default.toml",
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="Fine-tuning config (init_from is the base model).")
+    ] = TRAINING / "quick.toml",
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a fine-tuning config key: key=value.")
+    ] = None,
+    base_set: Annotated[
+        list[str] | None, typer.Option("--base-set", help="Override a base-model config key: key=value.")
+    ] = None,
     n_eval: Annotated[int, typer.Option(help="Held-out generated reports of the style that are scored.")] = 20,
-    eval_seed: Annotated[int, typer.Option(help="Seed of the held-out reports (the annotated pool uses another).")] = 9091,
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="Directory for learning_curve.json, .md and the models.")] = None,
+    eval_seed: Annotated[
+        int, typer.Option(help="Seed of the held-out reports (the annotated pool uses another).")
+    ] = 9091,
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Directory for learning_curve.json, .md and the models.")
+    ] = None,
 ) -> None:
     """Hold a layout out, fine-tune on k annotated reports of it, score held-out reports of it: model vs rules."""
     from nianbao.evaluation.learning_curve import base_model as make_base
@@ -167,7 +212,9 @@ def learning_curve_command(
         finetune = TrainConfig.from_toml(config, _pairs(set_))
         base_cfg = None if base_model else TrainConfig.from_toml(base_config, _pairs(base_set))
         base = make_base(style, target, base_model, base_cfg, typer.echo)
-        result = learning_curve(style, ks, finetune, target, base=base, n_eval=n_eval, eval_seed=eval_seed, log=typer.echo)
+        result = learning_curve(
+            style, ks, finetune, target, base=base, n_eval=n_eval, eval_seed=eval_seed, log=typer.echo
+        )
     except (ValueError, OSError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None

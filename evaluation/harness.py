@@ -7,13 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nianbao.annotations import read_jsonl
 from nianbao.evaluation.baselines import positional_extract
 from nianbao.evaluation.calibration import reliability_table
 from nianbao.evaluation.scorer import Scores
-from nianbao.extraction.locator import ModelLocator, RuleLocator
 from nianbao.extraction.pipeline import extract_text
+from nianbao.extraction.text.locator import ModelLocator, RuleLocator
 from nianbao.models.calibrator import choose_threshold, review_budget_curve
-from nianbao.training.annotations import read_jsonl
 
 Extractor = Callable[[str], dict]
 
@@ -39,7 +39,10 @@ def load_cases(path: Path, shared: Path | None = None) -> list[Case]:
             style = "crawl" if "crawl" in gold["source"] else ("pdftext" if "pdftext" in gold["source"] else "seed")
             cases.append(Case(gold_path.stem, text, gold, f"real-{style}"))
         return cases
-    return [Case(f"{path.stem}:{i}", r["text"], r, r.get("meta", {}).get("style", "annotated")) for i, r in enumerate(read_jsonl(path))]
+    return [
+        Case(f"{path.stem}:{i}", r["text"], r, r.get("meta", {}).get("style", "annotated"))
+        for i, r in enumerate(read_jsonl(path))
+    ]
 
 
 @dataclass
@@ -73,8 +76,8 @@ def systems(model: str | Path | None) -> dict[str, Extractor]:
 
 
 def _template_of(text: str, rules: RuleLocator) -> str:
-    from nianbao.extraction.locate import detect_template
-    from nianbao.extraction.normalize import NormText
+    from nianbao.extraction.text.normalize import NormText
+    from nianbao.extraction.text.patterns import detect_template
 
     return detect_template(NormText(text))
 
@@ -83,7 +86,7 @@ def tagger_f1(cases: list[Case], locator: ModelLocator) -> float:
     """Token-level seqeval F1 of the tagger's BIO tags on cases with gold spans."""
     from seqeval.metrics import f1_score
 
-    from nianbao.extraction.normalize import NormText
+    from nianbao.extraction.text.normalize import NormText
     from nianbao.models.tagger import BIO_LABELS, span_label
     from nianbao.training.train import char_labels
 
@@ -114,8 +117,11 @@ def calibration_summary(result: SystemResult) -> dict:
     confidence = [o.confidence for o in result.scores.outcomes]
     correct = [o.correct for o in result.scores.outcomes]
     curve = review_budget_curve(confidence, correct)
-    return {"reliability": reliability_table(confidence, correct), "review_budget": curve,
-            "review_threshold": choose_threshold(curve)}  # fmt: skip
+    return {
+        "reliability": reliability_table(confidence, correct),
+        "review_budget": curve,
+        "review_threshold": choose_threshold(curve),
+    }
 
 
 def accounting_table(results: dict[str, SystemResult]) -> dict[str, dict[str, float]]:

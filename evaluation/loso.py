@@ -12,8 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from nianbao.evaluation.harness import Case, evaluate
-from nianbao.training.generate import generate
-from nianbao.training.render import STYLES
+from nianbao.training.generator.generate import generate
+from nianbao.training.generator.render import STYLES
 from nianbao.training.train import TrainConfig, train
 
 HEADLINE = ("cell_accuracy", "reports_fully_right", "sections_f1")
@@ -39,10 +39,15 @@ def leave_one_style_out(styles: list[str], base: TrainConfig, n_eval: int, out: 
 
 
 def markdown_table(results: dict) -> str:
-    lines = ["| held-out style | model cell acc. | rules cell acc. | positional cell acc. | model reports fully right | rules reports fully right |",
-             "|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        "| held-out style | model cell acc. | rules cell acc. | positional cell acc. | model reports fully right "
+        "| rules reports fully right |",
+        "|---|---|---|---|---|---|",
+    ]
     for style, systems in results.items():
         m, r, p = systems["model"], systems["rules"], systems["positional"]
-        lines.append(f"| {style} | {m['cell_accuracy']:.4f} | {r['cell_accuracy']:.4f} | {p['cell_accuracy']:.4f} | "
-                     f"{m['reports_fully_right']:.3f} | {r['reports_fully_right']:.3f} |")  # fmt: skip
+        lines.append(
+            f"| {style} | {m['cell_accuracy']:.4f} | {r['cell_accuracy']:.4f} | {p['cell_accuracy']:.4f} | "
+            f"{m['reports_fully_right']:.3f} | {r['reports_fully_right']:.3f} |"
+        )
     return "\n".join(lines) + "\n"

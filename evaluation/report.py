@@ -8,17 +8,32 @@ from pathlib import Path
 from nianbao.evaluation.accounting import markdown as accounting_markdown
 from nianbao.evaluation.harness import Case, SystemResult, accounting_table, calibration_summary
 
-HEADLINE = ("cell_accuracy", "decided_cell_accuracy", "number_cell_accuracy", "tables_fully_right", "reports_fully_right",
-            "review_share", "wrong_caught_by_review", "decided_review_share", "decided_wrong_caught_by_review",
-            "undecided_cells", "gold_ambiguous_sent_to_review",
-            "sections_f1", "checks_agreement", "ece", "brier")  # fmt: skip
+HEADLINE = (
+    "cell_accuracy",
+    "decided_cell_accuracy",
+    "number_cell_accuracy",
+    "tables_fully_right",
+    "reports_fully_right",
+    "review_share",
+    "wrong_caught_by_review",
+    "decided_review_share",
+    "decided_wrong_caught_by_review",
+    "undecided_cells",
+    "gold_ambiguous_sent_to_review",
+    "sections_f1",
+    "checks_agreement",
+    "ece",
+    "brier",
+)
 
 
 def _fmt(value: object) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
-def markdown_report(results: dict[str, SystemResult], cases: list[Case], metrics: dict[str, dict], worst: int = 25) -> str:
+def markdown_report(
+    results: dict[str, SystemResult], cases: list[Case], metrics: dict[str, dict], worst: int = 25
+) -> str:
     names = list(results)
     lines = ["# nianbao evaluation", "", f"{len(cases)} reports; systems: {', '.join(names)}.", ""]
     lines += ["| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
@@ -47,8 +62,10 @@ def markdown_report(results: dict[str, SystemResult], cases: list[Case], metrics
         if at is not None:
             text = texts[o.case]
             context = text[max(0, at - 30) : at].replace("\n", "⏎") + "【" + text[at : at + 8].replace("\n", "⏎") + "】"
-        lines.append(f"- `{o.case}` {'.'.join(o.key)}: gold {o.gold_value!r} ({o.gold_state}), "
-                     f"got {o.pred_value!r} ({o.pred_state}, conf {o.confidence:.2f}) — {context}")  # fmt: skip
+        lines.append(
+            f"- `{o.case}` {'.'.join(o.key)}: gold {o.gold_value!r} ({o.gold_state}), "
+            f"got {o.pred_value!r} ({o.pred_state}, conf {o.confidence:.2f}) — {context}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -58,11 +75,18 @@ def _undecided_out_of_review(result: SystemResult, shown: int) -> list[str]:
     if not missed:
         return []
     by_style = Counter(o.style for o in missed)
-    lines = ["", f"## Undecided cells not in review ({result.name}): {len(missed)}", "",
-             ", ".join(f"{style} {n}" for style, n in sorted(by_style.items())), ""]  # fmt: skip
+    lines = [
+        "",
+        f"## Undecided cells not in review ({result.name}): {len(missed)}",
+        "",
+        ", ".join(f"{style} {n}" for style, n in sorted(by_style.items())),
+        "",
+    ]
     for o in missed[:shown]:
-        lines.append(f"- `{o.case}` {'.'.join(o.key)}: gold {o.gold_value!r} ({o.gold_state}), got {o.pred_value!r} "
-                     f"({o.pred_state}, conf {o.confidence:.2f})")  # fmt: skip
+        lines.append(
+            f"- `{o.case}` {'.'.join(o.key)}: gold {o.gold_value!r} ({o.gold_state}), got {o.pred_value!r} "
+            f"({o.pred_state}, conf {o.confidence:.2f})"
+        )
     return lines
 
 

@@ -52,9 +52,23 @@ class Scores:
         for cell in gold["cells"]:
             key = (cell["table"], cell["row"], cell["col"])
             got = pred.get(key, {"value": None, "state": "missing", "confidence": 0.0, "start": None})
-            self.outcomes.append(CellOutcome(case, style, template, key, cell["value"], got["value"], cell["state"],
-                                             got["state"], float(got.get("confidence", 0.0)), got.get("start"), cell.get("start"),
-                                             key in review, bool(cell.get("ambiguous"))))  # fmt: skip
+            self.outcomes.append(
+                CellOutcome(
+                    case,
+                    style,
+                    template,
+                    key,
+                    cell["value"],
+                    got["value"],
+                    cell["state"],
+                    got["state"],
+                    float(got.get("confidence", 0.0)),
+                    got.get("start"),
+                    cell.get("start"),
+                    key in review,
+                    bool(cell.get("ambiguous")),
+                )
+            )
         want = {(s["number"], s["start"], s["end"]) for s in gold["sections"]}
         have = {(s["number"], s["start"], s["end"]) for s in doc["sections"]}
         self.sections_tp += len(want & have)
@@ -122,9 +136,12 @@ def _decided(outcomes: list[CellOutcome]) -> dict[str, float]:
     decided = [o for o in outcomes if not o.gold_ambiguous]
     wrong = [o for o in decided if not o.correct]
     ambiguous = [o for o in outcomes if o.gold_ambiguous]
-    out = {"decided_cell_accuracy": _mean(o.correct for o in decided), "undecided_cells": float(len(ambiguous)),
-           "decided_review_share": _mean(o.in_review for o in decided),
-           "decided_wrong_caught_by_review": _mean(o.in_review for o in wrong) if wrong else 1.0}  # fmt: skip
+    out = {
+        "decided_cell_accuracy": _mean(o.correct for o in decided),
+        "undecided_cells": float(len(ambiguous)),
+        "decided_review_share": _mean(o.in_review for o in decided),
+        "decided_wrong_caught_by_review": _mean(o.in_review for o in wrong) if wrong else 1.0,
+    }
     if ambiguous:
         out["undecided_cell_accuracy"] = _mean(o.correct for o in ambiguous)
         out["gold_ambiguous_sent_to_review"] = _mean(o.in_review for o in ambiguous)

@@ -15,22 +15,22 @@ from typing import cast
 
 from nianbao.contract import SCHEMA, Alternative, Document, Source
 from nianbao.errors import ReadError, message
-from nianbao.extraction.assemble import assemble
-from nianbao.extraction.cells import CellKey
-from nianbao.extraction.checks import run_checks
-from nianbao.extraction.confidence import review_entries, score_cells
-from nianbao.extraction.evidence import apply_prose_evidence
-from nianbao.extraction.formats import render_input
-from nianbao.extraction.inputs import read_input
-from nianbao.extraction.locate import detect_template
-from nianbao.extraction.locator import RuleLocator, make_locator
-from nianbao.extraction.metadata import read_meta
-from nianbao.extraction.narrative import check_narrative
-from nianbao.extraction.normalize import NormText
+from nianbao.extraction.checks.narrative import check_narrative
+from nianbao.extraction.checks.table import run_checks
+from nianbao.extraction.document.cells import CellKey
+from nianbao.extraction.document.confidence import review_entries, score_cells
+from nianbao.extraction.inputs.decode import decode
+from nianbao.extraction.inputs.files import read_input
+from nianbao.extraction.inputs.render import render_input
 from nianbao.extraction.placement.alternatives import alternatives_json
 from nianbao.extraction.placement.arithmetic import APPEAL_ROWS
-from nianbao.extraction.reader import decode
-from nianbao.extraction.regions import find_regions
+from nianbao.extraction.placement.assemble import assemble
+from nianbao.extraction.placement.prose_counts import apply_prose_evidence
+from nianbao.extraction.text.locator import RuleLocator, make_locator
+from nianbao.extraction.text.metadata import read_meta
+from nianbao.extraction.text.normalize import NormText
+from nianbao.extraction.text.patterns import detect_template
+from nianbao.extraction.text.regions import find_regions
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "default"
 _default: RuleLocator | None = None
@@ -40,9 +40,13 @@ def default_locator() -> RuleLocator:
     """The shipped default model when present (loaded once per process), else the rules."""
     global _default
     if _default is None:
-        model = os.environ.get("NIANBAO_MODEL") or (str(DEFAULT_MODEL) if (DEFAULT_MODEL / "tagger.json").exists() else "rules")
+        model = os.environ.get("NIANBAO_MODEL") or (
+            str(DEFAULT_MODEL) if (DEFAULT_MODEL / "tagger.json").exists() else "rules"
+        )
         _default = make_locator(model)
     return _default
+
+
 log = logging.getLogger(__name__)
 
 
@@ -62,8 +66,14 @@ def empty_document(name: str, data: bytes, encoding: str | None, fmt: str, error
 
 
 def extract_text(
-    text: str, name: str = "<text>", data: bytes | None = None, encoding: str | None = "utf-8", fmt: str = "text",
-    locator: RuleLocator | None = None, collect: list | None = None, fixed: dict[CellKey, str] | None = None,
+    text: str,
+    name: str = "<text>",
+    data: bytes | None = None,
+    encoding: str | None = "utf-8",
+    fmt: str = "text",
+    locator: RuleLocator | None = None,
+    collect: list | None = None,
+    fixed: dict[CellKey, str] | None = None,
 ) -> Document:
     """Extract a report from decoded text (offsets refer to ``text``).
 
@@ -127,7 +137,9 @@ def extract_bytes(data: bytes, name: str = "<bytes>", locator: RuleLocator | Non
             raise
         except Exception as exc:  # noqa: BLE001 - a batch must never lose a report to one bug
             log.exception("extraction failed for %s", name)
-            doc = empty_document(name, data, rendered.encoding, rendered.format, [message("internal", type(exc).__name__)])
+            doc = empty_document(
+                name, data, rendered.encoding, rendered.format, [message("internal", type(exc).__name__)]
+            )
         doc["source"]["rendered_text"] = rendered.text
         doc["errors"][:0] = rendered.notes
         return doc
@@ -183,4 +195,8 @@ def _format_of(name: str) -> str:
 
 
 def _looks_like_path(value: str) -> bool:
-    return "\n" not in value and len(value) < 4096 and (os.path.exists(value) or value.endswith((".txt", ".html", ".htm", ".pdf", ".docx")))
+    return (
+        "\n" not in value
+        and len(value) < 4096
+        and (os.path.exists(value) or value.endswith((".txt", ".html", ".htm", ".pdf", ".docx")))
+    )

@@ -93,9 +93,7 @@ def _appeals_table() -> Table:
 
 def _active_table(name: str) -> Table:
     spec = _data()["active"][name]
-    rows = tuple(
-        Row(r["key"], r["label"], _compile(r["patterns"]), tuple(r["cols"])) for r in spec["rows"]
-    )
+    rows = tuple(Row(r["key"], r["label"], _compile(r["patterns"]), tuple(r["cols"])) for r in spec["rows"])
     col_labels = {key: label for key, (label, _) in spec["cols"].items()}
     money = frozenset(key for key, (_, is_money) in spec["cols"].items() if is_money)
     return Table("active", rows, tuple(spec["cols"]), col_labels, money)

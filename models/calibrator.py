@@ -17,9 +17,20 @@ from pathlib import Path
 import numpy as np
 
 STATES = ("number", "blank", "na", "missing", "text")
-FEATURES = (*[f"state_{s}" for s in STATES], "ambiguous", "differs", "check_failed", "narrative_failed",
-            "row_not_found", "split", "value_prob", "has_value_prob", "slot_prob", "has_slot_prob",
-            "margin")  # fmt: skip
+FEATURES = (
+    *[f"state_{s}" for s in STATES],
+    "ambiguous",
+    "differs",
+    "check_failed",
+    "narrative_failed",
+    "row_not_found",
+    "split",
+    "value_prob",
+    "has_value_prob",
+    "slot_prob",
+    "has_slot_prob",
+    "margin",
+)
 
 
 def cell_features(state: str, evidence: dict[str, float], failed_rules: list[str]) -> list[float]:
@@ -50,11 +61,13 @@ def review_budget_curve(confidence: Sequence[float] | np.ndarray, correct: Seque
     curve = []
     for threshold in sorted({0.0, *np.round(np.linspace(0.05, 1.0, 20), 2), *np.unique(np.round(conf, 3))}):
         sent = conf < threshold
-        curve.append({
-            "threshold": float(threshold),
-            "reviewed": float(sent.mean()) if n else 0.0,
-            "caught": float((sent & wrong).sum() / n_wrong) if n_wrong else 1.0,
-        })  # fmt: skip
+        curve.append(
+            {
+                "threshold": float(threshold),
+                "reviewed": float(sent.mean()) if n else 0.0,
+                "caught": float((sent & wrong).sum() / n_wrong) if n_wrong else 1.0,
+            }
+        )
     return curve
 
 
@@ -94,9 +107,15 @@ class CellCalibrator:
         return 1.0 / (1.0 + np.exp(-z))
 
     def save(self, path: Path) -> None:
-        data = {"features": list(FEATURES), "coef": list(map(float, self.coef_)), "intercept": self.intercept_,
-                "threshold": self.threshold_, "n_samples": self.n_samples_, "C": self.C,
-                "target_caught": self.target_caught}  # fmt: skip
+        data = {
+            "features": list(FEATURES),
+            "coef": list(map(float, self.coef_)),
+            "intercept": self.intercept_,
+            "threshold": self.threshold_,
+            "n_samples": self.n_samples_,
+            "C": self.C,
+            "target_caught": self.target_caught,
+        }
         path.write_text(json.dumps(data, indent=1), "utf-8")
 
     @classmethod

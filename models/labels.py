@@ -21,6 +21,8 @@ SLOT_LABELS = tuple(f"V{k}" for k in range(MAX_SLOTS))
 BIO_LABELS = ("O", *[f"{p}-{label}" for label in SPAN_LABELS + SLOT_LABELS for p in ("B", "I")])
 SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[DIGIT]", "[ZERO]")
 PAD, UNK, CLS, SEP, DIGIT, ZERO = range(6)
+
+
 class CharVocab:
     """Characters → ids; digits 1-9 share one id so the model reads layout, not amounts.
 

@@ -1,7 +1,7 @@
 """The tagger at inference time: ONNX Runtime over ``model.onnx``, without torch or transformers.
 
 A model directory holds ``model.onnx`` (exported by ``nianbao train``, see
-``nianbao.models.export``), ``vocab.json`` (characters by id) and ``tagger.json`` (labels,
+``nianbao.models.onnx_export``), ``vocab.json`` (characters by id) and ``tagger.json`` (labels,
 window, stride, temperature). Everything the runtime needs is read from those files, so it
 works with any label set. Windowing is the torch tagger's: overlapping windows of
 ``[CLS] chars [SEP]``, probabilities averaged where windows overlap; windows are never padded
@@ -42,8 +42,16 @@ class OnnxTagger:
     ``decode_spans(probs)`` → ``(start, end, label, mean probability)`` spans.
     """
 
-    def __init__(self, session, itos: list[str], labels: list[str], window: int, stride: int,
-                 temperature: float = 1.0, layout_cap: int = 15) -> None:  # fmt: skip
+    def __init__(
+        self,
+        session,
+        itos: list[str],
+        labels: list[str],
+        window: int,
+        stride: int,
+        temperature: float = 1.0,
+        layout_cap: int = 15,
+    ) -> None:
         self.session = session
         self.layout_cap = layout_cap  # the model's token-type vocabulary less one (config.json)
         self.vocab = CharVocab.from_itos(itos)
@@ -65,15 +73,24 @@ class OnnxTagger:
         meta = json.loads((directory / "tagger.json").read_text("utf-8"))
         path = directory / ONNX_FILE
         if not path.exists():
-            from nianbao.models.export import export_onnx
+            from nianbao.models.onnx_export import export_onnx
 
             path = export_onnx(directory)
-        session = ort.InferenceSession(str(path), sess_options=session_options(threads), providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(
+            str(path), sess_options=session_options(threads), providers=["CPUExecutionProvider"]
+        )
         itos = json.loads((directory / "vocab.json").read_text("utf-8"))
         config = meta["config"]
         types = json.loads((directory / "config.json").read_text("utf-8")).get("type_vocab_size", 16)
-        return cls(session, itos, meta["labels"], int(config["window"]), int(config["stride"]),
-                   float(meta.get("temperature", 1.0)), max(1, int(types) - 1))  # fmt: skip
+        return cls(
+            session,
+            itos,
+            meta["labels"],
+            int(config["window"]),
+            int(config["stride"]),
+            float(meta.get("temperature", 1.0)),
+            max(1, int(types) - 1),
+        )
 
     def encode(self, text: str) -> list[int]:
         """Character ids (see :class:`CharVocab`: the model reads layout, not amounts)."""
@@ -87,7 +104,9 @@ class OnnxTagger:
         """
         started = time.perf_counter()
         ids = np.asarray(self.encode(norm), dtype=np.int64)
-        layout = np.asarray(field_ids(norm, self.layout_cap), dtype=np.int64) if "token_type_ids" in self._inputs else None
+        layout = (
+            np.asarray(field_ids(norm, self.layout_cap), dtype=np.int64) if "token_type_ids" in self._inputs else None
+        )
         spans = windows(len(ids), self.window, self.stride)
         total = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         counts = np.zeros((len(ids), 1), dtype=np.float32)
@@ -135,7 +154,7 @@ class OnnxTagger:
 def _batches(spans: list[tuple[int, int]], size: int) -> list[list[tuple[int, int]]]:
     """Consecutive windows in batches of at most ``size``, a batch ending where the window
     length changes: nothing is padded, so the graph needs no attention mask (see
-    ``models/export.py``). ``windows`` gives one length per text, so batches stay full."""
+    ``models/onnx_export.py``). ``windows`` gives one length per text, so batches stay full."""
     out: list[list[tuple[int, int]]] = []
     for span in spans:
         if out and len(out[-1]) < size and out[-1][0][1] - out[-1][0][0] == span[1] - span[0]:

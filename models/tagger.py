@@ -126,7 +126,9 @@ class Tagger:
             for first in range(0, len(spans), batch_size):
                 chunk = spans[first : first + batch_size]
                 inputs, mask, types = encode_windows(ids, chunk, self.config.window, layout)
-                logits = self.model(input_ids=inputs, attention_mask=mask, token_type_ids=types).logits / self.temperature
+                logits = (
+                    self.model(input_ids=inputs, attention_mask=mask, token_type_ids=types).logits / self.temperature
+                )
                 probs = torch.softmax(logits, dim=-1).numpy()
                 for row, (start, end) in enumerate(chunk):
                     total[start:end] += probs[row, 1 : 1 + end - start]
@@ -150,5 +152,3 @@ class Tagger:
         model = BertForTokenClassification.from_pretrained(directory, local_files_only=True, use_safetensors=True)
         vocab = CharVocab.load(directory / "vocab.json")
         return cls(model, vocab, TaggerConfig(**meta["config"]), meta.get("temperature", 1.0), labels)
-
-

@@ -11,9 +11,10 @@ from typing import Annotated
 
 import typer
 
-from nianbao.extraction.batch import dump_document, expand_inputs, summary_line
-from nianbao.extraction.local import extract_each
-from nianbao.extraction.workers import DEFAULT_MEMORY_MB, DEFAULT_SECONDS, Budget
+from nianbao.extraction.batch.local_engine import extract_each
+from nianbao.extraction.batch.outputs import dump_document, summary_line
+from nianbao.extraction.batch.run import expand_inputs
+from nianbao.extraction.batch.workers import DEFAULT_MEMORY_MB, DEFAULT_SECONDS, Budget
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Extract 政府信息公开工作年度报告 into clean data.")
 
@@ -28,8 +29,9 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     """Extract 政府信息公开工作年度报告 into clean data."""
 
@@ -43,8 +45,13 @@ def fail(sentence: str, code: int = 2) -> typer.Exit:
 def disk_failure(exc: OSError, where: str) -> typer.Exit:
     """A write that failed (read-only, full, removed, not a directory) as a sentence."""
     name = errno.errorcode.get(exc.errno or 0, "")
-    hint = {"ENOSPC": "free some space", "EFBIG": "free some space or raise the file size limit",
-            "EROFS": "the file system is read-only", "EACCES": "it is not writable", "EPERM": "it is not writable"}.get(name, "")  # fmt: skip
+    hint = {
+        "ENOSPC": "free some space",
+        "EFBIG": "free some space or raise the file size limit",
+        "EROFS": "the file system is read-only",
+        "EACCES": "it is not writable",
+        "EPERM": "it is not writable",
+    }.get(name, "")
     reason = f"{exc.strerror or exc}" + (f" [{name}]" if name else "") + (f"; {hint}" if hint else "")
     if where == "stdout":  # stdout is broken: later writes (and the final flush) must not fail again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -61,26 +68,64 @@ def check_model(model: str | None) -> None:
         Extractor(model)
     except Exception as exc:  # noqa: BLE001 - missing files, bad weights, an unknown mlflow URI …
         detail = str(exc).strip().replace("\n", " ")[:300]
-        raise fail(f"The model {model!r} could not be loaded ({type(exc).__name__}: {detail}); give a model "
-                   "directory holding tagger.json and its weights, an mlflow model URI, or 'rules'.") from None  # fmt: skip
+        raise fail(
+            f"The model {model!r} could not be loaded ({type(exc).__name__}: {detail}); give a model "
+            "directory holding tagger.json and its weights, an mlflow model URI, or 'rules'."
+        ) from None
 
 
 @app.command("extract")
 def extract_command(
     inputs: Annotated[list[str], typer.Argument(help="Report files, directories or glob patterns.")],
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="Directory for one JSON file per report (resumable).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Directory for one JSON file per report (resumable).")
+    ] = None,
     summary: Annotated[bool, typer.Option("--summary", help="Print one line per report.")] = False,
-    workers: Annotated[int | None, typer.Option("-w", "--workers", min=1, help="Worker processes (default: one per core).")] = None,
-    formats: Annotated[list[str] | None, typer.Option("--format", "-f", help="Also write tables to OUT/tables: jsonl, csv, parquet or xlsx (repeatable).")] = None,
-    engine: Annotated[str, typer.Option(help="local (a process pool) or ray (Ray Data; needs nianbao[ray]).")] = "local",
-    ray_address: Annotated[str | None, typer.Option("--ray-address", help="An existing Ray cluster (default: start a local Ray).")] = None,
-    model: Annotated[str | None, typer.Option(help="Model directory, mlflow model URI or 'rules' (default: the shipped model).")] = None,
+    workers: Annotated[
+        int | None, typer.Option("-w", "--workers", min=1, help="Worker processes (default: one per core).")
+    ] = None,
+    formats: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format", "-f", help="Also write tables to OUT/tables: jsonl, csv, parquet or xlsx (repeatable)."
+        ),
+    ] = None,
+    engine: Annotated[
+        str, typer.Option(help="local (a process pool) or ray (Ray Data; needs nianbao[ray]).")
+    ] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option("--ray-address", help="An existing Ray cluster (default: start a local Ray).")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Model directory, mlflow model URI or 'rules' (default: the shipped model).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar and no end-of-run summary.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Extract again inputs whose output already exists.")] = False,
     indent: Annotated[bool, typer.Option("--indent", help="Indented JSON for humans (default: compact).")] = False,
-    jsonl: Annotated[bool, typer.Option("--jsonl", help="With -o: all documents in one OUT/documents.jsonl (one line each) instead of one file each; does not resume.")] = False,
-    time_budget: Annotated[float, typer.Option("--time-budget", min=0.001, help="Seconds one report may take; a report over it is stopped with an errors sentence.")] = DEFAULT_SECONDS,
-    memory_budget: Annotated[float, typer.Option("--memory-budget", min=1, help="MB of memory one report may use; a report over it is stopped with an errors sentence.")] = DEFAULT_MEMORY_MB,
+    jsonl: Annotated[
+        bool,
+        typer.Option(
+            "--jsonl",
+            help="With -o: all documents in one OUT/documents.jsonl (one line each) instead of one file each; "
+            "does not resume.",
+        ),
+    ] = False,
+    time_budget: Annotated[
+        float,
+        typer.Option(
+            "--time-budget",
+            min=0.001,
+            help="Seconds one report may take; a report over it is stopped with an errors sentence.",
+        ),
+    ] = DEFAULT_SECONDS,
+    memory_budget: Annotated[
+        float,
+        typer.Option(
+            "--memory-budget",
+            min=1,
+            help="MB of memory one report may use; a report over it is stopped with an errors sentence.",
+        ),
+    ] = DEFAULT_MEMORY_MB,
 ) -> None:
     """Extract reports into the output contract's JSON (stdout when no -o).
 
@@ -112,18 +157,33 @@ def extract_command(
         if failures == len(paths):
             raise typer.Exit(1)
         return
-    from nianbao.extraction.batch import run_batch
-    from nianbao.extraction.exports import FORMATS, export_tables, summarise
-    from nianbao.extraction.jsonl import iter_outputs
+    from nianbao.extraction.batch.jsonl import iter_outputs
+    from nianbao.extraction.batch.run import run_batch
+    from nianbao.extraction.exports.writers import FORMATS, export_tables, summarise
 
     unknown = sorted(set(formats or []) - set(FORMATS))
     if unknown or engine not in ("local", "ray"):
-        typer.echo(f"Unknown --format {unknown} or --engine {engine!r}: formats {', '.join(FORMATS)}; engines local, ray.", err=True)
+        typer.echo(
+            f"Unknown --format {unknown} or --engine {engine!r}: formats {', '.join(FORMATS)}; engines local, ray.",
+            err=True,
+        )
         raise typer.Exit(2)
     on_record = (lambda record: typer.echo(record["summary"])) if summary else None
     try:
-        result = run_batch(paths, out, workers=workers, engine=engine, model=model, ray_address=ray_address,
-                           quiet=quiet, force=force, on_record=on_record, budget=budget, indent=indent, jsonl=jsonl)  # fmt: skip
+        result = run_batch(
+            paths,
+            out,
+            workers=workers,
+            engine=engine,
+            model=model,
+            ray_address=ray_address,
+            quiet=quiet,
+            force=force,
+            on_record=on_record,
+            budget=budget,
+            indent=indent,
+            jsonl=jsonl,
+        )
         written: list[Path] = []
         notes: list[str] = []
         for fmt in dict.fromkeys(formats or []):
@@ -151,9 +211,15 @@ def serve_command(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     max_mb: Annotated[float, typer.Option("--max-mb", help="Request size limit in MB (413 above it).")] = 20.0,
     model: Annotated[str | None, typer.Option(help="Model directory, mlflow URI or 'rules'.")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Extraction workers forked after the model loads (default: one per core).")] = None,
-    time_budget: Annotated[float, typer.Option("--time-budget", min=0.001, help="Seconds one report may take.")] = DEFAULT_SECONDS,
-    memory_budget: Annotated[float, typer.Option("--memory-budget", min=1, help="MB of memory one report may use.")] = DEFAULT_MEMORY_MB,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Extraction workers forked after the model loads (default: one per core).")
+    ] = None,
+    time_budget: Annotated[
+        float, typer.Option("--time-budget", min=0.001, help="Seconds one report may take.")
+    ] = DEFAULT_SECONDS,
+    memory_budget: Annotated[
+        float, typer.Option("--memory-budget", min=1, help="MB of memory one report may use.")
+    ] = DEFAULT_MEMORY_MB,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Serve POST /extract, GET /health and the OpenAPI docs at /docs."""
@@ -164,29 +230,39 @@ def serve_command(
     os.environ["NIANBAO_SERVE_MODEL"] = model or ""
     os.environ["NIANBAO_SERVE_WORKERS"] = str(workers or "")
     os.environ["NIANBAO_SERVE_BUDGET"] = f"{time_budget},{memory_budget}"
-    uvicorn.run("nianbao.extraction.service:app_from_env", factory=True, host=host, port=port, log_level=log_level)
+    uvicorn.run("nianbao.extraction.service.app:app_from_env", factory=True, host=host, port=port, log_level=log_level)
 
 
 @app.command("series")
 def series_command(
     directory: Annotated[Path, typer.Argument(help="A folder of extracted report JSONs.")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Folder for series.json, series.csv, checks.csv, plots/.")],
-    aliases: Annotated[Path | None, typer.Option("--aliases", help="A TOML file whose aliases table maps each canonical agency name to a variant or a list of variants, e.g. '洪泽区人民政府' = ['洪泽区政府'] (see the README).")] = None,
+    aliases: Annotated[
+        Path | None,
+        typer.Option(
+            "--aliases",
+            help="A TOML file whose aliases table maps each canonical agency name to a variant or a list of "
+            "variants, e.g. '洪泽区人民政府' = ['洪泽区政府'] (see the README).",
+        ),
+    ] = None,
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Write one PNG per agency.")] = True,
 ) -> None:
     """Check each agency's years against each other: 结转 carried across years, 现行有效件数, gaps."""
     if not directory.is_dir():
         typer.echo(f"{directory} is not a folder of extracted reports.", err=True)
         raise typer.Exit(2)
-    from nianbao.extraction.series import failed, run_series
+    from nianbao.extraction.exports.series import run_series
+    from nianbao.extraction.exports.series_outputs import failed
 
     doc = run_series(directory, out, aliases, plots)
     agencies = doc["agencies"]
     errors = sum(1 for e in agencies for c in failed(e) if c["severity"] == "error")
     warnings = sum(1 for e in agencies for c in failed(e) if c["severity"] == "warning")
     reports = sum(len(e["years"]) for e in agencies)
-    typer.echo(f"{len(agencies)} agencies, {reports} reports, {errors} failed checks, {warnings} warnings, "
-               f"{len(doc['skipped'])} skipped → {out / 'series.json'}")  # fmt: skip
+    typer.echo(
+        f"{len(agencies)} agencies, {reports} reports, {errors} failed checks, {warnings} warnings, "
+        f"{len(doc['skipped'])} skipped → {out / 'series.json'}"
+    )
 
 
 # The other command groups, each in its part's own CLI module exposing ``register(app)``.
@@ -211,11 +287,29 @@ def _register_plugins() -> None:
 _register_plugins()
 
 # The extra that installs a missing module (pyproject's optional dependencies).
-EXTRAS = {"fastapi": "serve", "starlette": "serve", "uvicorn": "serve", "fastapi_offline": "serve",
-          "multipart": "serve", "sqlalchemy": "review", "jinja2": "review", "markupsafe": "review",
-          "pandas": "export", "pyarrow": "export", "openpyxl": "export", "matplotlib": "export",
-          "torch": "train", "transformers": "train", "onnx": "train", "onnxscript": "train",
-          "sklearn": "train", "spacy": "train", "mlflow": "train", "seqeval": "train", "ray": "ray"}  # fmt: skip
+EXTRAS = {
+    "fastapi": "serve",
+    "starlette": "serve",
+    "uvicorn": "serve",
+    "fastapi_offline": "serve",
+    "multipart": "serve",
+    "sqlalchemy": "review",
+    "jinja2": "review",
+    "markupsafe": "review",
+    "pandas": "export",
+    "pyarrow": "export",
+    "openpyxl": "export",
+    "matplotlib": "export",
+    "torch": "train",
+    "transformers": "train",
+    "onnx": "train",
+    "onnxscript": "train",
+    "sklearn": "train",
+    "spacy": "train",
+    "mlflow": "train",
+    "seqeval": "train",
+    "ray": "ray",
+}
 
 
 def run() -> None:
@@ -226,8 +320,11 @@ def run() -> None:
         extra = EXTRAS.get((exc.name or "").split(".")[0])
         if extra is None:
             raise
-        typer.echo(f"This command needs the {exc.name} package, which nianbao's {extra!r} extra installs: "
-                   f"pip install 'nianbao[{extra}]'.", err=True)  # fmt: skip
+        typer.echo(
+            f"This command needs the {exc.name} package, which nianbao's {extra!r} extra installs: "
+            f"pip install 'nianbao[{extra}]'.",
+            err=True,
+        )
         raise SystemExit(2) from None
 
 

@@ -22,9 +22,15 @@ TemplateName = Literal["2019", "2021", "unknown"]
 Script = Literal["simplified", "traditional"]
 InputFormat = Literal["text", "html", "docx", "pdf"]
 ReviewReason = Literal[
-    "low_confidence", "check_failed", "narrative_mismatch", "ambiguous_placement", "ambiguous_split",
-    "row_not_found", "unparsed_value", "prose_evidence",
-]  # fmt: skip
+    "low_confidence",
+    "check_failed",
+    "narrative_mismatch",
+    "ambiguous_placement",
+    "ambiguous_split",
+    "row_not_found",
+    "unparsed_value",
+    "prose_evidence",
+]
 Number = int | float
 
 

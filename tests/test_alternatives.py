@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.extraction.locator import RuleLocator
 from nianbao.extraction.pipeline import extract_text
+from nianbao.extraction.text.locator import RuleLocator
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REPORTS = ["seeds/000_c304030f2df1b677", "seeds/003_00d1a30b4b93398f", "dev/pingtan-haitan-2020-crawl"]
@@ -47,8 +47,12 @@ def test_chosen_reading_is_what_the_cells_hold(name: str) -> None:
             for cell in reading["cells"]:
                 if cell["start"] is not None:
                     assert text[cell["start"] : cell["end"]] == cell["raw"]  # grounded
-        differing = {_key(entry["table"], c) for r in readings for c in r["cells"]
-                     if c["raw"] != next(x for x in chosen if x["col"] == c["col"] and x["row"] == c["row"])["raw"]}  # fmt: skip
+        differing = {
+            _key(entry["table"], c)
+            for r in readings
+            for c in r["cells"]
+            if c["raw"] != next(x for x in chosen if x["col"] == c["col"] and x["row"] == c["row"])["raw"]
+        }
         assert differing <= review  # what the readings disagree on is under review
 
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from nianbao.training.annotations import AnnotationError, read_jsonl, validate, write_jsonl
+from nianbao.annotations import AnnotationError, read_jsonl, validate, write_jsonl
 from nianbao.training.converters import (
     from_doccano,
     from_labelstudio,
@@ -14,7 +14,7 @@ from nianbao.training.converters import (
     to_doccano,
     to_labelstudio,
 )
-from nianbao.training.generate import GenConfig, generate_report
+from nianbao.training.generator.generate import GenConfig, generate_report
 
 AWKWARD = "𠀀标题\r\n一、总体情况\r\n  本年收到申请１，２３４件。\r\n"
 
@@ -85,7 +85,9 @@ def test_value_slots_survive_jsonl_labelstudio_and_doccano(tmp_path) -> None:
         assert sorted((s["start"], s["end"], s["label"], s.get("slot")) for s in got["spans"]) == want
 
 
-@pytest.mark.parametrize("span", [{"label": "VALUE", "slot": 15}, {"label": "VALUE", "slot": "3"}, {"label": "ROW", "slot": 0}])
+@pytest.mark.parametrize(
+    "span", [{"label": "VALUE", "slot": 15}, {"label": "VALUE", "slot": "3"}, {"label": "ROW", "slot": 0}]
+)
 def test_bad_slots_are_rejected(span: dict) -> None:
     record = _record()
     value = next(s for s in record["spans"] if s["label"] == "VALUE")

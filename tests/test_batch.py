@@ -14,9 +14,10 @@ import pytest
 from typer.testing import CliRunner
 
 from nianbao.cli import app
-from nianbao.evaluation.bench_batch import write_generated
-from nianbao.extraction import batch
-from nianbao.extraction.batch import LEDGER, MANIFEST, output_names, run_batch
+from nianbao.evaluation.bench.batch import write_generated
+from nianbao.extraction.batch import run as batch
+from nianbao.extraction.batch.outputs import MANIFEST, output_names
+from nianbao.extraction.batch.run import LEDGER, run_batch
 from nianbao.extraction.pipeline import Extractor
 
 MODEL = "rules"  # the batch machinery is under test here; the rules keep workers quick to start
@@ -56,7 +57,9 @@ def _nianbao(*args: str) -> list[str]:
 
 def _clean_run(reports: Path, out: Path) -> dict[str, str]:
     """The outputs of one uninterrupted run (a subprocess, like the runs it is compared with)."""
-    run = subprocess.run(_nianbao(str(reports), "-o", str(out), "-w", "1", "--model", MODEL, "-q"), capture_output=True, text=True)
+    run = subprocess.run(
+        _nianbao(str(reports), "-o", str(out), "-w", "1", "--model", MODEL, "-q"), capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stderr
     return _outputs(out)
 
@@ -107,7 +110,9 @@ def test_bad_inputs_yield_error_documents_and_exit_status(tmp_path: Path) -> Non
     assert all(doc["errors"] and not doc["cells"] for doc in docs)
 
     good = write_generated(folder, 2, seed=3)
-    mixed = runner.invoke(app, ["extract", str(folder), "-o", str(tmp_path / "o2"), "--model", MODEL, "--summary", "-w", "2"])
+    mixed = runner.invoke(
+        app, ["extract", str(folder), "-o", str(tmp_path / "o2"), "--model", MODEL, "--summary", "-w", "2"]
+    )
     assert mixed.exit_code == 0, mixed.output
     assert len([line for line in mixed.stdout.splitlines() if line.startswith(("gen-", "empty", "binary"))]) == 4
     assert "2 with errors (2 unreadable" in mixed.stderr
@@ -118,7 +123,9 @@ def test_bad_inputs_yield_error_documents_and_exit_status(tmp_path: Path) -> Non
     assert len([line for line in rerun.stdout.splitlines() if line.strip()]) == 4  # skipped ones still listed
 
 
-def test_changed_input_is_extracted_again_and_stems_collide_safely(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_changed_input_is_extracted_again_and_stems_collide_safely(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     paths = write_generated(a, 2, seed=1) + write_generated(b, 1, seed=1)
     names = output_names(paths)
@@ -151,12 +158,15 @@ def test_local_engine_without_output_dir_prints_json(tmp_path: Path) -> None:
 
 def test_ray_extractor_class_builds_once_and_maps_a_batch(tmp_path: Path) -> None:
     np = pytest.importorskip("numpy")
-    from nianbao.extraction.ray_engine import RayExtractor
+    from nianbao.extraction.batch.ray_engine import RayExtractor
 
     paths = write_generated(tmp_path, 2, seed=9)
     actor = RayExtractor(MODEL)
-    batch = {"index": np.array([0, 1]), "path": np.array([str(p) for p in paths], dtype=object),
-             "name": np.array([p.stem for p in paths], dtype=object)}  # fmt: skip
+    batch = {
+        "index": np.array([0, 1]),
+        "path": np.array([str(p) for p in paths], dtype=object),
+        "name": np.array([p.stem for p in paths], dtype=object),
+    }
     mapped = actor(batch)
     assert [json.loads(doc) for doc in mapped["doc"]] == [actor.extractor(p) for p in paths]
 

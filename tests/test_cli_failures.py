@@ -54,8 +54,13 @@ def test_a_missing_model_folder_is_a_sentence(tmp_path: Path) -> None:
 
 def test_a_full_disk_on_stdout_is_a_sentence() -> None:
     with open("/dev/full", "w") as full:
-        run = subprocess.run([sys.executable, "-m", "nianbao.cli", "extract", str(SEED), "--model", "rules"],
-                             stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)  # fmt: skip
+        run = subprocess.run(
+            [sys.executable, "-m", "nianbao.cli", "extract", str(SEED), "--model", "rules"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
     run.stdout = ""
     _assert_sentence(run, "Cannot write to stdout", "No space left on device")
 

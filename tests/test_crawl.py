@@ -6,7 +6,7 @@ import random
 
 from nianbao import extract_text
 from nianbao.extraction.placement.runs import MAX_NODES, MAX_SPLITS, Run, find_run, splits
-from nianbao.training.generate import GenConfig, generate_report
+from nianbao.training.generator.generate import GenConfig, generate_report
 
 SEVEN = [(False, False)] * 7
 ROW_SUM = {6: range(6)}
@@ -41,7 +41,12 @@ def test_no_leading_zeros_signs_and_money() -> None:
 
 def test_the_search_is_bounded_whatever_the_run_holds() -> None:
     appeals = {r * 5 + 4: range(r * 5, r * 5 + 4) for r in range(3)}
-    hostile = [("1" + "0" * 1000, 7, ROW_SUM), ("1" * 105, 15, appeals), ("9" * 240, 15, {}), ("1203405607809" * 3, 15, {})]
+    hostile = [
+        ("1" + "0" * 1000, 7, ROW_SUM),
+        ("1" * 105, 15, appeals),
+        ("9" * 240, 15, {}),
+        ("1203405607809" * 3, 15, {}),
+    ]
     for text, width, totals in hostile:
         stats: dict[str, int] = {}
         found = list(splits(Run(0, len(text), text), [(False, False)] * width, totals, stats))
@@ -85,9 +90,12 @@ def test_prose_count_decides_an_active_split_and_is_cited() -> None:
 
 
 def test_a_year_that_opens_the_prose_after_a_table_is_not_part_of_its_run() -> None:
-    for norm, run in [("继续办理00000012024年3月，", "0000001"), ("继续办理0 000 0002020-01-13前，", "0 000 000"),
-                      ("尚未审结总计321915023 163208132020年4月，", "321915023 16320813"),
-                      ("收费金额2020元", "2020元")]:  # fmt: skip
+    for norm, run in [
+        ("继续办理00000012024年3月，", "0000001"),
+        ("继续办理0 000 0002020-01-13前，", "0 000 000"),
+        ("尚未审结总计321915023 163208132020年4月，", "321915023 16320813"),
+        ("收费金额2020元", "2020元"),
+    ]:
         assert find_run(norm, 0, len(norm)).text == run
     assert find_run("处理2020年", 0, 8) is None  # only a year: not a value
 
@@ -106,12 +114,16 @@ def test_a_slash_is_a_cell_of_its_own_in_a_run() -> None:
     norm = "一、本年新收政府信息公开申请数量/211/16013093594二、"
     run = find_run(norm, norm.index("数量") + 2, len(norm))
     assert run.text == "/211/16013093594"
-    assert [[p.raw for p in split] for split in splits(run, SEVEN, ROW_SUM)] == [["/", "211", "/", "160", "130", "93", "594"]]
+    assert [[p.raw for p in split] for split in splits(run, SEVEN, ROW_SUM)] == [
+        ["/", "211", "/", "160", "130", "93", "594"]
+    ]
 
 
 def test_generated_crawl_dumps_printing_slashes_are_read() -> None:
     for seed in range(3):
-        sample = generate_report(random.Random(seed), GenConfig("crawl", "2019" if seed % 2 else "2021", zero_style="/"))
+        sample = generate_report(
+            random.Random(seed), GenConfig("crawl", "2019" if seed % 2 else "2021", zero_style="/")
+        )
         doc = extract_text(sample["text"])
         got = {(c["table"], c["row"], c["col"]): (c["value"], c["state"]) for c in doc["cells"]}
         decided = [c for c in sample["cells"] if not c.get("ambiguous") and c["table"] == "requests"]

@@ -7,8 +7,8 @@ import pytest
 
 from nianbao import extract_bytes
 from nianbao.errors import MESSAGES
-from nianbao.extraction.locator import RuleLocator
-from nianbao.extraction.reader import MAX_DAMAGED, decode, decode_lenient
+from nianbao.extraction.inputs.decode import MAX_DAMAGED, decode, decode_lenient
+from nianbao.extraction.text.locator import RuleLocator
 
 from .conftest import SHARED
 
@@ -60,7 +60,10 @@ def test_a_damaged_legacy_encoding_is_read_with_a_note(encoding: str) -> None:
     broken = head + b"\xff" + text[at + 1 :].encode(encoding, errors="replace")  # 0xFF is never valid
     doc = extract_bytes(broken, "r.txt", locator=RULES)
     assert doc["source"]["encoding"] == encoding
-    assert doc["errors"][0] == MESSAGES["damaged"] + f" (1 damaged {encoding} byte sequence, the first at byte {len(head):,})"
+    assert (
+        doc["errors"][0]
+        == MESSAGES["damaged"] + f" (1 damaged {encoding} byte sequence, the first at byte {len(head):,})"
+    )
     assert len(_numbers(doc)) > 50
 
 

@@ -10,9 +10,9 @@ import pytest
 
 from nianbao import extract_bytes
 from nianbao.errors import MESSAGES
-from nianbao.evaluation import hostile_inputs as hostile
-from nianbao.extraction.docx_input import MAX_ELEMENTS, MAX_ENTRIES, MAX_PART_BYTES
-from nianbao.extraction.locator import RuleLocator
+from nianbao.evaluation.bench import hostile_inputs as hostile
+from nianbao.extraction.inputs.docx import MAX_ELEMENTS, MAX_ENTRIES, MAX_PART_BYTES
+from nianbao.extraction.text.locator import RuleLocator
 
 RULES = RuleLocator()
 
@@ -32,7 +32,9 @@ def test_millions_of_empty_paragraphs_stop_at_the_element_budget(tmp_path: Path)
 def test_a_huge_run_stops_at_the_inflated_byte_cap(tmp_path: Path) -> None:
     path = hostile.docx_huge_runs(tmp_path, 0.2)  # 40 runs of 1 MB: few elements, many bytes
     assert 40 * 2**20 > MAX_PART_BYTES
-    assert _errors(path) == [MESSAGES["too_large"] + f" (the DOCX text part inflates past {MAX_PART_BYTES // 2**20} MB)"]
+    assert _errors(path) == [
+        MESSAGES["too_large"] + f" (the DOCX text part inflates past {MAX_PART_BYTES // 2**20} MB)"
+    ]
 
 
 def test_an_entry_that_lies_about_its_size_is_refused(tmp_path: Path) -> None:
@@ -45,7 +47,7 @@ def test_an_entry_that_lies_upwards_is_read_for_what_it_is(tmp_path: Path) -> No
     """Declared 4 GB, really small: the declared size is not what counts."""
     import docx
 
-    from nianbao.training.generate import generate
+    from nianbao.training.generator.generate import generate
 
     document = docx.Document()
     for line in generate(1, seed=5)[0]["text"].split("\n"):
@@ -72,8 +74,8 @@ def test_deep_nesting_and_entity_bombs_get_a_sentence(tmp_path: Path, build) -> 
 
 def test_text_past_the_character_cap_stops_the_reading(tmp_path: Path) -> None:
     """2 MB of report lines as paragraphs: refused once the rendering passes the cap."""
-    from nianbao.extraction.formats import MAX_RENDERED_CHARS
-    from nianbao.training.generate import generate
+    from nianbao.extraction.inputs.render import MAX_RENDERED_CHARS
+    from nianbao.training.generator.generate import generate
 
     from .fuzz.containers import docx_lines
 

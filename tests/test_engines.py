@@ -24,10 +24,11 @@ from typer.testing import CliRunner
 
 from nianbao.cli import app
 from nianbao.errors import message
-from nianbao.evaluation.bench_batch import write_generated
-from nianbao.extraction.batch import MANIFEST, OutputError, output_names, run_batch
-from nianbao.extraction.series import load_reports
-from nianbao.extraction.workers import Budget
+from nianbao.evaluation.bench.batch import write_generated
+from nianbao.extraction.batch.outputs import MANIFEST, output_names
+from nianbao.extraction.batch.run import OutputError, run_batch
+from nianbao.extraction.batch.workers import Budget
+from nianbao.extraction.exports.series import load_reports
 
 MODEL = "rules"
 SEED = "000_c304030f2df1b677.txt"
@@ -65,7 +66,18 @@ def test_time_budget_stops_one_report_and_the_batch_goes_on(tmp_path: Path, big_
 def test_memory_budget_stops_one_report(big_report: Path, shared: Path) -> None:
     # a fresh process (as a user runs it): the budget counts memory the worker maps after its fork
     seed = shared / "seeds" / SEED
-    command = [sys.executable, "-m", "nianbao.cli", "extract", str(big_report), str(seed), "--model", MODEL, "--memory-budget", "1"]
+    command = [
+        sys.executable,
+        "-m",
+        "nianbao.cli",
+        "extract",
+        str(big_report),
+        str(seed),
+        "--model",
+        MODEL,
+        "--memory-budget",
+        "1",
+    ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr  # not every input failed
     big, small = (json.loads(line) for line in run.stdout.splitlines())
@@ -96,7 +108,7 @@ def _post(url: str, name: str, data: bytes) -> tuple[float, dict]:
 
 
 def test_service_stops_a_report_over_budget_and_keeps_serving(big_report: Path, shared: Path) -> None:
-    from nianbao.extraction.service import create_app
+    from nianbao.extraction.service.app import create_app
 
     url, server, thread = _serve(create_app(max_bytes=8 * 2**20, model=MODEL, workers=2, budget=Budget(0.02)))
     try:
@@ -110,7 +122,7 @@ def test_service_stops_a_report_over_budget_and_keeps_serving(big_report: Path, 
 
 
 def test_service_answers_others_while_one_report_runs(big_report: Path, shared: Path) -> None:
-    from nianbao.extraction.service import create_app
+    from nianbao.extraction.service.app import create_app
 
     url, server, thread = _serve(create_app(max_bytes=8 * 2**20, model=MODEL, workers=2))
     finished: dict[str, tuple[float, dict]] = {}
@@ -132,7 +144,20 @@ def test_service_answers_others_while_one_report_runs(big_report: Path, shared: 
 def test_output_directory_removed_mid_run_stops_with_a_sentence(tmp_path: Path) -> None:
     reports = write_generated(tmp_path / "in", 60, seed=8, styles=QUICK)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "nianbao.cli", "extract", str(tmp_path / "in"), "-o", str(out), "-w", "1", "--model", MODEL, "-q"]
+    command = [
+        sys.executable,
+        "-m",
+        "nianbao.cli",
+        "extract",
+        str(tmp_path / "in"),
+        "-o",
+        str(out),
+        "-w",
+        "1",
+        "--model",
+        MODEL,
+        "-q",
+    ]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while len(list(out.glob("*.json"))) < 3 and proc.poll() is None and time.monotonic() < deadline:
@@ -181,8 +206,8 @@ def test_name_clash_leaves_no_stale_duplicate_and_series_reads_the_manifest(tmp_
 
 
 def test_line_numbers_from_precomputed_line_starts(shared: Path) -> None:
-    from nianbao.extraction.locate import find_tokens, line_number, masked
-    from nianbao.extraction.normalize import NormText
+    from nianbao.extraction.text.normalize import NormText
+    from nianbao.extraction.text.patterns import find_tokens, line_number, masked
 
     for name in sorted(p.name for p in (shared / "seeds").glob("*.txt")):
         nt = NormText((shared / "seeds" / name).read_text("utf-8"))
@@ -196,7 +221,20 @@ def test_jsonl_batch_is_one_file_with_the_same_documents(tmp_path: Path) -> None
     (tmp_path / "in" / "binary.txt").write_bytes(bytes(range(256)) * 8)
     files, out = tmp_path / "files", tmp_path / "jsonl"
     run_batch(sorted((tmp_path / "in").iterdir()), files, workers=2, model=MODEL, quiet=True)
-    args = ["extract", str(tmp_path / "in"), "-o", str(out), "--jsonl", "-w", "2", "--model", MODEL, "--format", "jsonl", "-q"]
+    args = [
+        "extract",
+        str(tmp_path / "in"),
+        "-o",
+        str(out),
+        "--jsonl",
+        "-w",
+        "2",
+        "--model",
+        MODEL,
+        "--format",
+        "jsonl",
+        "-q",
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert not list(out.glob("*.json")) and not list(out.glob(".tmp-*"))

@@ -32,14 +32,28 @@ def test_ece_bins_and_brier_on_known_numbers() -> None:
 
 
 def _doc(value: int) -> dict:
-    cells = [{"table": "appeals", "row": "reconsideration", "col": "total", "value": value, "state": "number",
-              "confidence": 0.9, "start": 5}]  # fmt: skip
+    cells = [
+        {
+            "table": "appeals",
+            "row": "reconsideration",
+            "col": "total",
+            "value": value,
+            "state": "number",
+            "confidence": 0.9,
+            "start": 5,
+        }
+    ]
     return {"cells": cells, "sections": [{"number": 1, "start": 0, "end": 4}], "checks": [], "review": []}
 
 
 def test_scorer_flat_metrics() -> None:
-    gold = {"report": {"template": "2021"}, "sections": [{"number": 1, "start": 0, "end": 4}, {"number": 2, "start": 9, "end": 12}],
-            "cells": [{"table": "appeals", "row": "reconsideration", "col": "total", "value": 3, "state": "number", "start": 5}]}  # fmt: skip
+    gold = {
+        "report": {"template": "2021"},
+        "sections": [{"number": 1, "start": 0, "end": 4}, {"number": 2, "start": 9, "end": 12}],
+        "cells": [
+            {"table": "appeals", "row": "reconsideration", "col": "total", "value": 3, "state": "number", "start": 5}
+        ],
+    }
     scores = Scores()
     scores.add("a", "pdf", gold, _doc(3))
     scores.add("b", "pdf", gold, _doc(4))
@@ -52,8 +66,10 @@ def test_scorer_flat_metrics() -> None:
 def test_evaluate_cli_real_reports_with_baselines_and_mlflow(tmp_path, shared, monkeypatch) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     out = tmp_path / "eval"
-    result = CliRunner().invoke(app, ["evaluate", "--gold", "tests/gold", "--model", "rules", "-o", str(out),
-                                      "--shared", str(shared), "--mlflow"])  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        ["evaluate", "--gold", "tests/gold", "--model", "rules", "-o", str(out), "--shared", str(shared), "--mlflow"],
+    )
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text("utf-8"))
     assert metrics["rules.cell_accuracy"] == 1.0 and metrics["rules.sections_f1"] == 1.0
@@ -75,13 +91,22 @@ def test_accounting_counts_changes_review_and_wrong_cells_in_review() -> None:
     from nianbao.evaluation.scorer import CellOutcome
 
     def outcome(case: str, style: str, col: str, gold: int, pred: int, review: bool) -> CellOutcome:
-        return CellOutcome(case, style, "2021", ("requests", "new_received", col), gold, pred, "number", "number", 0.9,
-                           0, 0, review)  # fmt: skip
+        return CellOutcome(
+            case, style, "2021", ("requests", "new_received", col), gold, pred, "number", "number", 0.9, 0, 0, review
+        )
 
-    model = [outcome("a", "pdf", "total", 3, 3, False), outcome("a", "pdf", "other", 1, 2, True),
-             outcome("b", "crawl", "total", 5, 6, False), outcome("b", "crawl", "other", 0, 0, False)]  # fmt: skip
-    rules = [outcome("a", "pdf", "total", 3, 4, True), outcome("a", "pdf", "other", 1, 2, False),
-             outcome("b", "crawl", "total", 5, 5, False), outcome("b", "crawl", "other", 0, 0, False)]  # fmt: skip
+    model = [
+        outcome("a", "pdf", "total", 3, 3, False),
+        outcome("a", "pdf", "other", 1, 2, True),
+        outcome("b", "crawl", "total", 5, 6, False),
+        outcome("b", "crawl", "other", 0, 0, False),
+    ]
+    rules = [
+        outcome("a", "pdf", "total", 3, 4, True),
+        outcome("a", "pdf", "other", 1, 2, False),
+        outcome("b", "crawl", "total", 5, 5, False),
+        outcome("b", "crawl", "other", 0, 0, False),
+    ]
     table = account(model, rules)
     assert table["all"]["changed"] == 2 and table["all"]["fixed"] == 1 and table["all"]["broke"] == 1
     assert table["pdf"]["review_share"] == 0.5 and table["pdf"]["wrong_in_review"] == 1.0
@@ -95,8 +120,21 @@ def test_accounting_judges_decided_cells_and_counts_undecided_apart() -> None:
     from nianbao.evaluation.scorer import CellOutcome, Scores
 
     def outcome(col: str, gold: int, pred: int, review: bool, ambiguous: bool = False) -> CellOutcome:
-        return CellOutcome("a", "lines", "2021", ("requests", "granted", col), gold, pred, "number", "number", 0.9,
-                           0, 0, review, ambiguous)  # fmt: skip
+        return CellOutcome(
+            "a",
+            "lines",
+            "2021",
+            ("requests", "granted", col),
+            gold,
+            pred,
+            "number",
+            "number",
+            0.9,
+            0,
+            0,
+            review,
+            ambiguous,
+        )
 
     cols = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org", "total")
     decided = [outcome(col, 1, 1, False) for col in cols] * 6  # 42 right, none in review
@@ -118,10 +156,10 @@ def test_accounting_judges_decided_cells_and_counts_undecided_apart() -> None:
 
 
 def test_evaluate_runs_model_and_rules_together_and_accounts_per_style(tmp_path, shared) -> None:
-    from nianbao.extraction.locator import ModelLocator, RuleLocator
+    from nianbao.annotations import write_jsonl
     from nianbao.extraction.pipeline import DEFAULT_MODEL, extract_text
-    from nianbao.training.annotations import write_jsonl
-    from nianbao.training.generate import generate
+    from nianbao.extraction.text.locator import ModelLocator, RuleLocator
+    from nianbao.training.generator.generate import generate
 
     samples = generate(4, seed=606, styles=("ocr", "crawl"))
     write_jsonl(samples, tmp_path / "gen.jsonl")

@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nianbao.evaluation.bench_batch import write_generated
-from nianbao.extraction import exports
-from nianbao.extraction.batch import BatchTask, record_of
-from nianbao.extraction.exports import NAMES, export_tables, frame, summarise
+from nianbao.evaluation.bench.batch import write_generated
+from nianbao.extraction.batch.run import BatchTask, record_of
+from nianbao.extraction.exports import writers as exports
+from nianbao.extraction.exports.tables import CONTRACT_COLUMNS, LONG_COLUMNS
+from nianbao.extraction.exports.writers import NAMES, export_tables, frame, summarise
 from nianbao.extraction.pipeline import Extractor
-from nianbao.extraction.tables import CONTRACT_COLUMNS, LONG_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +41,9 @@ def _same(a: object, b: object) -> bool:
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
-def test_tables_round_trip_through_pandas(items: list[tuple[str, dict]], tmp_path: Path, fmt: str,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_tables_round_trip_through_pandas(
+    items: list[tuple[str, dict]], tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(exports, "CHUNK", 2)  # several chunks, one of them the error document alone
     files, notes = export_tables(iter(items), tmp_path, fmt)
     assert notes == [] and {p.name for p in files} == {f"{n}.{fmt}" for n in NAMES}
@@ -70,8 +71,9 @@ def test_wide_active_table_keeps_money_units(items: list[tuple[str, dict]]) -> N
         assert cell["unit"] in set(row[f"{cell['col']}_unit"].dropna())
 
 
-def test_xlsx_workbook_and_excel_row_limit(items: list[tuple[str, dict]], tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_xlsx_workbook_and_excel_row_limit(
+    items: list[tuple[str, dict]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     files, notes = export_tables(items, tmp_path, "xlsx")
     sheets = pd.read_excel(files[0], sheet_name=None)
     assert set(sheets) == set(NAMES) and notes == []
@@ -96,7 +98,7 @@ def test_unknown_format_is_refused(tmp_path: Path) -> None:
 
 def test_checks_table_shows_narrative_beside_arithmetic(shared, tmp_path) -> None:
     from nianbao import extract
-    from nianbao.extraction.exports import export_tables, frame
+    from nianbao.extraction.exports.writers import export_tables, frame
 
     doc = extract(shared / "seeds" / "004_136fd1d98cf7f7a0.txt")
     checks = frame("checks", [("004", doc)])

@@ -13,9 +13,9 @@ import pytest
 
 from nianbao import extract_bytes
 from nianbao.errors import MESSAGES, ReadError
-from nianbao.extraction.formats import NBSP, render_input, sniff
-from nianbao.extraction.html_input import render_html
-from nianbao.extraction.locator import RuleLocator
+from nianbao.extraction.inputs.html import render_html
+from nianbao.extraction.inputs.render import NBSP, render_input, sniff
+from nianbao.extraction.text.locator import RuleLocator
 
 RULES = RuleLocator()
 
@@ -89,7 +89,10 @@ def test_html_meta_charset_that_lies(declared: str, actual: str) -> None:
     body = "<p>平潭综合实验区交通与建设局2023年度政府信息公开工作年度报告</p><p>一、总体情况</p>"
     if actual == "big5":
         body = "<p>臺北市政府2023年度政府資訊公開工作年度報告</p><p>一、總體情況</p>"
-    page = f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={declared}"></head><body>{body}</body></html>'
+    page = (
+        f'<html><head><meta http-equiv="Content-Type" content="text/html; '
+        f'charset={declared}"></head><body>{body}</body></html>'
+    )
     rendered = render_html(page.encode(actual))
     assert rendered.encoding in (actual, {"gb18030": "gb18030", "big5": "big5"}.get(actual), "utf-8")
     assert ("一、总体情况" in rendered.text) or ("一、總體情況" in rendered.text)
@@ -240,7 +243,7 @@ def test_damaged_pdf_is_a_sentence() -> None:
 
 
 def test_generated_report_as_pdf_extracts_like_its_text() -> None:
-    from nianbao.training.generate import generate
+    from nianbao.training.generator.generate import generate
 
     (report,) = generate(1, seed=5, styles=("pdf",))
     data = pdf_from_lines(report["text"].split("\n"))

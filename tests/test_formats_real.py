@@ -13,7 +13,7 @@ import pytest
 
 from nianbao import extract_bytes
 from nianbao.evaluation.gold import compare
-from nianbao.extraction.formats import NBSP, RenderedInput, render_input
+from nianbao.extraction.inputs.render import NBSP, RenderedInput, render_input
 
 from .conftest import GOLD_DIR
 from .test_formats import pdf_from_lines

@@ -8,8 +8,8 @@ import pytest
 
 from nianbao import extract_text
 from nianbao.evaluation.gold import compare
-from nianbao.training.generate import GenConfig, generate_report
-from nianbao.training.render import LEGACY_STYLES
+from nianbao.training.generator.generate import GenConfig, generate_report
+from nianbao.training.generator.render import LEGACY_STYLES
 
 DENSE = [
     GenConfig(style, template, traditional, zero)
@@ -56,8 +56,8 @@ def test_sparse_styles_wrong_cells_go_to_review(style: str) -> None:
 
 def test_model_locator_beats_rules_on_ocr_confusions() -> None:
     """OCR-confused labels defeat the label patterns; the model's ROW spans recover them."""
-    from nianbao.extraction.locator import RuleLocator
     from nianbao.extraction.pipeline import default_locator
+    from nianbao.extraction.text.locator import RuleLocator
 
     model = default_locator()
     assert model.name == "model", "the shipped default model should be loaded"
@@ -65,7 +65,10 @@ def test_model_locator_beats_rules_on_ocr_confusions() -> None:
     for seed in range(4):
         sample = generate_report(random.Random(100 + seed), GenConfig("ocr", "2021" if seed % 2 else "2019"))
         for name, locator in (("model", model), ("rules", RuleLocator())):
-            got = {(c["table"], c["row"], c["col"]): c["value"] for c in extract_text(sample["text"], locator=locator)["cells"]}
+            got = {
+                (c["table"], c["row"], c["col"]): c["value"]
+                for c in extract_text(sample["text"], locator=locator)["cells"]
+            }
             for cell in sample["cells"]:
                 scores[name][0] += got.get((cell["table"], cell["row"], cell["col"])) == cell["value"]
                 scores[name][1] += 1

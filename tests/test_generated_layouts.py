@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from nianbao.training.consistency import record_problems
-from nianbao.training.generate import GenConfig, generate, generate_report
-from nianbao.training.render import STYLES
+from nianbao.training.generator.consistency import record_problems
+from nianbao.training.generator.generate import GenConfig, generate, generate_report
+from nianbao.training.generator.render import STYLES
 
 NUMBER = re.compile(r"\d+")
 
@@ -59,17 +59,25 @@ def test_blank_cells_are_printed_as_countable_empty_fields(style: str) -> None:
     blanks = 0
     for seed in range(4):
         for zero in ("", "0", "/"):
-            sample = generate_report(random.Random(seed), GenConfig(style, "2019" if seed % 2 else "2021", zero_style=zero))
+            sample = generate_report(
+                random.Random(seed), GenConfig(style, "2019" if seed % 2 else "2021", zero_style=zero)
+            )
             assert record_problems(sample) == []
             blank = sum(c["state"] == "blank" for c in sample["cells"])
             assert _empty_fields(sample["text"], style) == blank, (seed, zero)
             blanks += blank
             states = {c["raw"]: c["state"] for c in sample["cells"] if c["table"] == "requests"}
-            assert states.get("") in (None, "blank") and states.get("/") in (None, "na") and states.get("0") in (None, "number")
+            assert (
+                states.get("") in (None, "blank")
+                and states.get("/") in (None, "na")
+                and states.get("0") in (None, "number")
+            )
     assert blanks > 50  # zero_style "" really leaves cells empty
 
 
-@pytest.mark.parametrize("style", ["tab_empty", "markdown_empty", "pipe_blank", "lines_blank", "markdown_merged", "pdf_markdown"])
+@pytest.mark.parametrize(
+    "style", ["tab_empty", "markdown_empty", "pipe_blank", "lines_blank", "markdown_merged", "pdf_markdown"]
+)
 def test_blank_cells_are_common_in_the_blank_styles(style: str) -> None:
     samples = generate(12, seed=8, styles=(style,))
     assert sum(s["meta"]["zero_style"] == "" for s in samples) >= 4
@@ -100,9 +108,13 @@ def test_pdf_markdown_splits_rows_and_detaches_values() -> None:
         lines = sample["text"].split("\n")
         for i, line in enumerate(lines[:-1]):
             fields = [f.strip() for f in line.strip()[1:-1].split("|")] if line.startswith("|") else []
-            following = [f.strip() for f in lines[i + 1].strip()[1:-1].split("|")] if lines[i + 1].startswith("|") else []
+            following = (
+                [f.strip() for f in lines[i + 1].strip()[1:-1].split("|")] if lines[i + 1].startswith("|") else []
+            )
             if fields and following and fields[0] and following[0] and not any(following[1:]) and len(following) == 8:
-                split += bool(re.match(r"^[\u4e00-\u9fff“”、]", following[0])) and not re.match(r"^(\d|（|[一二三四]、)", following[0])
+                split += bool(re.match(r"^[\u4e00-\u9fff“”、]", following[0])) and not re.match(
+                    r"^(\d|（|[一二三四]、)", following[0]
+                )
             if fields and not fields[0] and any(fields[1:]) and len(fields) == 8:
                 detached += 1  # a value row with no label of its own
     assert split >= 3 and detached >= 3, (split, detached)
@@ -126,9 +138,9 @@ def test_crawl_prose_runs_table_digits_into_a_year() -> None:
 def test_generate_command_writes_each_new_style(tmp_path) -> None:
     from typer.testing import CliRunner
 
+    from nianbao.annotations import read_jsonl
     from nianbao.cli import app
-    from nianbao.training.annotations import read_jsonl
-    from nianbao.training.render import LAYOUT_STYLES
+    from nianbao.training.generator.render import LAYOUT_STYLES
 
     args = ["generate", "-n", "7", "-o", str(tmp_path), "--seed", "2"]
     for style in LAYOUT_STYLES:
@@ -150,8 +162,6 @@ def test_layout_eval_scores_what_compare_finds() -> None:
     records = generate(3, seed=11, styles=("lines_blank",))
     score = score_records("lines_blank", records)
     assert score.cells == sum(len(r["cells"]) for r in records) and score.reports == 3
-    wrong = sum(
-        sum(".value:" in p or ".state:" in p for p in compare(r, extract_text(r["text"]))) for r in records
-    )
+    wrong = sum(sum(".value:" in p or ".state:" in p for p in compare(r, extract_text(r["text"]))) for r in records)
     assert score.cells - score.right <= wrong  # a cell wrong in value and state counts once here
     assert (score.right == score.cells) == (wrong == 0)

@@ -10,13 +10,25 @@ import pytest
 from typer.testing import CliRunner
 
 from nianbao.cli import app
-from nianbao.evaluation.hostile import classify_file, run_child, run_hostile
+from nianbao.evaluation.bench.hostile import classify_file, run_child, run_hostile
 
 CASES = [
-    "docx-empty-paragraphs-240mb", "docx-huge-runs-200mb", "docx-lying-zip-size", "docx-60k-entries",
-    "docx-entity-bomb", "html-100k-deep", "dev-zero", "fifo", "sparse-3gb", "symlink-loop", "text-broken-utf8",
-    "service-json-100k-deep", "service-lone-surrogate", "review-malformed-cookie", "review-limit-minus-1",
-]  # fmt: skip
+    "docx-empty-paragraphs-240mb",
+    "docx-huge-runs-200mb",
+    "docx-lying-zip-size",
+    "docx-60k-entries",
+    "docx-entity-bomb",
+    "html-100k-deep",
+    "dev-zero",
+    "fifo",
+    "sparse-3gb",
+    "symlink-loop",
+    "text-broken-utf8",
+    "service-json-100k-deep",
+    "service-lone-surrogate",
+    "review-malformed-cookie",
+    "review-limit-minus-1",
+]
 
 
 @pytest.mark.slow
@@ -26,9 +38,13 @@ def test_the_hostile_benchmark_finds_no_crash_and_no_hang() -> None:
     outcomes = {r.name: r.outcome for r in results}
     assert sorted(outcomes) == sorted(CASES)
     assert outcomes["text-broken-utf8"] == "read"  # damaged bytes noted, cells still extracted
-    assert {k: v for k, v in outcomes.items() if k != "text-broken-utf8"} == dict.fromkeys(set(CASES) - {"text-broken-utf8"}, "error")
+    assert {k: v for k, v in outcomes.items() if k != "text-broken-utf8"} == dict.fromkeys(
+        set(CASES) - {"text-broken-utf8"}, "error"
+    )
     assert all(r.peak_mb > 0 for r in results)
-    assert f"inputs tried: {len(CASES)}; clear errors: {len(CASES) - 1}; read with cells: 1; crashes: 0; hangs: 0" in lines
+    assert (
+        f"inputs tried: {len(CASES)}; clear errors: {len(CASES) - 1}; read with cells: 1; crashes: 0; hangs: 0" in lines
+    )
     assert any(line.startswith("peak RSS per report: max ") for line in lines)
 
 

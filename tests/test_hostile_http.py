@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from nianbao.cli import app as cli
-from nianbao.extraction.locator import RuleLocator
+from nianbao.extraction.inputs.decode import decode
 from nianbao.extraction.pipeline import extract
-from nianbao.extraction.reader import decode
 from nianbao.extraction.review.app import COOKIE, create_app
 from nianbao.extraction.review.store import ReviewStore
-from nianbao.extraction.service import create_app as create_service
+from nianbao.extraction.service.app import create_app as create_service
+from nianbao.extraction.text.locator import RuleLocator
 
 from .conftest import SHARED
 
@@ -48,7 +48,9 @@ def service() -> TestClient:
         ("[1, 2]", 422, '"text" string'),
     ],
 )
-def test_service_answers_hostile_json_with_4xx(service: TestClient, body: str | bytes, status: int, fragment: str) -> None:
+def test_service_answers_hostile_json_with_4xx(
+    service: TestClient, body: str | bytes, status: int, fragment: str
+) -> None:
     response = service.post("/extract", content=body, headers=JSON)
     assert response.status_code == status, response.text
     assert fragment in response.json()["detail"]
@@ -56,7 +58,9 @@ def test_service_answers_hostile_json_with_4xx(service: TestClient, body: str | 
 
 def test_service_names_with_surrogates_are_cleaned(service: TestClient) -> None:
     text = SEED.read_text("utf-8")
-    response = service.post("/extract", content='{"text": ' + _json_str(text) + ', "name": "\\udfffx.txt"}', headers=JSON)
+    response = service.post(
+        "/extract", content='{"text": ' + _json_str(text) + ', "name": "\\udfffx.txt"}', headers=JSON
+    )
     assert response.status_code == 200 and response.json()["source"]["name"] == "?x.txt"
     assert response.json()["cells"]
     raw = service.post("/extract?name=%ED%A0%80.txt", content=text.encode(), headers={"content-type": "text/plain"})
@@ -72,7 +76,10 @@ def _json_str(text: str) -> str:
 def test_service_malformed_headers_and_multipart_are_4xx(service: TestClient) -> None:
     cases = [
         (b"abc", {"content-type": "multipart/form-data"}),
-        (b"--b\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nabc", {"content-type": "multipart/form-data; boundary=b"}),
+        (
+            b'--b\r\nContent-Disposition: form-data; name="file"\r\n\r\nabc',
+            {"content-type": "multipart/form-data; boundary=b"},
+        ),
         (b"abc", {"content-type": "text/plain", "content-length": "-1"}),
         (b"abc", {"content-type": b"application/x-\xff"}),
     ]
@@ -110,10 +117,19 @@ HUGE = "9" * 25
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/queue?limit=1e20", f"/api/queue?limit={HUGE}", "/api/queue?limit=-1", "/api/queue?limit=0",
-     f"/api/queue?report={HUGE}", f"/api/fields/{HUGE}", "/api/fields/-5", f"/reports/{HUGE}",
-     f"/reports/1?field={HUGE}", f"/queue?report={HUGE}"],
-)  # fmt: skip
+    [
+        "/api/queue?limit=1e20",
+        f"/api/queue?limit={HUGE}",
+        "/api/queue?limit=-1",
+        "/api/queue?limit=0",
+        f"/api/queue?report={HUGE}",
+        f"/api/fields/{HUGE}",
+        "/api/fields/-5",
+        f"/reports/{HUGE}",
+        f"/reports/1?field={HUGE}",
+        f"/queue?report={HUGE}",
+    ],
+)
 def test_out_of_range_numbers_are_422(review: tuple[ReviewStore, str], path: str) -> None:
     store, token = review
     client = TestClient(create_app(store), raise_server_exceptions=False)
@@ -143,8 +159,17 @@ def test_malformed_bearer_tokens_are_401(review: tuple[ReviewStore, str], token:
 
 @pytest.mark.parametrize(
     "cookie",
-    ["\u00b2.1111111111.ab", f"{HUGE}.99999999999.ab", "1.99999999999." + "\u00e9" * 64, "a.b", "1." + "9" * 400 + ".x",
-     "1.1.\u00e9", "", "..", "1.2.3.4"],
+    [
+        "\u00b2.1111111111.ab",
+        f"{HUGE}.99999999999.ab",
+        "1.99999999999." + "\u00e9" * 64,
+        "a.b",
+        "1." + "9" * 400 + ".x",
+        "1.1.\u00e9",
+        "",
+        "..",
+        "1.2.3.4",
+    ],
 )
 def test_malformed_session_cookies_are_anonymous(review: tuple[ReviewStore, str], cookie: str) -> None:
     store, _ = review
@@ -166,9 +191,15 @@ def test_non_ascii_csrf_and_junk_form_numbers_are_4xx(review: tuple[ReviewStore,
         assert 400 <= client.post(path, data={"csrf": csrf, "revision": revision}).status_code < 500
     api = f"/api/fields/{field['id']}"
     head = field["head"]["id"]
-    for body in (DEEP, '{"revision": 1e400, "action": "accept"}', '{"revision": "1", "action": "accept"}',
-                 f'{{"revision": {head}, "action": "edit", "value": "\\ud800"}}',
-                 f'{{"revision": {head}, "action": "accept", "note": ["x"]}}', "[1]", "{"):  # fmt: skip
+    for body in (
+        DEEP,
+        '{"revision": 1e400, "action": "accept"}',
+        '{"revision": "1", "action": "accept"}',
+        f'{{"revision": {head}, "action": "edit", "value": "\\ud800"}}',
+        f'{{"revision": {head}, "action": "accept", "note": ["x"]}}',
+        "[1]",
+        "{",
+    ):
         response = client.post(api, content=body, headers={**_bearer(token), **JSON})
         assert response.status_code in (400, 422), (body[:60], response.status_code)
     assert client.get(api, headers=_bearer(token)).json()["head"]["id"] == head  # nothing saved
@@ -207,8 +238,9 @@ def test_audit_times_carry_a_timezone(review: tuple[ReviewStore, str]) -> None:
     store, token = review
     client = TestClient(create_app(store))
     field = client.get("/api/queue", headers=_bearer(token)).json()[0]
-    saved = client.post(f"/api/fields/{field['id']}", json={"revision": field["head"]["id"], "action": "accept"},
-                        headers=_bearer(token)).json()  # fmt: skip
+    saved = client.post(
+        f"/api/fields/{field['id']}", json={"revision": field["head"]["id"], "action": "accept"}, headers=_bearer(token)
+    ).json()
     history = client.get(f"/api/fields/{field['id']}", headers=_bearer(token)).json()["history"]
     for stamp in [saved["created_at"], *(h["created_at"] for h in history)]:
         assert stamp.endswith("+00:00"), stamp

@@ -4,7 +4,7 @@ made every narrative pattern backtrack at every position (over 120 s for a 190k 
 from __future__ import annotations
 
 from nianbao import extract_bytes
-from nianbao.extraction.locator import RuleLocator
+from nianbao.extraction.text.locator import RuleLocator
 
 from .conftest import SHARED
 

@@ -13,9 +13,9 @@ import pytest
 
 from nianbao import extract
 from nianbao.errors import MESSAGES, ReadError
-from nianbao.extraction.formats import MAX_INPUT_BYTES
-from nianbao.extraction.inputs import read_input
-from nianbao.extraction.locator import RuleLocator
+from nianbao.extraction.inputs.files import read_input
+from nianbao.extraction.inputs.render import MAX_INPUT_BYTES
+from nianbao.extraction.text.locator import RuleLocator
 
 from .conftest import SHARED
 

@@ -10,12 +10,18 @@ import pytest
 
 from nianbao.models.calibrator import FEATURES, CellCalibrator
 from nianbao.models.tagger import TaggerConfig
-from nianbao.training.generate import GenConfig, generate_report
+from nianbao.training.generator.generate import GenConfig, generate_report
 from nianbao.training.train import TaggerTrainer, TrainConfig
 
-TINY = TrainConfig(n_generated=3, epochs=1, batch_size=8, styles=("tab",),
-                   tagger=TaggerConfig(hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                                       intermediate_size=32, window=62, stride=48))  # fmt: skip
+TINY = TrainConfig(
+    n_generated=3,
+    epochs=1,
+    batch_size=8,
+    styles=("tab",),
+    tagger=TaggerConfig(
+        hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32, window=62, stride=48
+    ),
+)
 
 
 def _calibration_data() -> tuple[np.ndarray, np.ndarray]:

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 from nianbao.cli import app
 from nianbao.evaluation.harness import Case
 from nianbao.evaluation.scorer import Scores
-from nianbao.extraction.locator import ModelLocator, RuleLocator
 from nianbao.extraction.pipeline import extract_text
-from nianbao.training.generate import generate
+from nianbao.extraction.text.locator import ModelLocator, RuleLocator
+from nianbao.training.generator.generate import generate
 
 TAGGER = """
 [tagger]
@@ -38,8 +38,26 @@ def test_learning_curve_tiny(tmp_path) -> None:
     (tmp_path / "base.toml").write_text(BASE, "utf-8")
     (tmp_path / "ft.toml").write_text(FINETUNE, "utf-8")
     out = tmp_path / "curve"
-    result = CliRunner().invoke(app, ["learning-curve", "--style", "markdown", "--k", "1,0", "--base-config", str(tmp_path / "base.toml"),
-                                      "-c", str(tmp_path / "ft.toml"), "--n-eval", "2", "--eval-seed", "31", "-o", str(out)])  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        [
+            "learning-curve",
+            "--style",
+            "markdown",
+            "--k",
+            "1,0",
+            "--base-config",
+            str(tmp_path / "base.toml"),
+            "-c",
+            str(tmp_path / "ft.toml"),
+            "--n-eval",
+            "2",
+            "--eval-seed",
+            "31",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((out / "learning_curve.json").read_text("utf-8"))
     assert data["style"] == "markdown" and data["ks"] == [0, 1] and [p["k"] for p in data["points"]] == [0, 1]
@@ -54,7 +72,9 @@ def test_learning_curve_tiny(tmp_path) -> None:
     cases = [Case(f"markdown:{i}", s["text"], s, "markdown") for i, s in enumerate(samples)]
     assert data["rules"]["decided_cell_accuracy"] == _decided_accuracy(cases, RuleLocator())
     for point in data["points"]:
-        assert point["model"]["decided_cell_accuracy"] == _decided_accuracy(cases, ModelLocator(Path(point["model_dir"])))
+        assert point["model"]["decided_cell_accuracy"] == _decided_accuracy(
+            cases, ModelLocator(Path(point["model_dir"]))
+        )
         assert set(point["accounting"]) == {"changed", "fixed", "broke", "review_share", "wrong_in_review"}
     assert data["rules"]["decided_cell_accuracy"] > 0.5  # the rules read most of a markdown table
 

@@ -30,8 +30,8 @@ import pytest
 from typer.testing import CliRunner
 
 from nianbao.cli import app
-from nianbao.training.generate import generate
-from nianbao.training.reflatten import load_real, reflatten
+from nianbao.training.generator.generate import generate
+from nianbao.training.generator.reflatten import load_real, reflatten
 
 pytestmark = pytest.mark.slow  # trains models or runs notebooks: CI (make test with CI=true) runs it
 
@@ -102,7 +102,9 @@ def loop(tmp_path_factory, shared) -> dict:
     _run("review", "add-reviewer", "ann", "--db", db)
     rows = _corrections(json.loads((out / "real.json").read_text("utf-8")), real["cells"], "real.txt", True)
     for i in corrected:
-        rows += _corrections(json.loads((out / f"gen{i}.json").read_text("utf-8")), pool[i]["cells"], f"gen{i}.txt", False)
+        rows += _corrections(
+            json.loads((out / f"gen{i}.json").read_text("utf-8")), pool[i]["cells"], f"gen{i}.txt", False
+        )
     sheet = root / "corrections.csv"
     with sheet.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=["source", "table", "row", "col", "value"])
@@ -111,11 +113,32 @@ def loop(tmp_path_factory, shared) -> dict:
     _run("review", "import", str(sheet), "--reviewer", "ann", "--db", db, "--accept-unchanged")
     _run("review", "export", "-f", "training", "-o", str(root / "corrections.jsonl"), "--db", db)
     tuned = root / "tuned"
-    _run("train", "-c", str(ROOT / "training" / "quick.toml"), "--init-from", SHIPPED, "--annotated",
-         str(root / "corrections.jsonl"), "-o", str(tuned), "--no-mlflow",
-         "--set", "eval_reports=0", "--set", "eval_real=false")  # fmt: skip
-    return {"root": root, "real": real, "pool": pool, "shipped": shipped, "corrected": corrected,
-            "held_out": held_out, "tuned": str(tuned), "rows": rows}  # fmt: skip
+    _run(
+        "train",
+        "-c",
+        str(ROOT / "training" / "quick.toml"),
+        "--init-from",
+        SHIPPED,
+        "--annotated",
+        str(root / "corrections.jsonl"),
+        "-o",
+        str(tuned),
+        "--no-mlflow",
+        "--set",
+        "eval_reports=0",
+        "--set",
+        "eval_real=false",
+    )
+    return {
+        "root": root,
+        "real": real,
+        "pool": pool,
+        "shipped": shipped,
+        "corrected": corrected,
+        "held_out": held_out,
+        "tuned": str(tuned),
+        "rows": rows,
+    }
 
 
 def test_the_export_holds_the_reviewed_reports_with_grounded_values(loop) -> None:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.extraction.locator import ModelLocator, RuleLocator
 from nianbao.extraction.pipeline import DEFAULT_MODEL, extract_text
-from nianbao.training.generate import generate
-from nianbao.training.reflatten import load_real, reflatten
-from nianbao.training.render import STYLES
+from nianbao.extraction.text.locator import ModelLocator, RuleLocator
+from nianbao.training.generator.generate import generate
+from nianbao.training.generator.reflatten import load_real, reflatten
+from nianbao.training.generator.render import STYLES
 
 GOLD = Path(__file__).resolve().parent / "gold"
 EMPTY_CELL_LAYOUTS = ("tab_empty", "markdown_empty", "pipe_blank", "lines_blank", "markdown_merged")
@@ -33,7 +33,11 @@ def model() -> ModelLocator:
 
 def _wrong(doc: dict, cells: list[dict]) -> list[tuple[str, str, str]]:
     got = {(c["table"], c["row"], c["col"]): (c["value"], c["state"]) for c in doc["cells"]}
-    return [(c["table"], c["row"], c["col"]) for c in cells if got.get((c["table"], c["row"], c["col"])) != (c["value"], c["state"])]
+    return [
+        (c["table"], c["row"], c["col"])
+        for c in cells
+        if got.get((c["table"], c["row"], c["col"])) != (c["value"], c["state"])
+    ]
 
 
 def _wrong_cells(locator, samples: list[dict]) -> int:
@@ -80,7 +84,9 @@ def _detached_rows(text: str, cells: list[dict]) -> set[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_detached_value_rows_reach_their_labels_in_real_reports_reprinted_as_pdf_markdown(seed: int, model: ModelLocator, shared: Path) -> None:
+def test_detached_value_rows_reach_their_labels_in_real_reports_reprinted_as_pdf_markdown(
+    seed: int, model: ModelLocator, shared: Path
+) -> None:
     """A PDF-to-markdown block (label rows with empty fields, then the block's value rows with an
     empty label field) is aligned row by row: every detached row gets its own values."""
     detached = 0

@@ -9,30 +9,45 @@ import re
 import pytest
 
 from nianbao import extract, extract_text
-from nianbao.extraction.cells import Cell
-from nianbao.extraction.checks import CheckResult
-from nianbao.extraction.locate import find_sections
-from nianbao.extraction.narrative import find_statements
-from nianbao.extraction.normalize import NormText
-from nianbao.training.generate import GenConfig, generate_report
+from nianbao.extraction.checks.narrative import find_statements
+from nianbao.extraction.checks.table import CheckResult
+from nianbao.extraction.document.cells import Cell
+from nianbao.extraction.text.normalize import NormText
+from nianbao.extraction.text.patterns import find_sections
+from nianbao.training.generator.generate import GenConfig, generate_report
 
 from .conftest import GOLD_DIR
 
 REAL = sorted(GOLD_DIR.rglob("*.json"))
 # Every narrative check the real reports give, verified by reading the prose and the tables.
 EXPECTED_REAL = {
-    "001_6d8c5d61ee13f09e": {"narrative.received": True, "narrative.reconsideration": True, "narrative.litigation": True},
+    "001_6d8c5d61ee13f09e": {
+        "narrative.received": True,
+        "narrative.reconsideration": True,
+        "narrative.litigation": True,
+    },
     "002_0894b26ac3a47999": {"narrative.received": True},
-    "003_00d1a30b4b93398f": {"narrative.received": True, "narrative.reconsideration": True, "narrative.litigation": True},
+    "003_00d1a30b4b93398f": {
+        "narrative.received": True,
+        "narrative.reconsideration": True,
+        "narrative.litigation": True,
+    },
     "004_136fd1d98cf7f7a0": {"narrative.received": True, "narrative.denied": False},
     "hongze-district-2023-pdftext": {"narrative.received": True},
     "hongze-district-2023": {"narrative.received": True},  # the same report read from its PDF
     "huaian-city-2024-pdftext": {
-        "narrative.received": True, "narrative.processed": True, "narrative.carried_over": True,
-        "narrative.carried_forward": True, "narrative.reconsideration": True, "narrative.litigation": True,
-        **{f"narrative.{kind}.{col}": True for kind in ("reconsideration", "litigation")
-           for col in ("upheld", "corrected", "other", "pending")},
-    },  # fmt: skip
+        "narrative.received": True,
+        "narrative.processed": True,
+        "narrative.carried_over": True,
+        "narrative.carried_forward": True,
+        "narrative.reconsideration": True,
+        "narrative.litigation": True,
+        **{
+            f"narrative.{kind}.{col}": True
+            for kind in ("reconsideration", "litigation")
+            for col in ("upheld", "corrected", "other", "pending")
+        },
+    },
     "pingtan-police-2021-crawl": {"narrative.received": True},
     "pingtan-transport-2023": {"narrative.received": True},
     # pingtan-haitan-2020-crawl: 片区共受理依申请公开 0 件 names no body the check can tie to the table
@@ -68,9 +83,19 @@ def test_luocheng_denied_count_goes_to_review(shared) -> None:
     assert check["evidence"]["prose"][0]["text"] == "不予公开的政府信息2件"
     assert check["evidence"]["table"]["value"] == 1
     flagged = {(r["row"], r["col"]) for r in doc["review"] if "narrative_mismatch" in r["reasons"]}
-    assert flagged == {(row, "total") for row in (
-        "denied_state_secret", "denied_prohibited", "denied_three_safeties", "denied_third_party",
-        "denied_internal_affairs", "denied_process_info", "denied_enforcement_files", "denied_inquiry")}  # fmt: skip
+    assert flagged == {
+        (row, "total")
+        for row in (
+            "denied_state_secret",
+            "denied_prohibited",
+            "denied_three_safeties",
+            "denied_third_party",
+            "denied_internal_affairs",
+            "denied_process_info",
+            "denied_enforcement_files",
+            "denied_inquiry",
+        )
+    }
 
 
 def test_count_of_another_office_is_not_checked(shared) -> None:
@@ -96,19 +121,30 @@ def _totals(sample: dict) -> dict[str, int]:
     def total(*names: str) -> int:
         return sum(cells[("requests", r, "total")] for r in rows for n in names if r.startswith(n))
 
-    appeal = {f"{r}.{c}": cells[("appeals", r, c)] for r in ("reconsideration", "litigation_direct", "litigation_after_review")
-              for c in ("upheld", "corrected", "other", "pending", "total")}  # fmt: skip
+    appeal = {
+        f"{r}.{c}": cells[("appeals", r, c)]
+        for r in ("reconsideration", "litigation_direct", "litigation_after_review")
+        for c in ("upheld", "corrected", "other", "pending", "total")
+    }
     docs = {f"{c}": cells[("active", "normative_docs", c)] for c in ("issued", "repealed", "in_force")}
     return {
-        "new": total("new_received"), "co": total("carried_over"), "cf": total("carried_forward"),
-        "g": total("granted"), "pg": total("partially_granted"), "den": total("denied_"),
-        "un": total("unavailable_"), "np": total("not_processed_"), "tp": total("total_processed"),
-        "rec": appeal["reconsideration.total"], "up": appeal["reconsideration.upheld"],
-        "corr": appeal["reconsideration.corrected"], "oth": appeal["reconsideration.other"],
+        "new": total("new_received"),
+        "co": total("carried_over"),
+        "cf": total("carried_forward"),
+        "g": total("granted"),
+        "pg": total("partially_granted"),
+        "den": total("denied_"),
+        "un": total("unavailable_"),
+        "np": total("not_processed_"),
+        "tp": total("total_processed"),
+        "rec": appeal["reconsideration.total"],
+        "up": appeal["reconsideration.upheld"],
+        "corr": appeal["reconsideration.corrected"],
+        "oth": appeal["reconsideration.other"],
         "pend": appeal["reconsideration.pending"],
         "lit": appeal["litigation_direct.total"] + appeal["litigation_after_review.total"],
         **docs,
-    }  # fmt: skip
+    }
 
 
 def _prose(v: dict[str, int], year: int) -> str:
@@ -140,12 +176,26 @@ def _with_prose(sample: dict, paragraph: str, style: str) -> str:
 
 CASES = [("lines", 1), ("pdf", 2), ("tab", 3), ("pipe", 4), ("markdown", 5)]
 ALL_RULES = {
-    "received", "granted", "partially_granted", "denied", "unavailable", "not_processed",
-    "granted_and_partially_granted", "carried_over", "processed", "carried_forward", "reconsideration",
-    "reconsideration.upheld", "reconsideration.corrected", "reconsideration.other",
-    "reconsideration.pending", "litigation", "normative_docs.issued", "normative_docs.repealed",
+    "received",
+    "granted",
+    "partially_granted",
+    "denied",
+    "unavailable",
+    "not_processed",
+    "granted_and_partially_granted",
+    "carried_over",
+    "processed",
+    "carried_forward",
+    "reconsideration",
+    "reconsideration.upheld",
+    "reconsideration.corrected",
+    "reconsideration.other",
+    "reconsideration.pending",
+    "litigation",
+    "normative_docs.issued",
+    "normative_docs.repealed",
     "normative_docs.in_force",
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize(("style", "seed"), CASES)
@@ -160,11 +210,20 @@ def test_generated_consistent_prose_passes(style: str, seed: int) -> None:
 # Each group plants independent contradictions in one text: every planted one must be found
 # and nothing else flagged.
 PLANTS = [
-    {"new": ["received"], "den": ["denied"], "cf": ["carried_forward"], "up": ["reconsideration.upheld"],
-     "in_force": ["normative_docs.in_force"]},
-    {"g": ["granted", "granted_and_partially_granted"], "lit": ["litigation"], "tp": ["processed"],
-     "rec": ["reconsideration"]},
-]  # fmt: skip
+    {
+        "new": ["received"],
+        "den": ["denied"],
+        "cf": ["carried_forward"],
+        "up": ["reconsideration.upheld"],
+        "in_force": ["normative_docs.in_force"],
+    },
+    {
+        "g": ["granted", "granted_and_partially_granted"],
+        "lit": ["litigation"],
+        "tp": ["processed"],
+        "rec": ["reconsideration"],
+    },
+]
 
 
 @pytest.mark.parametrize(("style", "seed"), CASES[:3])
@@ -213,8 +272,12 @@ CLEAR = {
 @pytest.fixture(scope="module")
 def probe_base() -> tuple[dict, dict]:
     sample = generate_report(random.Random(1), GenConfig("lines", "2021"))
-    cells = {(c["table"], c["row"], c["col"]): Cell(c["table"], c["row"], c["col"], c["value"], c["raw"], c["unit"], c["state"])
-             for c in extract_text(sample["text"])["cells"]}  # fmt: skip
+    cells = {
+        (c["table"], c["row"], c["col"]): Cell(
+            c["table"], c["row"], c["col"], c["value"], c["raw"], c["unit"], c["state"]
+        )
+        for c in extract_text(sample["text"])["cells"]
+    }
     return sample, cells
 
 
@@ -240,14 +303,30 @@ def test_allowed_words_read_as_one_pattern() -> None:
     """The clause check (fixed words plus the agency's name and its tails) answers as the single
     ``(?:heading|time|subject|name…|adverb)*`` pattern it replaces, on clauses built from
     words, names and broken names."""
-    from nianbao.extraction import narrative
+    from nianbao.extraction.checks import narrative, narrative_phrases
 
     rng = random.Random(7)
-    words = ["本局", "全市", "2023年度", "本年度", "共计", "共", "其中", "一、总体情况", "依法", "新", "收到", "局", "年"]
+    words = [
+        "本局",
+        "全市",
+        "2023年度",
+        "本年度",
+        "共计",
+        "共",
+        "其中",
+        "一、总体情况",
+        "依法",
+        "新",
+        "收到",
+        "局",
+        "年",
+    ]
     for agency in ("某某市人民政府办公室", "平潭综合实验区交通运输局", "区局", ""):
         names = {agency[i:] for i in range(len(agency) - 2)}
-        subject = "|".join([narrative._SUBJECT, *map(re.escape, sorted(names, key=len, reverse=True))])
-        one = re.compile(rf"(?:{narrative._HEADING}|{narrative._TIME}|{subject}|{narrative._ADVERB})*")
+        subject = "|".join([narrative_phrases._SUBJECT, *map(re.escape, sorted(names, key=len, reverse=True))])
+        one = re.compile(
+            rf"(?:{narrative_phrases._HEADING}|{narrative_phrases._TIME}|{subject}|{narrative_phrases._ADVERB})*"
+        )
         pieces = words + sorted(names) + [name[:k] for name in sorted(names) for k in range(1, len(name))]
         clauses = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 5))) for _ in range(3000)]
         answers = [narrative._allowed(clause, frozenset(names)) for clause in clauses]

@@ -27,12 +27,33 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SKIP_DIRS = {".venv", "venv", ".git", "build", "dist", "node_modules", "__pycache__", ".ruff_cache", ".pytest_cache", "mlruns", "out", ".hypothesis", ".benchmarks"}
+SKIP_DIRS = {
+    ".venv",
+    "venv",
+    ".git",
+    "build",
+    "dist",
+    "node_modules",
+    "__pycache__",
+    ".ruff_cache",
+    ".pytest_cache",
+    "mlruns",
+    "out",
+    ".hypothesis",
+    ".benchmarks",
+}
 UNPICKLERS = {
     f"{module}.{name}"
     for module in ("pickle", "_pickle", "cPickle", "dill", "cloudpickle")
     for name in ("load", "loads", "Unpickler")
-} | {"joblib.load", "torch.load", "torch.jit.load", "pandas.read_pickle", "shelve.open", "sklearn.externals.joblib.load"}
+} | {
+    "joblib.load",
+    "torch.load",
+    "torch.jit.load",
+    "pandas.read_pickle",
+    "shelve.open",
+    "sklearn.externals.joblib.load",
+}
 ALLOWED: dict[str, str] = {}
 
 

@@ -45,15 +45,18 @@ def test_there_are_notebooks() -> None:
 def test_notebook_is_stored_without_outputs(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    stored = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and (cell.outputs or cell.execution_count)]
+    stored = [
+        i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and (cell.outputs or cell.execution_count)
+    ]
     assert not stored, f"{path.name}: clear the outputs of cells {stored} before saving"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_notebook_runs(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, km=kernel_manager(), timeout=600, startup_timeout=120,
-                            resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
+    client = NotebookClient(
+        nb, km=kernel_manager(), timeout=600, startup_timeout=120, resources={"metadata": {"path": str(path.parent)}}
+    )
     started = time.perf_counter()
     try:
         client.execute(env=kernel_env())

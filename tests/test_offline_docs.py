@@ -22,13 +22,21 @@ from typer.testing import CliRunner
 
 import nianbao
 from nianbao.cli import app as cli_app
-from nianbao.extraction.about import directory_version
 from nianbao.extraction.pipeline import DEFAULT_MODEL
-from nianbao.extraction.service import create_app
+from nianbao.extraction.service.about import directory_version
+from nianbao.extraction.service.app import create_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")

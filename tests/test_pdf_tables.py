@@ -16,7 +16,7 @@ import pytest
 from nianbao import extract_bytes
 from nianbao.errors import MESSAGES, message
 from nianbao.evaluation.gold import compare
-from nianbao.extraction.formats import NBSP, render_input
+from nianbao.extraction.inputs.render import NBSP, render_input
 
 from .conftest import GOLD_DIR
 
@@ -70,9 +70,7 @@ def pdf_with_content(stream: bytes, filters: str = "/FlateDecode", extra: bytes 
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
-        b"<< /Length %d /Filter %s %s>>\nstream\n" % (len(stream), filters.encode(), extra)
-        + stream
-        + b"\nendstream",
+        b"<< /Length %d /Filter %s %s>>\nstream\n" % (len(stream), filters.encode(), extra) + stream + b"\nendstream",
     ]
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
@@ -104,7 +102,7 @@ def test_flate_bomb_is_refused_with_a_sentence() -> None:
 
 
 def test_lzw_and_run_length_bombs_are_capped() -> None:
-    from nianbao.extraction.pdf_limits import StreamTooLarge, bounded_runlength, budget
+    from nianbao.extraction.inputs.pdf_limits import StreamTooLarge, bounded_runlength, budget
 
     run = bytes([129, 0]) * 300_000  # 128 bytes per 2: 38 MB
     with budget(), pytest.raises(StreamTooLarge):
@@ -124,7 +122,9 @@ def test_page_content_over_the_cap_is_refused_before_parsing() -> None:
 def test_small_flate_content_reads() -> None:
     content = zlib.compress(b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET")
     data = pdf_with_content(content)
-    data = data.replace(b"/Resources << >>", b"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>")
+    data = data.replace(
+        b"/Resources << >>", b"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
+    )
     rendered = render_input(data, "ok.pdf")
     assert rendered is not None and rendered.text == "Hello"
 
@@ -136,9 +136,9 @@ def _printed(seed: int, template: str, zero: str, repeat_header: int) -> tuple[d
     """A generated report in the printed-PDF style and the real PDF printed from its blocks."""
     import random
 
-    from nianbao.training.generate import GenConfig
-    from nianbao.training.pdf_print import print_pdf
-    from nianbao.training.printed_pdf import printed_pdf_sample
+    from nianbao.training.generator.generate import GenConfig
+    from nianbao.training.generator.pdf_print import print_pdf
+    from nianbao.training.generator.printed_pdf import printed_pdf_sample
 
     sample, blocks = printed_pdf_sample(random.Random(seed), GenConfig("printed_pdf", template, False, zero))
     return sample, print_pdf(blocks, repeat_header=repeat_header), blocks
@@ -155,7 +155,9 @@ def _pages_of(data: bytes, needle: str) -> list[int]:
     ("seed", "template", "zero", "repeat_header"),
     [(11, "2021", "", 0), (12, "2021", "", 3), (13, "2019", "", 3), (1, "2019", "0", 0), (2, "2021", "/", 3)],
 )
-def test_generated_pdf_with_blank_merged_and_page_split_cells_reads_fully_right(seed, template, zero, repeat_header) -> None:
+def test_generated_pdf_with_blank_merged_and_page_split_cells_reads_fully_right(
+    seed, template, zero, repeat_header
+) -> None:
     sample, data, _ = _printed(seed, template, zero, repeat_header)
     first, last = _pages_of(data, "一、本年新收"), _pages_of(data, "（七）总计")
     assert first and last and first[0] < last[0], "the requests table is printed over a page break"
@@ -177,8 +179,11 @@ def test_generated_pdf_with_blank_merged_and_page_split_cells_reads_fully_right(
     for cell in sample["cells"]:
         found = got[(cell["table"], cell["row"], cell["col"])]
         assert (found["value"], found["state"], found["raw"], found["unit"]) == (
-            cell["value"], cell["state"], cell["raw"], cell["unit"],
-        ), cell  # fmt: skip
+            cell["value"],
+            cell["state"],
+            cell["raw"],
+            cell["unit"],
+        ), cell
         if found["state"] in ("number", "na", "text"):
             assert doc["source"]["rendered_text"][found["start"] : found["end"]] == found["raw"]
     assert [s["title"] for s in doc["sections"]] == [s["title"] for s in sample["sections"]]
@@ -188,7 +193,7 @@ def test_printed_pdf_style_text_extracts_exactly() -> None:
     import random
 
     from nianbao import extract_text
-    from nianbao.training.generate import GenConfig, generate_report
+    from nianbao.training.generator.generate import GenConfig, generate_report
 
     for seed, template, traditional, zero in ((3, "2019", True, "/"), (4, "2021", False, ""), (5, "2021", False, "0")):
         sample = generate_report(random.Random(seed), GenConfig("printed_pdf", template, traditional, zero))
@@ -202,7 +207,7 @@ def test_printed_pdf_style_text_extracts_exactly() -> None:
 
 def test_real_html_report_printed_by_chromium_reads_as_its_gold(shared, tmp_path) -> None:
     """The issue's case: a real page with blank cells printed to PDF by headless Chromium."""
-    from nianbao.training.pdf_print import chromium_pdf
+    from nianbao.training.generator.pdf_print import chromium_pdf
 
     gold = json.loads((GOLD_DIR / "html" / "pingtan-transport-2023.json").read_text("utf-8"))
     data = chromium_pdf((shared / gold["source"]).read_bytes(), tmp_path)
@@ -222,12 +227,14 @@ def test_real_html_report_printed_by_chromium_reads_as_its_gold(shared, tmp_path
     ("seed", "template", "zero", "header_rows", "collapse"),
     [(1, "2021", "", 3, True), (2, "2019", "0", 3, False), (4, "2019", "", 0, True)],
 )
-def test_generated_html_printed_by_chromium_reads_fully_right(seed, template, zero, header_rows, collapse, tmp_path) -> None:
+def test_generated_html_printed_by_chromium_reads_fully_right(
+    seed, template, zero, header_rows, collapse, tmp_path
+) -> None:
     import random
 
-    from nianbao.training.generate import GenConfig
-    from nianbao.training.pdf_print import chromium_pdf, print_html
-    from nianbao.training.printed_pdf import printed_pdf_sample
+    from nianbao.training.generator.generate import GenConfig
+    from nianbao.training.generator.pdf_print import chromium_pdf, print_html
+    from nianbao.training.generator.printed_pdf import printed_pdf_sample
 
     sample, blocks = printed_pdf_sample(random.Random(seed), GenConfig("printed_pdf", template, False, zero))
     data = chromium_pdf(print_html(blocks, header_rows=header_rows, collapse=collapse, padding=8), tmp_path)
@@ -239,7 +246,12 @@ def test_generated_html_printed_by_chromium_reads_fully_right(seed, template, ze
     assert squeeze.sub("", rendered.text) == squeeze.sub("", sample["text"])
     doc = extract_bytes(data, "chromium.pdf")
     got = {(c["table"], c["row"], c["col"]): c for c in doc["cells"]}
-    wrong = [c for c in sample["cells"] if (got[(c["table"], c["row"], c["col"])]["value"], got[(c["table"], c["row"], c["col"])]["state"]) != (c["value"], c["state"])]
+    wrong = [
+        c
+        for c in sample["cells"]
+        if (got[(c["table"], c["row"], c["col"])]["value"], got[(c["table"], c["row"], c["col"])]["state"])
+        != (c["value"], c["state"])
+    ]
     assert wrong == [] and doc["errors"] == []
 
 
@@ -258,7 +270,9 @@ def test_page_drawing_too_many_characters_is_stopped_while_parsed() -> None:
 def test_page_of_dense_rules_is_read_as_its_text_layer() -> None:
     rules = []
     for i in range(170):  # 170 by 170 rules 4.2 pt apart: 28,900 cells if taken as a table
-        rules.append(b"50 %.1f m 770 %.1f l S %.1f 50 m %.1f 770 l S" % (50 + i * 4.2, 50 + i * 4.2, 20 + i * 4.2, 20 + i * 4.2))
+        rules.append(
+            b"50 %.1f m 770 %.1f l S %.1f 50 m %.1f 770 l S" % (50 + i * 4.2, 50 + i * 4.2, 20 + i * 4.2, 20 + i * 4.2)
+        )
     content = b"\n".join(rules) + b"\nBT /F1 12 Tf 72 790 Td (Hello) Tj ET"
     rendered = render_input(_with_font(pdf_with_content(content, "[]")), "grid.pdf")
     assert rendered is not None and rendered.tables == () and rendered.text == "Hello"
@@ -291,7 +305,14 @@ def test_ragged_table_keeps_the_narrow_rows_last_cell() -> None:
     rules = [b"100 %d m 300 %d l S" % (y, y) for y in (700, 680, 660)]
     rules += [b"100 640 m 250 640 l S"] + [b"%d 660 m %d 700 l S" % (x, x) for x in (100, 200, 300)]
     rules += [b"%d 640 m %d 660 l S" % (x, x) for x in (100, 200, 250)]
-    words = [(105, 685, "label"), (205, 685, "12"), (105, 665, "row"), (205, 665, "7"), (105, 645, "last"), (205, 645, "3")]
+    words = [
+        (105, 685, "label"),
+        (205, 685, "12"),
+        (105, 665, "row"),
+        (205, 665, "7"),
+        (105, 645, "last"),
+        (205, 645, "3"),
+    ]
     text = b" ".join(b"BT /F1 9 Tf %d %d Td (%s) Tj ET" % (x, y, w.encode()) for x, y, w in words)
     rendered = render_input(_with_font(pdf_with_content(b"\n".join(rules) + b"\n" + text, "[]")), "ragged.pdf")
     assert rendered is not None and len(rendered.tables) == 1
@@ -303,10 +324,10 @@ def test_a_row_a_page_break_cuts_in_two_is_read_as_one_row(header_rows, tmp_path
     """Chromium breaks a tall row over two pages (no border drawn at the break): one row."""
     import random
 
-    from nianbao.extraction.formats import TableModel
-    from nianbao.training.generate import GenConfig
-    from nianbao.training.pdf_print import chromium_pdf, print_html
-    from nianbao.training.printed_pdf import printed_pdf_sample
+    from nianbao.extraction.inputs.render import TableModel
+    from nianbao.training.generator.generate import GenConfig
+    from nianbao.training.generator.pdf_print import chromium_pdf, print_html
+    from nianbao.training.generator.printed_pdf import printed_pdf_sample
 
     label = "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"
     sample, blocks = printed_pdf_sample(random.Random(11), GenConfig("printed_pdf", "2021", False, ""))
@@ -317,7 +338,9 @@ def test_a_row_a_page_break_cuts_in_two_is_read_as_one_row(header_rows, tmp_path
     rendered = render_input(data, "tall.pdf")
     assert rendered is not None
     (table,) = [t for t in rendered.tables if any(c.text.startswith("一、本年新收") for c in t.cells)]
-    (model,) = [b for b in blocks if isinstance(b, TableModel) and any("本年新收" in str(c.items) for r in b.rows for c in r)]
+    (model,) = [
+        b for b in blocks if isinstance(b, TableModel) and any("本年新收" in str(c.items) for r in b.rows for c in r)
+    ]
     assert len(table.grid) == len(model.rows)  # no extra row from the cut
     assert [c.text.replace(" ", "") for c in table.cells if c.text.replace(" ", "").startswith(label[:7])] == [label]
     doc = extract_bytes(data, "tall.pdf")

@@ -14,12 +14,12 @@ import re
 import pytest
 
 from nianbao import extract_bytes, extract_text
-from nianbao.extraction.formats import render_input
+from nianbao.extraction.inputs.render import render_input
 
 
 def _sample(seed: int, template: str, zero: str) -> tuple[dict, list]:
-    from nianbao.training.generate import GenConfig
-    from nianbao.training.printed_pdf import printed_pdf_sample
+    from nianbao.training.generator.generate import GenConfig
+    from nianbao.training.generator.printed_pdf import printed_pdf_sample
 
     return printed_pdf_sample(random.Random(seed), GenConfig("printed_pdf", template, False, zero))
 
@@ -68,11 +68,16 @@ def _check_unruled(sample: dict, data: bytes, zero: str) -> None:
 
 @pytest.mark.parametrize(
     ("seed", "template", "zero", "repeat_header", "valign"),
-    [(11, "2021", "", 0, "BOTTOM"), (12, "2019", "", 3, "MIDDLE"), (16, "2019", "", 0, "TOP"), (1, "2021", "0", 3, "BOTTOM"),
-     (2, "2019", "/", 0, "MIDDLE")],  # fmt: skip
+    [
+        (11, "2021", "", 0, "BOTTOM"),
+        (12, "2019", "", 3, "MIDDLE"),
+        (16, "2019", "", 0, "TOP"),
+        (1, "2021", "0", 3, "BOTTOM"),
+        (2, "2019", "/", 0, "MIDDLE"),
+    ],
 )
 def test_reportlab_pdf_without_rules_reads_fully_right(seed, template, zero, repeat_header, valign) -> None:
-    from nianbao.training.pdf_print import print_pdf
+    from nianbao.training.generator.pdf_print import print_pdf
 
     sample, blocks = _sample(seed, template, zero)
     data = print_pdf(blocks, repeat_header=repeat_header, ruled=False, valign=valign)
@@ -84,7 +89,7 @@ def test_reportlab_pdf_without_rules_reads_fully_right(seed, template, zero, rep
     [(11, "2021", "", 3), (16, "2019", "", 0), (3, "2021", "", 3)],
 )
 def test_chromium_pdf_of_borderless_html_reads_fully_right(seed, template, zero, header_rows, tmp_path) -> None:
-    from nianbao.training.pdf_print import chromium_pdf, print_html
+    from nianbao.training.generator.pdf_print import chromium_pdf, print_html
 
     sample, blocks = _sample(seed, template, zero)
     data = chromium_pdf(print_html(blocks, header_rows=header_rows, padding=6, borders=False), tmp_path)
@@ -111,7 +116,9 @@ def _canvas_pdf(rows: list[tuple[float, list[tuple[float, str]]]], height: float
 def test_columns_of_numbers_that_are_not_a_statistics_table_stay_text() -> None:
     """Prose and an aligned list of numbers whose rows are not the templates' rows."""
     rows = [(760, [(72, "一、总体情况")]), (740, [(72, "本机关全年召开会议，情况如下。")])]
-    for i, (name, a, b) in enumerate([("会议", "12", "35"), ("培训", "4", "80"), ("调研", "7", "9"), ("座谈", "3", "1")]):
+    for i, (name, a, b) in enumerate(
+        [("会议", "12", "35"), ("培训", "4", "80"), ("调研", "7", "9"), ("座谈", "3", "1")]
+    ):
         rows.append((720 - 16 * i, [(72, name), (200, a), (300, b)]))
     rows.append((640, [(72, "以上数据截至2023年12月31日。")]))
     data = _canvas_pdf(rows)
@@ -148,7 +155,7 @@ def _grid_pdf(n_rows: int) -> bytes:
 
 def test_a_page_of_more_words_than_a_report_page_has_is_read_as_text() -> None:
     """Looking for tables from word positions is bounded: past MAX_WORDS words, the text layer."""
-    from nianbao.extraction.pdf_words import MAX_WORDS
+    from nianbao.extraction.inputs.pdf_words import MAX_WORDS
 
     few = render_input(_grid_pdf(300), "few.pdf")  # 1,200 words in four columns
     assert few is not None and len(few.tables) == 1 and len(few.tables[0].grid) == 300

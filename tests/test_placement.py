@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.extraction.locator import RuleLocator
 from nianbao.extraction.pipeline import extract_text
 from nianbao.extraction.placement.arithmetic import REQUEST_ROW_SUMS, row_arithmetic
 from nianbao.extraction.placement.decoder import AMBIGUOUS_MARGIN, BROKEN_MARGIN, Scored, choose
 from nianbao.extraction.placement.search import place
+from nianbao.extraction.text.locator import RuleLocator
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -123,7 +123,11 @@ def test_correcting_one_cell_of_an_ambiguous_placement_replaces_the_row() -> Non
         ("2.重复申请", "\t\t0\t0\t0\t0\t0\t0\t\n", True),
         ("2.重复申请", "\t\t0\t0\t\t\t\t0\t\n", True),  # the same extra field, empty cells inside
         ("二、上年结转", "\t\t2\t\t\t\t\t\n", False),  # seven fields, the last five empty: they add up
-        ("总计", "\n\t\t\t\t\t8\t1\t6\t\t15\t\t\t\t\t\n", False),  # an appeals row: 15 fields for 15 columns  # a tab dump's extra field: shifted or empty first column?
+        (
+            "总计",
+            "\n\t\t\t\t\t8\t1\t6\t\t15\t\t\t\t\t\n",
+            False,
+        ),  # an appeals row: 15 fields for 15 columns  # a tab dump's extra field: shifted or empty first column?
         ("| 二、上年结转", " |  | 2 | 5 |  |  |  | 7 |\n", False),  # markdown: the fields add up
         ("二、上年结转", "\t\t2\t5\t\t\t\t7\n", False),
         ("二、上年结转", "\n\n2\n5\n\n\n\n7\n三、", False),  # one value per line, a blank line per empty cell
@@ -131,9 +135,11 @@ def test_correcting_one_cell_of_an_ambiguous_placement_replaces_the_row() -> Non
         ("二、上年结转", "\t2\t5\t7\n", False),  # no empty first field
     ],
 )
-def test_the_layout_states_an_empty_first_field_unless_the_row_has_an_extra_one(label: str, values: str, undecided: bool) -> None:
-    from nianbao.extraction.locate import Token
-    from nianbao.extraction.locator import _leading_empty_field
+def test_the_layout_states_an_empty_first_field_unless_the_row_has_an_extra_one(
+    label: str, values: str, undecided: bool
+) -> None:
+    from nianbao.extraction.text.locator import _leading_empty_field
+    from nianbao.extraction.text.patterns import Token
 
     row = label + values
     tokens = [Token(m.start() + len(label), m.end() + len(label), m.group(0), 0) for m in re.finditer(r"\d+", values)]
@@ -144,8 +150,10 @@ def test_the_layout_states_an_empty_first_field_unless_the_row_has_an_extra_one(
 def test_where_the_layout_prints_empty_fields_the_model_reads_them_however_sure() -> None:
     from nianbao.extraction.placement.decoder import SlotScores, evidence_only
 
-    in_order = [[math.log(0.6) if c == 2 else math.log(0.4 / 14) for c in range(15)],
-                [math.log(0.35) if c == 11 else math.log(0.65 / 14) for c in range(15)]]  # fmt: skip
+    in_order = [
+        [math.log(0.6) if c == 2 else math.log(0.4 / 14) for c in range(15)],
+        [math.log(0.35) if c == 11 else math.log(0.65 / 14) for c in range(15)],
+    ]
     assert evidence_only(in_order) is None  # not sure: a prior, the convention decides
     assert evidence_only(SlotScores(in_order, stated=False)) is None
     assert evidence_only(SlotScores(in_order, stated=True)) == in_order  # the printed empty fields say where

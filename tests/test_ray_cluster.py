@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.evaluation.bench_batch import write_generated
+from nianbao.evaluation.bench.batch import write_generated
 
 pytestmark = pytest.mark.slow
 HOST = "127.0.0.2"
@@ -37,10 +37,32 @@ def _free_port() -> int:
 
 
 def _start_node(ray: Path, env: dict[str, str], port: int, temp: Path, head: bool) -> subprocess.Popen:
-    ports = [f"--{name}-port={_free_port()}" for name in ("node-manager", "object-manager", "dashboard-agent-listen",
-                                                          "dashboard-agent-grpc", "runtime-env-agent", "metrics-export")]  # fmt: skip
-    role = ["--head", f"--port={port}", "--include-dashboard=false", f"--temp-dir={temp}"] if head else [f"--address={HOST}:{port}"]
-    command = [str(ray), "start", "--block", f"--node-ip-address={HOST}", "--num-cpus=1", "--disable-usage-stats", *ports, *role]
+    ports = [
+        f"--{name}-port={_free_port()}"
+        for name in (
+            "node-manager",
+            "object-manager",
+            "dashboard-agent-listen",
+            "dashboard-agent-grpc",
+            "runtime-env-agent",
+            "metrics-export",
+        )
+    ]
+    role = (
+        ["--head", f"--port={port}", "--include-dashboard=false", f"--temp-dir={temp}"]
+        if head
+        else [f"--address={HOST}:{port}"]
+    )
+    command = [
+        str(ray),
+        "start",
+        "--block",
+        f"--node-ip-address={HOST}",
+        "--num-cpus=1",
+        "--disable-usage-stats",
+        *ports,
+        *role,
+    ]
     log = open(temp.parent / f"{'head' if head else 'worker'}.log", "w")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -72,7 +94,12 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dic
     ray = Path(sys.executable).with_name("ray")
     root = Path(os.path.realpath("/tmp")) / f"nbray-{secrets.token_hex(3)}"  # short: Ray's socket paths
     (root / "t").mkdir(parents=True)
-    env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32), "RAY_USAGE_STATS_ENABLED": "0"}
+    env = {
+        **os.environ,
+        "RAY_AUTH_MODE": "token",
+        "RAY_AUTH_TOKEN": secrets.token_hex(32),
+        "RAY_USAGE_STATS_ENABLED": "0",
+    }
     port = _free_port()
     head = _start_node(ray, env, port, root / "t", head=True)
     worker = None
@@ -85,7 +112,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dic
             except OSError:
                 time.sleep(0.3)
         worker = _start_node(ray, env, port, root / "t", head=False)
-        probe = subprocess.run([sys.executable, "-c", NODES, f"{HOST}:{port}"], env=env, capture_output=True, text=True, timeout=180)
+        probe = subprocess.run(
+            [sys.executable, "-c", NODES, f"{HOST}:{port}"], env=env, capture_output=True, text=True, timeout=180
+        )
         assert probe.returncode == 0, probe.stderr[-2000:] + (root / "head.log").read_text()[-2000:]
         assert probe.stdout.split()[-2:] == ["2", "2"], probe.stdout  # two live nodes, one CPU each
         yield f"{HOST}:{port}", env
@@ -102,13 +131,23 @@ def test_ray_cluster_output_is_identical_to_local(cluster: tuple[str, dict[str, 
     write_generated(folder, 24, seed=31, styles=QUICK)
     (folder / "binary.txt").write_bytes(bytes(range(256)) * 8)
     nianbao = [sys.executable, "-m", "nianbao.cli", "extract", str(folder), "-q"]
-    local = subprocess.run([*nianbao, "-o", str(tmp_path / "local"), "-w", "1"], capture_output=True, text=True, timeout=300)
+    local = subprocess.run(
+        [*nianbao, "-o", str(tmp_path / "local"), "-w", "1"], capture_output=True, text=True, timeout=300
+    )
     assert local.returncode == 0, local.stderr
-    on_ray = subprocess.run([*nianbao, "-o", str(tmp_path / "ray"), "--engine", "ray", "--ray-address", address, "-w", "2"],
-                            env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
+    on_ray = subprocess.run(
+        [*nianbao, "-o", str(tmp_path / "ray"), "--engine", "ray", "--ray-address", address, "-w", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert on_ray.returncode == 0, on_ray.stderr[-3000:]
     outputs = {p.name: p.read_bytes() for p in sorted((tmp_path / "local").glob("*.json"))}
     assert len(outputs) == 25 and outputs == {p.name: p.read_bytes() for p in sorted((tmp_path / "ray").glob("*.json"))}
-    manifests = [[json.loads(line) for line in (tmp_path / d / "manifest.jsonl").read_text("utf-8").splitlines()] for d in ("local", "ray")]
+    manifests = [
+        [json.loads(line) for line in (tmp_path / d / "manifest.jsonl").read_text("utf-8").splitlines()]
+        for d in ("local", "ray")
+    ]
     assert [r["output"] for r in manifests[0]] == [r["output"] for r in manifests[1]]
     assert [r["sha256"] for r in manifests[0]] == [r["sha256"] for r in manifests[1]]

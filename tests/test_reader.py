@@ -7,7 +7,7 @@ import codecs
 import pytest
 
 from nianbao import extract
-from nianbao.extraction.reader import decode
+from nianbao.extraction.inputs.decode import decode
 
 SAMPLE = "湖南省公安厅2021年度政府信息公开工作报告\r\n一、总体情况\r\n本年度共收到申请52件。\n"
 
@@ -70,7 +70,7 @@ def test_normalised_views_follow_the_per_character_definition(shared) -> None:
     exactly the ``str.isspace`` characters, over every code point below the CJK blocks, a CJK
     block, the full-width forms, some of the other planes and the real seeds (the views are built
     with ``str.translate``/``str.split``, not per character)."""
-    from nianbao.extraction.normalize import NormText, normalize_char
+    from nianbao.extraction.text.normalize import NormText, normalize_char
 
     points = [*range(0x3400), *range(0x4E00, 0x5400), *range(0xFE00, 0x10000), *range(0x1D7C0, 0x1D800), 0x20000]
     texts = ["".join(map(chr, points)), "", "\u3000总 计\t\u00a012\n"]

@@ -7,12 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.training.consistency import record_problems
-from nianbao.training.reflatten import load_real, reflatten, table_regions
+from nianbao.training.generator.consistency import record_problems
+from nianbao.training.generator.reflatten import load_real, reflatten, table_regions
 
 GOLD = sorted((Path(__file__).parent / "gold").glob("*.json"))
-STYLES_UNDER_TEST = ("tab_empty", "markdown_empty", "pipe_blank", "lines_blank", "markdown_merged", "crawl_prose",
-                     "pdf_markdown", "tab", "lines", "pdf")  # fmt: skip
+STYLES_UNDER_TEST = (
+    "tab_empty",
+    "markdown_empty",
+    "pipe_blank",
+    "lines_blank",
+    "markdown_merged",
+    "crawl_prose",
+    "pdf_markdown",
+    "tab",
+    "lines",
+    "pdf",
+)
 
 
 @pytest.mark.parametrize("gold_path", GOLD, ids=lambda p: p.stem)
@@ -31,14 +41,18 @@ def test_real_report_in_every_layout(gold_path: Path, shared: Path) -> None:
         assert record_problems(record) == [], style
         got = {(c["table"], c["row"], c["col"]): (c["value"], c["state"], c["raw"]) for c in record["cells"]}
         assert got.items() <= want.items() and len(got) >= len(want) - 7, style  # at most an extra row dropped
-        assert sum(c["start"] is not None for c in record["cells"]) == sum(c["start"] is not None for c in gold["cells"] if (c["table"], c["row"], c["col"]) in got)
+        assert sum(c["start"] is not None for c in record["cells"]) == sum(
+            c["start"] is not None for c in gold["cells"] if (c["table"], c["row"], c["col"]) in got
+        )
         assert [s["title"] for s in record["sections"]] == [s["title"] for s in gold["sections"]], style
         assert all(record["text"][s["start"] : s["end"]] == s["title"] for s in record["sections"])
         if not style.startswith("crawl"):
             assert record["text"].startswith(text[:first]) and record["text"].endswith(text[last:]), style
 
 
-@pytest.mark.parametrize("gold_path", [p for p in GOLD if p.stem.startswith(("001", "002", "pingtan-police"))], ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "gold_path", [p for p in GOLD if p.stem.startswith(("001", "002", "pingtan-police"))], ids=lambda p: p.stem
+)
 def test_real_report_tables_run_into_its_own_prose(gold_path: Path, shared: Path) -> None:
     """Reports whose 四、结转下年度继续办理 total is printed: its digits run into the report's own year sentence."""
     text, gold = load_real(gold_path, shared)

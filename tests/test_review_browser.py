@@ -24,17 +24,25 @@ import typer
 import uvicorn
 from typer.testing import CliRunner
 
+from nianbao.annotations import read_jsonl
+from nianbao.extraction.inputs.decode import decode
 from nianbao.extraction.pipeline import extract
-from nianbao.extraction.reader import decode
 from nianbao.extraction.review import cli as review_cli
 from nianbao.extraction.review.app import create_app
 from nianbao.extraction.review.store import ReviewStore
-from nianbao.training.annotations import read_jsonl
 
 SEED = "seeds/000_c304030f2df1b677.txt"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (`make browser` installs it)"
@@ -74,7 +82,9 @@ def served(tmp_path: Path, shared: Path) -> Iterator[tuple[str, str, ReviewStore
         store.close()
 
 
-def test_sign_in_queue_highlight_edit_conflict_export(served: tuple[str, str, ReviewStore, str], tmp_path: Path, shared: Path) -> None:
+def test_sign_in_queue_highlight_edit_conflict_export(
+    served: tuple[str, str, ReviewStore, str], tmp_path: Path, shared: Path
+) -> None:
     from playwright.sync_api import sync_playwright
 
     base, url, store, token = served
@@ -110,7 +120,8 @@ def test_sign_in_queue_highlight_edit_conflict_export(served: tuple[str, str, Re
             assert int(mark.get_attribute("data-field")) == first.id
             assert mark.inner_text() == text[first.head.start : first.head.end]
             assert mark.evaluate("m => getComputedStyle(m).backgroundColor") == "rgb(255, 213, 74)"
-            assert mark.evaluate("""m => { const r = m.getBoundingClientRect(), s = m.closest('#source').getBoundingClientRect();
+            assert mark.evaluate("""m => { const r = m.getBoundingClientRect(), s =
+            m.closest('#source').getBoundingClientRect();
                                       return r.top >= s.top && r.bottom <= s.bottom; }""")  # scrolled into view
             assert "focus-cell" in alice.locator(f"td[data-field='{first.id}']").get_attribute("class")
 
@@ -142,7 +153,10 @@ def test_sign_in_queue_highlight_edit_conflict_export(served: tuple[str, str, Re
             browser.close()
 
     history = store.history(first.id)
-    assert [(r.reviewer, r.action, r.raw) for r in history] == [(None, "extracted", first.head.raw), ("alice", "edit", "13")]
+    assert [(r.reviewer, r.action, r.raw) for r in history] == [
+        (None, "extracted", first.head.raw),
+        ("alice", "edit", "13"),
+    ]
 
     out = tmp_path / "corrections.jsonl"
     cli_app = typer.Typer()
@@ -152,12 +166,21 @@ def test_sign_in_queue_highlight_edit_conflict_export(served: tuple[str, str, Re
     assert result.exit_code == 0, result.output
     [record] = list(read_jsonl(out))
     cell = next(c for c in record["cells"] if (c["table"], c["row"], c["col"]) == first.key)
-    assert cell["value"] == 13 and cell["review"] == {"status": "corrected", "reviewer": "alice", "revision": history[-1].id}
+    assert cell["value"] == 13 and cell["review"] == {
+        "status": "corrected",
+        "reviewer": "alice",
+        "revision": history[-1].id,
+    }
     assert record["meta"]["reviewers"] == ["alice"] and record["text"] == text
 
 
-SEEDS = ["seeds/000_c304030f2df1b677.txt", "seeds/001_6d8c5d61ee13f09e.txt", "seeds/002_0894b26ac3a47999.txt",
-         "seeds/003_00d1a30b4b93398f.txt", "seeds/004_136fd1d98cf7f7a0.txt"]  # fmt: skip
+SEEDS = [
+    "seeds/000_c304030f2df1b677.txt",
+    "seeds/001_6d8c5d61ee13f09e.txt",
+    "seeds/002_0894b26ac3a47999.txt",
+    "seeds/003_00d1a30b4b93398f.txt",
+    "seeds/004_136fd1d98cf7f7a0.txt",
+]
 
 
 @contextmanager
@@ -232,7 +255,9 @@ SELECT_SPAN = """([start, end]) => {
 }"""
 
 
-def test_decisions_span_keys_pages_and_chinese(served_seeds: tuple[str, ReviewStore, str, dict[str, str]], tmp_path: Path) -> None:
+def test_decisions_span_keys_pages_and_chinese(
+    served_seeds: tuple[str, ReviewStore, str, dict[str, str]], tmp_path: Path
+) -> None:
     from playwright.sync_api import sync_playwright
 
     base, store, token, texts = served_seeds
@@ -265,7 +290,9 @@ def _walk_through(page: Any, base: str, store: ReviewStore, token: str, texts: d
     ids: list[int] = []
     for number in range(1, -(-items // 25) + 1):
         assert page.inner_text("#page-of") == f"第 {number} / {-(-items // 25)} 页"
-        ids += [int(i) for i in page.locator("#queue tr[data-field]").evaluate_all("rows => rows.map(r => r.dataset.field)")]
+        ids += [
+            int(i) for i in page.locator("#queue tr[data-field]").evaluate_all("rows => rows.map(r => r.dataset.field)")
+        ]
         if number < -(-items // 25):
             page.keyboard.press("n")
             page.wait_for_url(f"**page={number + 1}*")
@@ -287,7 +314,9 @@ def _walk_through(page: Any, base: str, store: ReviewStore, token: str, texts: d
         page.keyboard.press("a")
     head = store.field(picked).head
     assert (head.action, head.status, head.reviewer) == ("accept", "accepted", "carol")
-    assert picked not in [int(i) for i in page.locator("#queue tr[data-field]").evaluate_all("rs => rs.map(r => r.dataset.field)")]
+    assert picked not in [
+        int(i) for i in page.locator("#queue tr[data-field]").evaluate_all("rs => rs.map(r => r.dataset.field)")
+    ]
 
     # keyboard accept of a single field: `a` on its page
     queue = store.queue(limit=None)
@@ -310,8 +339,9 @@ def _walk_through(page: Any, base: str, store: ReviewStore, token: str, texts: d
     with page.expect_navigation():
         page.click(f"#choose-{other + 1}")
     after = {(f.row, f.col): f.head for f in store.fields(report) if decision.covers(f.row, f.col)}
-    assert [(after[(c.row, c.col)].raw, after[(c.row, c.col)].start) for c in decision.readings[other]] == \
-        [(c.raw, c.start) for c in decision.readings[other]]  # fmt: skip
+    assert [(after[(c.row, c.col)].raw, after[(c.row, c.col)].start) for c in decision.readings[other]] == [
+        (c.raw, c.start) for c in decision.readings[other]
+    ]
     assert {h.action for h in after.values()} == {"choose"} and {h.reviewer for h in after.values()} == {"carol"}
     page.goto(f"{base}/reports/{report}?field={focus.id}#focus")
     assert page.locator(f"#readings tr.reading[data-reading='{other + 1}']").get_attribute("class") == "reading now"
@@ -321,8 +351,11 @@ def _walk_through(page: Any, base: str, store: ReviewStore, token: str, texts: d
     report = store.report_ids()[4]
     text = texts[store.report(report).name]
     target = next(f for f in store.queue(report_id=report) if f.head.start is not None)
-    source = next(f for f in store.fields(report) if f.head.start is not None and f.head.raw.isdigit()
-                  and f.head.raw != target.head.raw)  # fmt: skip
+    source = next(
+        f
+        for f in store.fields(report)
+        if f.head.start is not None and f.head.raw.isdigit() and f.head.raw != target.head.raw
+    )
     page.goto(f"{base}/reports/{report}?field={target.id}#focus")
     assert page.is_disabled("#use-selection")
     selected = page.evaluate(SELECT_SPAN, [source.head.start, source.head.end])
@@ -332,7 +365,12 @@ def _walk_through(page: Any, base: str, store: ReviewStore, token: str, texts: d
     with page.expect_navigation():
         page.keyboard.press("s")
     head = store.field(target.id).head
-    assert (head.raw, head.start, head.end, head.reviewer) == (source.head.raw, source.head.start, source.head.end, "carol")
+    assert (head.raw, head.start, head.end, head.reviewer) == (
+        source.head.raw,
+        source.head.start,
+        source.head.end,
+        "carol",
+    )
     page.goto(f"{base}/reports/{report}?field={target.id}#focus")
     mark = page.locator("mark#focus")
     assert mark.inner_text() == source.head.raw and int(mark.get_attribute("data-o")) == source.head.start
@@ -343,7 +381,9 @@ def _walk_through(page: Any, base: str, store: ReviewStore, token: str, texts: d
     assert page.locator("html").get_attribute("lang") == "en" and "Accept" in page.inner_text("#accept")
 
 
-def test_a_failing_browser_check_leaves_a_screenshot(served_seeds: tuple[str, ReviewStore, str, dict[str, str]], tmp_path: Path) -> None:
+def test_a_failing_browser_check_leaves_a_screenshot(
+    served_seeds: tuple[str, ReviewStore, str, dict[str, str]], tmp_path: Path
+) -> None:
     from playwright.sync_api import sync_playwright
 
     base = served_seeds[0]

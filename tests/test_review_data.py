@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 import nianbao
 from nianbao.cli import app as cli_app
-from nianbao.extraction.batch import run_batch
+from nianbao.extraction.batch.run import run_batch
 from nianbao.extraction.review.store import ReviewStore
 
 REAL = ["seeds/*.txt", "dev/*.txt", "dev/*.pdf", "dev/*.html"]
@@ -81,18 +81,35 @@ def test_import_applies_corrections_with_audit_and_reasons(loaded: tuple[str, st
     by_key = {f.key: f for f in store.fields(pdf.id)}
     granted = by_key[("requests", "granted", "total")]
     rows = [
-        {"source": HONGZE_PDF, "table": "requests", "row": "granted", "col": "total", "value": str(granted.head.value + 1), "note": "checked"},
+        {
+            "source": HONGZE_PDF,
+            "table": "requests",
+            "row": "granted",
+            "col": "total",
+            "value": str(granted.head.value + 1),
+            "note": "checked",
+        },
         {"source": pdf.sha256, "table": "requests", "row": "三（一）予以公开", "col": "自然人", "value": "/"},
         {"source": Path(SEED).stem, "table": "requests", "row": "new_received", "col": "commercial", "value": "3"},
         {"source": "nosuch.txt", "table": "requests", "row": "granted", "col": "total", "value": "1"},
         {"source": HONGZE_PDF, "table": "requests", "row": "granted", "col": "nosuch", "value": "1"},
         {"source": HONGZE_PDF, "table": "requests", "row": "carried_over", "col": "total", "value": "十二个"},
-        {"source": HONGZE_PDF, "table": "requests", "row": "granted", "col": "research", "value": str(by_key[("requests", "granted", "research")].head.raw)},
-    ]  # fmt: skip
-    result = CliRunner().invoke(cli_app, ["review", "import", str(_write_csv(tmp_path / "fix.csv", rows)),
-                                          "--reviewer", "alice", "--db", db])  # fmt: skip
+        {
+            "source": HONGZE_PDF,
+            "table": "requests",
+            "row": "granted",
+            "col": "research",
+            "value": str(by_key[("requests", "granted", "research")].head.raw),
+        },
+    ]
+    result = CliRunner().invoke(
+        cli_app, ["review", "import", str(_write_csv(tmp_path / "fix.csv", rows)), "--reviewer", "alice", "--db", db]
+    )
     assert result.exit_code == 1, result.output
-    assert "7 row(s): 3 correction(s) applied, 0 accepted unchanged, 1 unchanged (the value it already has), 3 skipped" in result.output
+    assert (
+        "7 row(s): 3 correction(s) applied, 0 accepted unchanged, 1 unchanged (the value it already has), 3 skipped"
+        in result.output
+    )
     assert "line 5: skipped: no loaded report is named 'nosuch.txt'" in result.output
     assert "line 6: skipped: the report has no cell requests.granted.nosuch" in result.output
     assert "line 7: skipped: '十二个' for requests.carried_over.total is not a number" in result.output
@@ -106,10 +123,20 @@ def test_import_applies_corrections_with_audit_and_reasons(loaded: tuple[str, st
     assert (na.state, na.value, na.reviewer) == ("na", None, "alice")
 
     # bob's import over alice's corrections: refused without the revision he saw, a conflict with a stale one
-    rows = [{"source": HONGZE_PDF, "table": "requests", "row": "granted", "col": "total", "value": "5"},
-            {"source": HONGZE_PDF, "table": "requests", "row": "granted", "col": "total", "value": "5", "revision": str(granted.head.id)}]  # fmt: skip
-    result = CliRunner().invoke(cli_app, ["review", "import", str(_write_csv(tmp_path / "bob.csv", rows)),
-                                          "--reviewer", "bob", "--db", db])  # fmt: skip
+    rows = [
+        {"source": HONGZE_PDF, "table": "requests", "row": "granted", "col": "total", "value": "5"},
+        {
+            "source": HONGZE_PDF,
+            "table": "requests",
+            "row": "granted",
+            "col": "total",
+            "value": "5",
+            "revision": str(granted.head.id),
+        },
+    ]
+    result = CliRunner().invoke(
+        cli_app, ["review", "import", str(_write_csv(tmp_path / "bob.csv", rows)), "--reviewer", "bob", "--db", db]
+    )
     assert result.exit_code == 1 and "0 correction(s) applied" in result.output
     assert "already reviewed by alice" in result.output and f"changed since revision {granted.head.id}" in result.output
     assert len(store.history(granted.id)) == 2
@@ -118,11 +145,17 @@ def test_import_applies_corrections_with_audit_and_reasons(loaded: tuple[str, st
 @pytest.mark.parametrize("bad", ["missing-columns", "not-utf8", "no-reviewer"])
 def test_import_of_an_unusable_file_is_one_sentence(loaded: tuple[str, str], tmp_path: Path, bad: str) -> None:
     path = tmp_path / "bad.csv"
-    path.write_bytes({"missing-columns": b"source,table,value\nx,requests,1\n",
-                      "not-utf8": "source,table,row,col,value\n洪泽,requests,granted,total,1\n".encode("gb18030"),
-                      "no-reviewer": b"source,table,row,col,value\n"}[bad])  # fmt: skip
+    path.write_bytes(
+        {
+            "missing-columns": b"source,table,value\nx,requests,1\n",
+            "not-utf8": "source,table,row,col,value\n洪泽,requests,granted,total,1\n".encode("gb18030"),
+            "no-reviewer": b"source,table,row,col,value\n",
+        }[bad]
+    )
     reviewer = "nobody" if bad == "no-reviewer" else "alice"
-    result = CliRunner().invoke(cli_app, ["review", "import", str(path), "--reviewer", reviewer, "--db", _db(loaded, tmp_path)])
+    result = CliRunner().invoke(
+        cli_app, ["review", "import", str(path), "--reviewer", reviewer, "--db", _db(loaded, tmp_path)]
+    )
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1 and result.output.strip().endswith(".")
 
@@ -141,30 +174,53 @@ def _read(folder: Path, fmt: str, name: str) -> pd.DataFrame:
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx", "jsonl"])
 def test_export_every_field_with_review_columns(loaded: tuple[str, str], tmp_path: Path, fmt: str) -> None:
     db = _db(loaded, tmp_path)
-    fix = [{"source": HONGZE_PDF, "table": "requests", "row": "granted", "col": "natural_person", "value": "/", "note": "不适用"},
-           {"source": SEED, "table": "requests", "row": "new_received", "col": "commercial", "value": "3"}]  # fmt: skip
+    fix = [
+        {
+            "source": HONGZE_PDF,
+            "table": "requests",
+            "row": "granted",
+            "col": "natural_person",
+            "value": "/",
+            "note": "不适用",
+        },
+        {"source": SEED, "table": "requests", "row": "new_received", "col": "commercial", "value": "3"},
+    ]
     runner = CliRunner()
-    assert runner.invoke(cli_app, ["review", "import", str(_write_csv(tmp_path / "f.csv", fix)), "-r", "alice", "--db", db]).exit_code == 0
+    assert (
+        runner.invoke(
+            cli_app, ["review", "import", str(_write_csv(tmp_path / "f.csv", fix)), "-r", "alice", "--db", db]
+        ).exit_code
+        == 0
+    )
     result = runner.invoke(cli_app, ["review", "export", "--format", fmt, "-o", str(tmp_path / "x"), "--db", db])
     assert result.exit_code == 0, result.output
     store = ReviewStore(db)
     cells = _read(tmp_path / "x", fmt, "cells")
     assert len(cells) == sum(len(store.fields(r)) for r in store.report_ids())
-    row = cells[(cells["report"] == "hongze-district-2023") & (cells["row"] == "granted") & (cells["col"] == "natural_person")].iloc[0]
+    row = cells[
+        (cells["report"] == "hongze-district-2023") & (cells["row"] == "granted") & (cells["col"] == "natural_person")
+    ].iloc[0]
     assert (row["state"], row["status"], row["reviewer"], row["reviewed_state"]) == ("na", "corrected", "alice", "na")
     assert row["extracted_state"] == "number" and pd.isna(row["value"]) and row["note"].startswith("不适用")
     assert row["row_label"] == "三（一）予以公开" and row["col_label"] == "自然人"
-    seed = cells[(cells["report"] == Path(SEED).stem) & (cells["row"] == "new_received") & (cells["col"] == "commercial")].iloc[0]
+    seed = cells[
+        (cells["report"] == Path(SEED).stem) & (cells["row"] == "new_received") & (cells["col"] == "commercial")
+    ].iloc[0]
     assert (seed["reviewed_value"], seed["value"], seed["extracted_state"]) == (3, 3, "blank")
     assert pd.Timestamp(seed["reviewed_at"]).tzinfo is not None
     untouched = cells[cells["reviewer"].isna()]
     assert (untouched["status"] == "pending").all() and untouched["reviewed_value"].isna().all()
     assert set(cells["review"].map(str).str.lower()) == {"true", "false"}
     states = _read(tmp_path / "x", fmt, "requests_state")
-    assert {"number", "blank", "na", "missing"} <= set(states.drop(columns=["report", "agency", "year", "template", "row", "row_label"]).stack())
+    assert {"number", "blank", "na", "missing"} <= set(
+        states.drop(columns=["report", "agency", "year", "template", "row", "row_label"]).stack()
+    )
     if fmt == "parquet":
         schema = pq.read_schema(tmp_path / "x" / "checks.parquet")
-        assert str(schema.field("ok").type) == "bool" and str(pq.read_schema(tmp_path / "x" / "cells.parquet").field("review").type) == "bool"
+        assert (
+            str(schema.field("ok").type) == "bool"
+            and str(pq.read_schema(tmp_path / "x" / "cells.parquet").field("review").type) == "bool"
+        )
 
 
 def test_training_export_is_unchanged(loaded: tuple[str, str], tmp_path: Path) -> None:
@@ -172,13 +228,17 @@ def test_training_export_is_unchanged(loaded: tuple[str, str], tmp_path: Path) -
     store = ReviewStore(db)
     field = store.queue()[0]
     store.apply(field.id, field.head.id, 1, "accept")
-    result = CliRunner().invoke(cli_app, ["review", "export", "--format", "training", "-o", str(tmp_path / "t.jsonl"), "--db", db])
+    result = CliRunner().invoke(
+        cli_app, ["review", "export", "--format", "training", "-o", str(tmp_path / "t.jsonl"), "--db", db]
+    )
     assert result.exit_code == 0 and "wrote 1 record" in result.output
     record = json.loads((tmp_path / "t.jsonl").read_text("utf-8"))
     assert record["meta"]["accepted"] == 1 and record["text"]
 
 
-def test_a_newer_extraction_is_a_version_that_shows_disagreements(loaded: tuple[str, str], batch: Path, tmp_path: Path) -> None:
+def test_a_newer_extraction_is_a_version_that_shows_disagreements(
+    loaded: tuple[str, str], batch: Path, tmp_path: Path
+) -> None:
     db = _db(loaded, tmp_path)
     store = ReviewStore(db)
     pdf = next(store.report(r) for r in store.report_ids() if store.report(r).name == HONGZE_PDF)
@@ -206,13 +266,19 @@ def test_a_newer_extraction_is_a_version_that_shows_disagreements(loaded: tuple[
     assert store.field(changed.id).head.value == changed.head.value + 2  # the earlier version is untouched
     again = CliRunner().invoke(cli_app, ["review", "load", str(folder / "hongze-district-2023.json"), "--db", db])
     assert "already loaded" in again.output and "loaded 0 new" in again.output
-    rows = [{"report": "hongze-district-2023#v2", "table": "requests", "row": "granted", "col": "total", "value": "42"},
-            {"report": "hongze-district-2023", "table": "requests", "row": "granted", "col": "total", "value": "41"}]  # fmt: skip
-    result = CliRunner().invoke(cli_app, ["review", "import", str(_write_csv(tmp_path / "v.csv", rows)), "-r", "alice", "--db", db])
+    rows = [
+        {"report": "hongze-district-2023#v2", "table": "requests", "row": "granted", "col": "total", "value": "42"},
+        {"report": "hongze-district-2023", "table": "requests", "row": "granted", "col": "total", "value": "41"},
+    ]
+    result = CliRunner().invoke(
+        cli_app, ["review", "import", str(_write_csv(tmp_path / "v.csv", rows)), "-r", "alice", "--db", db]
+    )
     assert result.exit_code == 0 and "2 correction(s) applied" in result.output, result.output
     assert store.field(new[changed.key].id).head.value == 42 and store.field(changed.id).head.value == 41
     cells = nianbao.frames(review_db=db)["cells"]
-    v2 = cells[(cells["report"] == "hongze-district-2023#v2") & (cells["row"] == "granted") & (cells["col"] == "total")].iloc[0]
+    v2 = cells[
+        (cells["report"] == "hongze-district-2023#v2") & (cells["row"] == "granted") & (cells["col"] == "total")
+    ].iloc[0]
     assert (v2["version"], bool(v2["disagrees"]), bool(v2["review"]), v2["value"]) == (2, True, False, 42)
 
 
@@ -226,7 +292,9 @@ def test_frames_and_extract_exports_are_analyst_ready(batch: Path, tmp_path: Pat
     crawl = reports.set_index("report").loc["pingtan-police-2021-crawl"]
     assert crawl["url"].startswith("https://") and crawl["published"].startswith("2022-01-14")
     page = reports.set_index("report").loc["pingtan-transport-2023"]  # the HTML page's byline
-    assert page["url"].startswith("https://") and page["url"].endswith(".htm") and page["published"] == "2024-01-30 11:44"
+    assert (
+        page["url"].startswith("https://") and page["url"].endswith(".htm") and page["published"] == "2024-01-30 11:44"
+    )
     assert reports.set_index("report").loc["hongze-district-2023-pdftext", ["url", "published"]].isna().all()
     assert set(tables["row_map"]["relation"]) == {"same", "sum", "comparable", "none"}
     other = tables["row_map"][tables["row_map"]["row_2019"] == "other"]
@@ -234,8 +302,8 @@ def test_frames_and_extract_exports_are_analyst_ready(batch: Path, tmp_path: Pat
     wide = tables["requests"].set_index(["report", "row"])
     state = tables["requests_state"].set_index(["report", "row"])
     assert (wide.isna() == (state != "number")).loc[:, "natural_person":"total"].all().all()
-    from nianbao.extraction.exports import export_tables
-    from nianbao.extraction.frames import _items
+    from nianbao.extraction.exports.frames import _items
+    from nianbao.extraction.exports.writers import export_tables
 
     export_tables(_items(batch), tmp_path / "t", "parquet")
     assert str(pq.read_schema(tmp_path / "t" / "checks.parquet").field("ok").type) == "bool"
@@ -243,7 +311,7 @@ def test_frames_and_extract_exports_are_analyst_ready(batch: Path, tmp_path: Pat
 
 
 def test_series_pairs_hongze_without_aliases(batch: Path, tmp_path: Path) -> None:
-    from nianbao.extraction.series import run_series, without_parents
+    from nianbao.extraction.exports.series import run_series, without_parents
 
     names = {json.loads(p.read_text("utf-8"))["report"]["agency"] for p in batch.glob("hongze-district-*.json")}
     assert names == {"洪泽区人民政府", "淮安市洪泽区人民政府"}  # as the two reports print it
@@ -255,12 +323,15 @@ def test_series_pairs_hongze_without_aliases(batch: Path, tmp_path: Path) -> Non
     assert without_parents("宁德市公安局") == [] and without_parents("淮安市人民政府") == []
     help_text = CliRunner().invoke(cli_app, ["series", "--help"], terminal_width=200).output
     flat = " ".join(help_text.replace("│", " ").split())  # rich draws a box; the text must survive its markup
-    assert "aliases table maps each canonical agency name to a variant or a list of variants, e.g. '洪泽区人民政府' = ['洪泽区政府']" in flat
+    assert (
+        "aliases table maps each canonical agency name to a variant or a list of variants, e.g. '洪泽区人民政府' "
+        "= ['洪泽区政府']" in flat
+    )
 
 
 def test_a_statistics_period_is_not_a_publication_date() -> None:
-    from nianbao.extraction.metadata import header_fields
-    from nianbao.extraction.normalize import NormText
+    from nianbao.extraction.text.metadata import header_fields
+    from nianbao.extraction.text.normalize import NormText
 
     text = "某某县人民政府2023年政府信息公开工作年度报告\n统计时间：2023年1月1日至2023年12月31日\n一、总体情况\n"
     assert header_fields(NormText(text)) == {}
@@ -273,9 +344,15 @@ def test_an_edited_export_imports_back(loaded: tuple[str, str], tmp_path: Path) 
     """The exported cells table is an import file: edit two values, import it whole."""
     db = _db(loaded, tmp_path)
     runner = CliRunner()
-    assert runner.invoke(cli_app, ["review", "export", "-f", "xlsx", "-o", str(tmp_path / "x"), "--db", db]).exit_code == 0
+    assert (
+        runner.invoke(cli_app, ["review", "export", "-f", "xlsx", "-o", str(tmp_path / "x"), "--db", db]).exit_code == 0
+    )
     cells = pd.read_excel(tmp_path / "x" / "nianbao.xlsx", sheet_name="cells")
-    pick = (cells["report"] == "huaian-city-2024-pdftext") & (cells["row"].isin(["granted", "carried_forward"])) & (cells["col"] == "total")
+    pick = (
+        (cells["report"] == "huaian-city-2024-pdftext")
+        & (cells["row"].isin(["granted", "carried_forward"]))
+        & (cells["col"] == "total")
+    )
     assert pick.sum() == 2
     cells.loc[pick, "value"] = cells.loc[pick, "value"] + 1
     cells["note"] = cells["note"].astype(object)  # empty in every row: read as a float column
@@ -283,7 +360,10 @@ def test_an_edited_export_imports_back(loaded: tuple[str, str], tmp_path: Path) 
     cells.to_excel(tmp_path / "edited.xlsx", index=False)
     result = runner.invoke(cli_app, ["review", "import", str(tmp_path / "edited.xlsx"), "-r", "alice", "--db", db])
     assert result.exit_code == 0, result.output
-    assert f"{len(cells)} row(s): 2 correction(s) applied, 0 accepted unchanged, {len(cells) - 2} unchanged" in result.output
+    assert (
+        f"{len(cells)} row(s): 2 correction(s) applied, 0 accepted unchanged, {len(cells) - 2} unchanged"
+        in result.output
+    )
     after = nianbao.frames(review_db=db)["cells"]
     changed = after[after["reviewer"].notna()]
     assert len(changed) == 2 and set(changed["status"]) == {"corrected"}

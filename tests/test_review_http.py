@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from nianbao.extraction.inputs.decode import decode
 from nianbao.extraction.pipeline import extract, extract_text
-from nianbao.extraction.reader import decode
 from nianbao.extraction.review.app import COOKIE, create_app
 from nianbao.extraction.review.store import ReviewStore
 
@@ -66,7 +66,9 @@ def test_anonymous_users_read_nothing_and_change_nothing(env: tuple[ReviewStore,
         response = client.post(f"/fields/{field.id}/{action}", data={"revision": field.head.id, "value": "1"})
         assert response.status_code == 401
     assert client.post("/bulk-accept", data={"item": f"{field.id}:{field.head.id}"}).status_code == 401
-    assert client.post(f"/api/fields/{field.id}", json={"action": "accept", "revision": field.head.id}).status_code == 401
+    assert (
+        client.post(f"/api/fields/{field.id}", json={"action": "accept", "revision": field.head.id}).status_code == 401
+    )
     forged = TestClient(create_app(store), cookies={COOKIE: "1.9999999999.deadbeef"})
     assert forged.post(f"/fields/{field.id}/accept", data={"revision": field.head.id}).status_code == 401
     assert len(store.history(field.id)) == 1
@@ -101,7 +103,12 @@ def test_report_page_highlights_the_field_span(env: tuple[ReviewStore, dict[str,
     assert marked and int(marked.group(1)) == field.id and marked.group(3) == text[field.head.start : field.head.end]
     assert int(marked.group(2)) == field.head.start  # the offset the page's script counts from
     before = re.sub(r"<[^>]+>", "", html.split('<pre id="source-text">\n', 1)[1].split('<mark id="focus"', 1)[0])
-    assert before.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&").endswith(text[: field.head.start][-30:])
+    assert (
+        before.replace("&#34;", '"')
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+        .endswith(text[: field.head.start][-30:])
+    )
 
 
 def test_edit_then_stale_edit_is_409_and_nothing_is_overwritten(env: tuple[ReviewStore, dict[str, str]]) -> None:

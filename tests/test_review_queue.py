@@ -11,14 +11,20 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from nianbao.extraction.inputs.decode import decode
 from nianbao.extraction.pipeline import extract
-from nianbao.extraction.reader import decode
 from nianbao.extraction.review.app import create_app
 from nianbao.extraction.review.queries import QueueFilter
 from nianbao.extraction.review.store import ReviewStore
 
-REPORTS = ["seeds/000_c304030f2df1b677.txt", "seeds/001_6d8c5d61ee13f09e.txt", "seeds/002_0894b26ac3a47999.txt",
-           "seeds/003_00d1a30b4b93398f.txt", "seeds/004_136fd1d98cf7f7a0.txt", "dev/pingtan-haitan-2020-crawl.txt"]  # fmt: skip
+REPORTS = [
+    "seeds/000_c304030f2df1b677.txt",
+    "seeds/001_6d8c5d61ee13f09e.txt",
+    "seeds/002_0894b26ac3a47999.txt",
+    "seeds/003_00d1a30b4b93398f.txt",
+    "seeds/004_136fd1d98cf7f7a0.txt",
+    "dev/pingtan-haitan-2020-crawl.txt",
+]
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +86,9 @@ def test_filters_narrow_the_queue(env: tuple[ReviewStore, TestClient]) -> None:
     report = store.report_ids()[3]
     html = client.get(f"/queue?report={report}&table=requests&reason=ambiguous_placement&per=200").text
     shown = [store.field(i) for i in listed(html)]
-    assert shown and all(f.report_id == report and f.table == "requests" and "ambiguous_placement" in f.reasons for f in shown)
+    assert shown and all(
+        f.report_id == report and f.table == "requests" and "ambiguous_placement" in f.reasons for f in shown
+    )
     html = client.get("/queue?cmin=0.3&cmax=0.5&per=200").text
     confidences = [store.field(i).confidence for i in listed(html)]
     assert confidences and all(0.3 <= c <= 0.5 for c in confidences)
@@ -108,7 +116,9 @@ def test_bulk_accept_of_one_report_is_audited_and_refused_when_stale(env: tuple[
     open_before = [f for f in store.fields(report) if f.in_review and f.head.status == "pending"]
     form = {"csrf": csrf_of(html), "seen": seen, "next": "/queue"}
     assert client.post(f"/reports/{report}/accept-open", data=form, follow_redirects=False).status_code == 303
-    assert all(store.field(f.id).head.status == "accepted" and store.field(f.id).head.reviewer == "alice" for f in open_before)
+    assert all(
+        store.field(f.id).head.status == "accepted" and store.field(f.id).head.reviewer == "alice" for f in open_before
+    )
     assert store.queue_count(QueueFilter(report_id=report))[0] == 0
     assert client.post(f"/reports/{report}/accept-open", data=form).status_code == 409  # it changed since
 
@@ -142,8 +152,11 @@ def test_correcting_by_a_selected_span_records_it(env: tuple[ReviewStore, TestCl
     report = store.report_ids()[4]
     text = docs[4][1]
     field = next(f for f in store.queue(report_id=report) if f.head.start is not None)
-    other = next(f for f in store.fields(report) if f.head.start is not None and f.head.raw != field.head.raw
-                 and f.head.raw.isdigit())  # fmt: skip
+    other = next(
+        f
+        for f in store.fields(report)
+        if f.head.start is not None and f.head.raw != field.head.raw and f.head.raw.isdigit()
+    )
     html = client.get(f"/reports/{report}?field={field.id}").text
     start, end = other.head.start, other.head.end
     start -= text[start - 1].isspace()  # a selection with a space around the number is trimmed
@@ -151,7 +164,12 @@ def test_correcting_by_a_selected_span_records_it(env: tuple[ReviewStore, TestCl
     data = {"csrf": csrf_of(html), "revision": field.head.id, "start": start, "end": end}
     assert client.post(f"/fields/{field.id}/span", data=data, follow_redirects=False).status_code == 303
     head = store.field(field.id).head
-    assert (head.raw, head.start, head.end, head.value) == (other.head.raw, other.head.start, other.head.end, other.head.value)
+    assert (head.raw, head.start, head.end, head.value) == (
+        other.head.raw,
+        other.head.start,
+        other.head.end,
+        other.head.value,
+    )
     assert (head.action, head.status, head.reviewer) == ("edit", "corrected", "alice")
     page = client.get(f"/reports/{report}?field={field.id}").text
     assert f'data-o="{other.head.start}">{other.head.raw}</mark>' in page  # the highlight follows the correction
@@ -165,8 +183,15 @@ def test_report_details_are_edited_with_an_audit_trail(env: tuple[ReviewStore, T
     report = store.report_ids()[0]
     before = store.report(report)
     html = client.get(f"/reports/{report}").text
-    form = {"csrf": csrf_of(html), "seen": 0, "agency": "某县人民政府", "year": "2021", "template": "2021",
-            "title_1": "一、总体情况", "note": "title page"}  # fmt: skip
+    form = {
+        "csrf": csrf_of(html),
+        "seen": 0,
+        "agency": "某县人民政府",
+        "year": "2021",
+        "template": "2021",
+        "title_1": "一、总体情况",
+        "note": "title page",
+    }
     assert client.post(f"/reports/{report}/details", data=form, follow_redirects=False).status_code == 303
     after = store.report(report)
     assert (after.agency, after.year, after.template) == ("某县人民政府", 2021, "2021")
@@ -175,7 +200,10 @@ def test_report_details_are_edited_with_an_audit_trail(env: tuple[ReviewStore, T
     assert {e.key for e in edits} >= {"agency", "year", "template"} and all(e.reviewer == "alice" for e in edits)
     assert next(e for e in edits if e.key == "agency").old == before.agency
     assert client.post(f"/reports/{report}/details", data=form).status_code == 409  # saw no edits: stale now
-    assert client.post(f"/reports/{report}/details", data={**form, "seen": edits[-1].id, "year": "20x1"}).status_code == 422
+    assert (
+        client.post(f"/reports/{report}/details", data={**form, "seen": edits[-1].id, "year": "20x1"}).status_code
+        == 422
+    )
     assert "某县人民政府 2021" in client.get("/queue").text
 
 
@@ -188,24 +216,42 @@ def test_bad_input_to_the_new_forms_is_4xx_and_changes_nothing(env: tuple[Review
     decision = store.decisions(report)[0]
     item = f"{field.id}:{field.head.id}"
     posts = {
-        f"/fields/{field.id}/span": [f"revision={field.head.id}&start=-1&end=3", f"revision={field.head.id}&start=0&end=10",
-                                     f"revision={field.head.id}&start=1&end=99999999999999999999", "revision=1&start=1&end=2"],
-        f"/decisions/{decision.id}/choose": ["reading=0&item=" + item, "reading=1", "reading=1&item=" + item,
-                                             "reading=99&item=" + item, "reading=1&item=1:x"],
+        f"/fields/{field.id}/span": [
+            f"revision={field.head.id}&start=-1&end=3",
+            f"revision={field.head.id}&start=0&end=10",
+            f"revision={field.head.id}&start=1&end=99999999999999999999",
+            "revision=1&start=1&end=2",
+        ],
+        f"/decisions/{decision.id}/choose": [
+            "reading=0&item=" + item,
+            "reading=1",
+            "reading=1&item=" + item,
+            "reading=99&item=" + item,
+            "reading=1&item=1:x",
+        ],
         "/decisions/99999/choose": ["reading=1&item=" + item],
-        f"/reports/{report}/details": ["seen=0&year=99999999999999999999", "seen=0&template=x", "seen=0&agency=" + "x" * 401],
+        f"/reports/{report}/details": [
+            "seen=0&year=99999999999999999999",
+            "seen=0&template=x",
+            "seen=0&agency=" + "x" * 401,
+        ],
         "/reports/99999/details": ["seen=0&template=2019"],
         "/reports/99999/accept-open": ["seen=0"],
-    }  # fmt: skip
+    }
     before = [(f.id, f.head.id) for f in store.fields(report)]
     for url, bodies in posts.items():
         for body in bodies:
-            response = client.post(url, content=f"csrf={csrf}&{body}".encode(),
-                                   headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+            response = client.post(
+                url,
+                content=f"csrf={csrf}&{body}".encode(),
+                headers={"content-type": "application/x-www-form-urlencoded"},
+            )
             assert 400 <= response.status_code < 500, (url, body, response.status_code)
     assert [(f.id, f.head.id) for f in store.fields(report)] == before and store.report_edits(report) == []
     # a form that names only the agency leaves the year, template and headings alone
-    ok = client.post(f"/reports/{report}/details", data={"csrf": csrf, "seen": 0, "agency": "某局"}, follow_redirects=False)
+    ok = client.post(
+        f"/reports/{report}/details", data={"csrf": csrf, "seen": 0, "agency": "某局"}, follow_redirects=False
+    )
     assert ok.status_code == 303 and [e.key for e in store.report_edits(report)] == ["agency"]
 
 
@@ -223,12 +269,18 @@ def test_next_and_previous_walk_the_open_items_then_the_next_report(env: tuple[R
     assert target and (int(target.group(1)), int(target.group(2))) == (elsewhere.report_id, elsewhere.id)
 
 
-def test_the_api_queue_pages_filters_and_counts(env: tuple[ReviewStore, TestClient], template_db: tuple[Path, str]) -> None:
+def test_the_api_queue_pages_filters_and_counts(
+    env: tuple[ReviewStore, TestClient], template_db: tuple[Path, str]
+) -> None:
     store, _ = env
     api = TestClient(create_app(store), headers={"Authorization": f"Bearer {template_db[1]}"})
     fields, items, _ = store.queue_count()
     first = api.get("/api/queue?limit=40")
-    assert first.status_code == 200 and first.headers["X-Total-Count"] == str(items) and first.headers["X-Open-Fields"] == str(fields)
+    assert (
+        first.status_code == 200
+        and first.headers["X-Total-Count"] == str(items)
+        and first.headers["X-Open-Fields"] == str(fields)
+    )
     second = api.get("/api/queue?limit=40&offset=40").json()
     assert [f["id"] for f in first.json() + second] == [f.id for f in store.queue(limit=80)]
     appeals = api.get("/api/queue?table=appeals&cmax=0.9").json()

@@ -12,14 +12,15 @@ import typer
 from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
-from nianbao.extraction.batch import write_document
+from nianbao.annotations import read_jsonl, validate
+from nianbao.extraction.batch.outputs import write_document
+from nianbao.extraction.inputs.decode import decode
 from nianbao.extraction.pipeline import extract
-from nianbao.extraction.reader import decode
 from nianbao.extraction.review import cli as review_cli
-from nianbao.extraction.review.export import export_jsonl, report_record
+from nianbao.extraction.review.errors import Conflict, InvalidEdit
 from nianbao.extraction.review.models import Revision
-from nianbao.extraction.review.store import Conflict, InvalidEdit, ReviewStore
-from nianbao.training.annotations import read_jsonl, validate
+from nianbao.extraction.review.store import ReviewStore
+from nianbao.extraction.review.training_data import export_jsonl, report_record
 
 SEED = "seeds/000_c304030f2df1b677.txt"
 
@@ -106,7 +107,13 @@ def test_revisions_are_appended_never_overwritten(store: ReviewStore) -> None:
     history = store.history(field.id)
     assert [r.id for r in history] == [first.id, edit.id, accept.id]
     assert history[0].value == first.value and history[0].raw == first.raw  # the original is still there
-    assert (edit.old_value, edit.value, edit.status, edit.reviewer, edit.parent_id) == (first.value, 7, "corrected", "alice", first.id)
+    assert (edit.old_value, edit.value, edit.status, edit.reviewer, edit.parent_id) == (
+        first.value,
+        7,
+        "corrected",
+        "alice",
+        first.id,
+    )
     assert (accept.value, accept.status, accept.reviewer) == (7, "accepted", "bob")
     assert edit.model_version == first.model_version
     assert field.id not in {f.id for f in store.queue()}
@@ -138,8 +145,17 @@ def test_the_database_refuses_a_second_child_of_one_revision(store: ReviewStore)
     field = store.queue()[0]
     store.apply(field.id, field.head.id, 1, "accept")
     with store._session() as session, pytest.raises(IntegrityError):
-        session.add(Revision(field_id=field.id, parent_id=field.head.id, reviewer_id=2, action="accept",
-                             status="accepted", model_version="x", state="number"))  # fmt: skip
+        session.add(
+            Revision(
+                field_id=field.id,
+                parent_id=field.head.id,
+                reviewer_id=2,
+                action="accept",
+                status="accepted",
+                model_version="x",
+                state="number",
+            )
+        )
         session.commit()
 
 
@@ -199,8 +215,9 @@ def test_cli_load_add_reviewer_export(tmp_path: Path, shared: Path, seed: tuple[
     result = runner.invoke(cli_app, ["review", "load", *map(str, out.glob("*.json")), "--db", db])
     assert result.exit_code == 0 and "source text not found" in result.output
     assert ReviewStore(db).report(1).source_text is None
-    result = runner.invoke(cli_app, ["review", "load", *map(str, out.glob("*.json")), "--db", db,
-                                     "--text-dir", str(shared / "seeds")])  # fmt: skip
+    result = runner.invoke(
+        cli_app, ["review", "load", *map(str, out.glob("*.json")), "--db", db, "--text-dir", str(shared / "seeds")]
+    )
     assert result.exit_code == 0, result.output
     assert "already loaded" in result.output
     assert ReviewStore(db).report(1).source_text == seed[1]  # the second load added the text
@@ -223,10 +240,16 @@ def test_cli_serve_forms(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NIANBAO_REVIEW_DB", raising=False)
     runner, cli_app = CliRunner(), review_app()
     assert runner.invoke(cli_app, ["review", "--db", "sqlite:///a.db"]).exit_code == 0
-    assert runner.invoke(cli_app, ["review", "serve", "--db", "b.db", "--port", "9001", "--host", "0.0.0.0"]).exit_code == 0
+    assert (
+        runner.invoke(cli_app, ["review", "serve", "--db", "b.db", "--port", "9001", "--host", "0.0.0.0"]).exit_code
+        == 0
+    )
     assert runner.invoke(cli_app, ["review", "serve"]).exit_code == 0
-    assert served == [("sqlite:///a.db", "127.0.0.1", 8000, False), ("b.db", "0.0.0.0", 9001, False),
-                      ("sqlite:///review.db", "127.0.0.1", 8000, False)]  # fmt: skip
+    assert served == [
+        ("sqlite:///a.db", "127.0.0.1", 8000, False),
+        ("b.db", "0.0.0.0", 9001, False),
+        ("sqlite:///review.db", "127.0.0.1", 8000, False),
+    ]
 
 
 def test_the_main_cli_has_the_review_group() -> None:

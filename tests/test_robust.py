@@ -1,6 +1,6 @@
 """Nothing breaks the extractor: random and mutated reports, junk, huge and hostile inputs.
 
-Property tests (hypothesis) mutate generated reports (``nianbao.training.generate``) in every
+Property tests (hypothesis) mutate generated reports (``nianbao.training.generator.generate``) in every
 input format — truncation, byte flips, random insertions, encoding swaps — and assert that
 ``nianbao.extract_bytes`` never raises, returns the contract's keys, and that every offset is
 inside the text it refers to with ``text[start:end] == raw``. Most examples use the rule
@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from nianbao import extract_bytes
 from nianbao.errors import MESSAGES
-from nianbao.extraction.formats import MAX_CHARS
-from nianbao.extraction.locator import RuleLocator
-from nianbao.training.generate import generate
+from nianbao.extraction.inputs.render import MAX_CHARS
+from nianbao.extraction.text.locator import RuleLocator
+from nianbao.training.generator.generate import generate
 
 from .conftest import SHARED
 from .fuzz.contract import check_document
@@ -42,7 +42,10 @@ def _html(text: str, charset: str = "utf-8") -> str:
     import html
 
     lines = "".join(f"<p>{html.escape(line)}</p>\n" for line in text.split("\n"))
-    return f'<html><head><meta charset="{charset}"><title>t</title></head><body><div class="TRS_Editor">{lines}</div></body></html>'
+    return (
+        f'<html><head><meta charset="{charset}"><title>t</title></head><body><div '
+        f'class="TRS_Editor">{lines}</div></body></html>'
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -122,7 +125,9 @@ def mutated(draw: st.DrawFn) -> tuple[bytes, str]:
     return bytes(data), name
 
 
-PROPERTY = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY = settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 
 @PROPERTY

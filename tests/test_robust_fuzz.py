@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.training.generate import generate
+from nianbao.training.generator.generate import generate
 
 FUZZ_TARGET = Path(__file__).parent / "fuzz" / "fuzz_extract.py"
 SECONDS = int(os.environ.get("NIANBAO_FUZZ_SECONDS", "20"))
@@ -40,8 +40,14 @@ def test_fuzz_target_runs_without_crashing(tmp_path: Path) -> None:
     (corpus / "big-text").write_bytes(b"\x00" + big[: 3 * 2**20])
     (corpus / "big-docx").write_bytes(bytes([2 + 6 * 4]) + big[: 2 * 2**20])
     command = [
-        sys.executable, str(FUZZ_TARGET), f"-max_total_time={SECONDS}", "-timeout=10",
-        "-rss_limit_mb=4096", f"-max_len={4 * 2**20}", f"-artifact_prefix={tmp_path}/", str(corpus),
+        sys.executable,
+        str(FUZZ_TARGET),
+        f"-max_total_time={SECONDS}",
+        "-timeout=10",
+        "-rss_limit_mb=4096",
+        f"-max_len={4 * 2**20}",
+        f"-artifact_prefix={tmp_path}/",
+        str(corpus),
     ]
     env = dict(os.environ, PYTHONHASHSEED="0")
     result = subprocess.run(command, capture_output=True, text=True, timeout=SECONDS + 120, env=env, cwd=tmp_path)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nianbao.extraction.normalize import NormText
+from nianbao.extraction.text.normalize import NormText
 from nianbao.models.runtime import ONNX_FILE, OnnxTagger
 
 DEFAULT = Path(__file__).resolve().parents[1] / "models" / "default"
@@ -80,7 +80,7 @@ def test_model_dir_without_onnx_is_exported_once(tmp_path) -> None:
 PROBE = """
 import runpy, sys
 sys.argv = ["nianbao", "extract", *sys.argv[1:], "-q"]
-from nianbao.extraction.normalize import NormText
+from nianbao.extraction.text.normalize import NormText
 from nianbao.extraction.pipeline import default_locator
 locator = default_locator()
 locator.prepare(NormText(open(sys.argv[2], encoding="utf-8").read()))
@@ -105,14 +105,15 @@ def test_extraction_imports_no_training_stack(shared) -> None:
 THREADS = """
 import os, sys
 import onnxruntime  # its import starts two idle helper threads; what matters is what running adds
-from nianbao.extraction.normalize import NormText
+from nianbao.extraction.text.normalize import NormText
 from nianbao.extraction.pipeline import Extractor
 before = len(os.listdir("/proc/self/task"))
 extractor = Extractor()
 extractor.locator.prepare(NormText(open(sys.argv[1], encoding="utf-8").read()))
 extractor.locator.ensure()
 extractor(sys.argv[1])
-print(before, len(os.listdir("/proc/self/task")), extractor.locator.tagger.session.get_session_options().intra_op_num_threads)
+print(before, len(os.listdir("/proc/self/task")),
+extractor.locator.tagger.session.get_session_options().intra_op_num_threads)
 """
 
 

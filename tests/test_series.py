@@ -12,15 +12,15 @@ import pytest
 from typer.testing import CliRunner
 
 from nianbao import extract_text
-from nianbao.extraction.checks import REQUEST_COLS
-from nianbao.extraction.series import (
+from nianbao.extraction.checks.table import REQUEST_COLS
+from nianbao.extraction.exports.series import (
     build_series,
     load_aliases,
     load_reports,
     normalize_agency,
     run_series,
 )
-from nianbao.training.generate import GenConfig, generate_report
+from nianbao.training.generator.generate import GenConfig, generate_report
 
 AGENCY = "湖南省公安厅"
 # the same body as printed in different years: traditional, spaced, an alias
@@ -99,7 +99,12 @@ def _write(docs: dict[str, dict], folder: Path) -> Path:
 
 
 def _failed(series: list[dict]) -> set[tuple]:
-    return {(e["agency"], c["rule"], c.get("from_year"), c.get("to_year")) for e in series for c in e["checks"] if c["ok"] is False}
+    return {
+        (e["agency"], c["rule"], c.get("from_year"), c.get("to_year"))
+        for e in series
+        for c in e["checks"]
+        if c["ok"] is False
+    }
 
 
 def test_agency_names_normalise() -> None:
@@ -125,13 +130,22 @@ def test_consistent_series_flags_only_the_gap(base_docs, tmp_path: Path) -> None
 
 def test_planted_contradictions_found_and_nothing_else(base_docs, tmp_path: Path) -> None:
     docs = _series(base_docs)
-    _set(docs["hunan-2022"], ("requests", "carried_over", "natural_person"),
-         _get(docs["hunan-2021"], ("requests", "carried_forward", "natural_person")) + 2)  # fmt: skip
+    _set(
+        docs["hunan-2022"],
+        ("requests", "carried_over", "natural_person"),
+        _get(docs["hunan-2021"], ("requests", "carried_forward", "natural_person")) + 2,
+    )
     _set(docs["hunan-2023"], ("requests", "carried_over", "total"), 999)
-    _set(docs["hunan-2023"], ("active", "normative_docs", "in_force"), _get(docs["hunan-2023"], ("active", "normative_docs", "in_force")) - 1)
+    _set(
+        docs["hunan-2023"],
+        ("active", "normative_docs", "in_force"),
+        _get(docs["hunan-2023"], ("active", "normative_docs", "in_force")) - 1,
+    )
     _set(docs["pingtan-2023"], ("requests", "carried_over", "research"), 4)
     aliases = _write(docs, tmp_path / "in")
-    result = CliRunner().invoke(_app(), ["series", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--aliases", str(aliases)])
+    result = CliRunner().invoke(
+        _app(), ["series", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--aliases", str(aliases)]
+    )
     assert result.exit_code == 0, result.output
     out = json.loads((tmp_path / "out" / "series.json").read_text("utf-8"))
     assert _failed(out["agencies"]) == {
@@ -141,13 +155,26 @@ def test_planted_contradictions_found_and_nothing_else(base_docs, tmp_path: Path
         (AGENCY, "series.missing_years", None, None),
         (OTHER, "series.carry.research", 2022, 2023),
     }
-    check = next(c for e in out["agencies"] for c in e["checks"] if c["rule"] == "series.carry.total" and c["ok"] is False)
+    check = next(
+        c for e in out["agencies"] for c in e["checks"] if c["rule"] == "series.carry.total" and c["ok"] is False
+    )
     assert check["severity"] == "error"
     prev, cur = check["cells"]
-    assert (prev["source"], prev["row"], cur["source"], cur["row"], cur["value"]) == ("hunan-2022.txt", "carried_forward", "hunan-2023.txt", "carried_over", 999)
+    assert (prev["source"], prev["row"], cur["source"], cur["row"], cur["value"]) == (
+        "hunan-2022.txt",
+        "carried_forward",
+        "hunan-2023.txt",
+        "carried_over",
+        999,
+    )
     original = next(c for c in docs["hunan-2022"]["cells"] if (c["row"], c["col"]) == ("carried_forward", "total"))
     assert (prev["start"], prev["end"]) == (original["start"], original["end"]) and prev["start"] is not None
-    soft = next(c for e in out["agencies"] for c in e["checks"] if c["rule"] == "series.in_force.normative_docs" and c["ok"] is False)
+    soft = next(
+        c
+        for e in out["agencies"]
+        for c in e["checks"]
+        if c["rule"] == "series.in_force.normative_docs" and c["ok"] is False
+    )
     assert soft["severity"] == "warning" and len(soft["cells"]) == 4
     with (tmp_path / "out" / "checks.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))

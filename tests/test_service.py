@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from nianbao.cli import app as cli_app
-from nianbao.evaluation.bench_batch import write_generated
+from nianbao.evaluation.bench.batch import write_generated
 from nianbao.extraction.pipeline import Extractor
-from nianbao.extraction.service import create_app
+from nianbao.extraction.service.app import create_app
 
 uvicorn = pytest.importorskip("uvicorn")
 MODEL = "rules"

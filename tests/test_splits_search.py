@@ -26,7 +26,9 @@ def _plain(run: Run, kinds: list[tuple[bool, bool]], totals: dict, stats: dict) 
     """Every split by plain enumeration: the splitter's contract, without its shortcuts."""
     text, out, n = run.text, [], len(kinds)
     chars = [i for i, ch in enumerate(text) if ch != " "]
-    gaps = {k for k in range(1, len(chars)) if chars[k] != chars[k - 1] + 1 or "/" in (text[chars[k]], text[chars[k - 1]])}
+    gaps = {
+        k for k in range(1, len(chars)) if chars[k] != chars[k - 1] + 1 or "/" in (text[chars[k]], text[chars[k - 1]])
+    }
     if len(chars) > n * MAX_PIECE:
         return out
 
@@ -38,7 +40,11 @@ def _plain(run: Run, kinds: list[tuple[bool, bool]], totals: dict, stats: dict) 
 
     def rec(i: int, cell: int, acc: list[Piece]) -> None:
         stats["nodes"] = stats.get("nodes", 0) + 1
-        if len(out) >= runs.MAX_SPLITS or stats["nodes"] > runs.MAX_NODES or (cell == n and i == len(chars) and not out.append(list(acc))):
+        if (
+            len(out) >= runs.MAX_SPLITS
+            or stats["nodes"] > runs.MAX_NODES
+            or (cell == n and i == len(chars) and not out.append(list(acc)))
+        ):
             return
         if cell == n or len(chars) - i < n - cell:
             return
@@ -68,11 +74,20 @@ def _cases(rng: random.Random) -> list[tuple[str, int, dict]]:
     cases = [("1" * 40, 15, APPEALS), ("640020470", 7, REQUESTS), ("270020130", 7, REQUESTS), ("12 03 4", 3, {})]
     for _ in range(80):
         width, totals = rng.choice([(7, REQUESTS), (15, APPEALS), (3, {}), (5, {})])
-        text = "".join(rng.choice("0001123456789 .元万减/") if rng.random() < 0.2 else rng.choice("0123456789") for _ in range(rng.randint(1, 24)))
+        text = "".join(
+            rng.choice("0001123456789 .元万减/") if rng.random() < 0.2 else rng.choice("0123456789")
+            for _ in range(rng.randint(1, 24))
+        )
         cases.append((text.strip() or "0", width, totals))
     for _ in range(30):  # rows whose printed totals hold
         parts = [rng.choice([0, 0, rng.randint(0, 9), rng.randint(0, 99), rng.randint(0, 999)]) for _ in range(12)]
-        cases.append(("".join(str(v) for g in range(3) for v in (*parts[g * 4 : g * 4 + 4], sum(parts[g * 4 : g * 4 + 4]))), 15, APPEALS))
+        cases.append(
+            (
+                "".join(str(v) for g in range(3) for v in (*parts[g * 4 : g * 4 + 4], sum(parts[g * 4 : g * 4 + 4]))),
+                15,
+                APPEALS,
+            )
+        )
         cases.append(("".join(map(str, (*parts[:6], sum(parts[:6])))), 7, REQUESTS))
     return cases
 

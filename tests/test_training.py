@@ -34,15 +34,25 @@ def test_train_registers_and_extract_loads_by_uri(tmp_path, shared, monkeypatch)
     (tmp_path / "tiny.toml").write_text(FIXED + TINY_TOML, "utf-8")
     text = (shared / "seeds" / "002_0894b26ac3a47999.txt").read_text("utf-8")
     start = text.index("49801")
-    correction = {"text": text, "spans": [{"start": start, "end": start + 5, "label": "VALUE", "text": "49801"}],
-                  "cells": [], "meta": {"source": "review", "partial_labels": True}}  # fmt: skip
+    correction = {
+        "text": text,
+        "spans": [{"start": start, "end": start + 5, "label": "VALUE", "text": "49801"}],
+        "cells": [],
+        "meta": {"source": "review", "partial_labels": True},
+    }
     (tmp_path / "corrections.jsonl").write_text(json.dumps(correction, ensure_ascii=False) + "\n", "utf-8")
     runner = CliRunner()
     result = runner.invoke(app, ["train", "-c", "tiny.toml", "-o", "model", "--annotated", "corrections.jsonl"])
     assert result.exit_code == 0, result.output
     assert "registered models:/nianbao-tagger@candidate" in result.output
-    assert sorted(p.name for p in (tmp_path / "model").iterdir()) == ["calibrator.json", "config.json", "model.onnx",
-                                                                        "model.safetensors", "tagger.json", "vocab.json"]
+    assert sorted(p.name for p in (tmp_path / "model").iterdir()) == [
+        "calibrator.json",
+        "config.json",
+        "model.onnx",
+        "model.safetensors",
+        "tagger.json",
+        "vocab.json",
+    ]
     from nianbao.extraction.pipeline import Extractor
 
     seed = shared / "seeds" / "000_c304030f2df1b677.txt"
@@ -66,14 +76,29 @@ def test_fine_tune_from_a_model_refits_calibrator_and_scores_the_fixed_set(tmp_p
     runner = CliRunner()
     first = runner.invoke(app, ["train", "-c", "tiny.toml", "-o", "base"])
     assert first.exit_code == 0, first.output
-    from nianbao.training.generate import generate
+    from nianbao.training.generator.generate import generate
 
     annotated = generate(2, seed=77, styles=("markdown",))  # a layout the base model never saw
     (tmp_path / "new.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in annotated), "utf-8")
-    (tmp_path / "ft.toml").write_text("n_generated = 2\nmax_steps = 3\nbatch_size = 4\nannotated_weight = 2\n"
-                                      "calibration_reports = 3\neval_reports = 2\nstyles = [\"tab\"]\n", "utf-8")
-    result = runner.invoke(app, ["train", "-c", "ft.toml", "--init-from", "models:/nianbao-tagger@candidate",
-                                 "--annotated", "new.jsonl", "-o", "tuned"])
+    (tmp_path / "ft.toml").write_text(
+        "n_generated = 2\nmax_steps = 3\nbatch_size = 4\nannotated_weight = 2\n"
+        'calibration_reports = 3\neval_reports = 2\nstyles = ["tab"]\n',
+        "utf-8",
+    )
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "-c",
+            "ft.toml",
+            "--init-from",
+            "models:/nianbao-tagger@candidate",
+            "--annotated",
+            "new.jsonl",
+            "-o",
+            "tuned",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "registered models:/nianbao-tagger@candidate" in result.output
     base_vocab = json.loads((tmp_path / "base" / "vocab.json").read_text("utf-8"))

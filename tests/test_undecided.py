@@ -7,11 +7,11 @@ from itertools import combinations
 
 import pytest
 
-from nianbao.extraction.cells import Cell
-from nianbao.extraction.checks import run_checks
+from nianbao.extraction.checks.table import run_checks
+from nianbao.extraction.document.cells import Cell
 from nianbao.extraction.placement.arithmetic import APPEAL_ROWS, REQUEST_COLS, REQUEST_ROW_SUMS
-from nianbao.training.generate import GenConfig, generate_report
-from nianbao.training.undecided import (
+from nianbao.training.generator.generate import GenConfig, generate_report
+from nianbao.training.generator.undecided import (
     BLANK,
     PrintedRow,
     allowed_placements,
@@ -55,9 +55,11 @@ def test_the_column_sums_decide_a_row_its_own_sum_leaves_open() -> None:
     printed = [_n(2), _n(2)]
     truth = (_n(2), BLANK, BLANK, BLANK, BLANK, BLANK, _n(2))
     total = tuple(_n(v) for v in (2, 0, 0, 0, 0, 0, 2))
-    rows = {"granted": _row("granted", truth, allowed_placements(printed, 7, REQUEST_ROW_SUMS)),
-            "total_processed": _row("total_processed", total, [total]),
-            "new_received": _row("new_received", total, [total])}  # fmt: skip
+    rows = {
+        "granted": _row("granted", truth, allowed_placements(printed, 7, REQUEST_ROW_SUMS)),
+        "total_processed": _row("total_processed", total, [total]),
+        "new_received": _row("new_received", total, [total]),
+    }
     assert len(rows["granted"].readings) > 1
     propagate(rows, set())
     assert rows["granted"].readings == [truth]
@@ -67,8 +69,10 @@ def test_the_column_sums_decide_a_row_its_own_sum_leaves_open() -> None:
     propagate(alone, set())
     assert ("requests", "granted", "commercial") in undecided(alone.values())
     # a column sum the true table breaks constrains nothing
-    rows = {"granted": _row("granted", truth, allowed_placements(printed, 7, REQUEST_ROW_SUMS)),
-            "total_processed": _row("total_processed", total, [total])}  # fmt: skip
+    rows = {
+        "granted": _row("granted", truth, allowed_placements(printed, 7, REQUEST_ROW_SUMS)),
+        "total_processed": _row("total_processed", total, [total]),
+    }
     propagate(rows, {f"requests.col_sum.{c}" for c in REQUEST_COLS} | {f"requests.balance.{c}" for c in REQUEST_COLS})
     assert len(rows["granted"].readings) > 1
 
@@ -82,8 +86,20 @@ def test_run_together_digits() -> None:
     assert run_readings("1/2", KINDS[:3], {}) == [(("1", 1.0), ("/", None), ("2", 2.0))]
 
 
-STYLES_PRINTING_EVERY_CELL = ("tab", "markdown", "pdf", "ocr", "lines_nbsp", "html_text", "tab_empty",
-                              "markdown_empty", "pipe_blank", "lines_blank", "markdown_merged", "pdf_markdown")  # fmt: skip
+STYLES_PRINTING_EVERY_CELL = (
+    "tab",
+    "markdown",
+    "pdf",
+    "ocr",
+    "lines_nbsp",
+    "html_text",
+    "tab_empty",
+    "markdown_empty",
+    "pipe_blank",
+    "lines_blank",
+    "markdown_merged",
+    "pdf_markdown",
+)
 
 
 @pytest.mark.parametrize("style", STYLES_PRINTING_EVERY_CELL)
@@ -137,7 +153,9 @@ def test_a_decided_cell_has_one_content_under_every_placement_the_checks_allow(s
                 changed_decided = False
                 for slot, cell in enumerate(row):
                     got = moved[slot]
-                    content = {"value": got["value"], "state": got["state"]} if got else {"value": None, "state": "blank"}
+                    content = (
+                        {"value": got["value"], "state": got["state"]} if got else {"value": None, "state": "blank"}
+                    )
                     trial[(cell["table"], cell["row"], cell["col"])] = {**cell, **content}
                     changed_decided |= not cell.get("ambiguous") and (got or {}).get("raw", "") != cell["raw"]
                 if changed_decided:
@@ -157,8 +175,8 @@ def test_crawled_reports_mark_only_rows_with_several_splits() -> None:
 
 @pytest.mark.parametrize("style", ["lines", "tab_indented"])
 def test_every_undecided_cell_is_in_the_models_review(style: str) -> None:
-    from nianbao.extraction.locator import ModelLocator
     from nianbao.extraction.pipeline import DEFAULT_MODEL, extract_text
+    from nianbao.extraction.text.locator import ModelLocator
 
     locator = ModelLocator(DEFAULT_MODEL)
     rng = random.Random(31)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nianbao.extraction.values import parse_cell
+from nianbao.extraction.text.values import parse_cell
 
 
 @pytest.mark.parametrize(

@@ -6,15 +6,17 @@ from pathlib import Path
 
 import numpy as np
 
-from nianbao.extraction.locator import ModelLocator
 from nianbao.extraction.pipeline import extract_text
+from nianbao.extraction.text.locator import ModelLocator
 from nianbao.models.calibrator import CellCalibrator, cell_features
-from nianbao.training.generate import generate
+from nianbao.training.generator.generate import generate
 
 CALIBRATION_SEED_OFFSET = 100_003  # never a training seed
 
 
-def calibration_data(model_dir: Path, n: int, seed: int, styles: tuple[str, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def calibration_data(
+    model_dir: Path, n: int, seed: int, styles: tuple[str, ...] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Features and correctness of every cell of ``n`` held-out reports (of ``styles``), extracted by the model."""
     locator = ModelLocator(model_dir)
     locator.calibrator = None  # features must not depend on a previous calibrator
@@ -36,7 +38,9 @@ def calibration_data(model_dir: Path, n: int, seed: int, styles: tuple[str, ...]
     return np.asarray(rows, dtype=float), np.asarray(labels, dtype=int)
 
 
-def fit_calibrator(model_dir: Path, n: int = 60, seed: int = 0, styles: tuple[str, ...] | None = None) -> CellCalibrator:
+def fit_calibrator(
+    model_dir: Path, n: int = 60, seed: int = 0, styles: tuple[str, ...] | None = None
+) -> CellCalibrator:
     """Fit and save ``calibrator.json`` next to the model (on reports of ``styles``, default all); return it."""
     X, y = calibration_data(model_dir, n, seed, styles)
     calibrator = CellCalibrator().fit(X, y)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from nianbao.training.annotations import SPAN_LABELS, AnnotationError, validate
+from nianbao.annotations import SPAN_LABELS, AnnotationError, validate
 
 FROM_NAME, TO_NAME = "label", "text"
 REPAIR_WINDOW = 50
@@ -25,11 +25,19 @@ REPAIR_WINDOW = 50
 def labelstudio_config() -> str:
     """The labelling config matching these tasks."""
     labels = "".join(f'<Label value="{label}"/>' for label in SPAN_LABELS)
-    return f'<View><Labels name="{FROM_NAME}" toName="{TO_NAME}">{labels}</Labels><Text name="{TO_NAME}" value="$text"/></View>'
+    return (
+        f'<View><Labels name="{FROM_NAME}" toName="{TO_NAME}">{labels}</Labels><Text name="{TO_NAME}" '
+        f'value="$text"/></View>'
+    )
 
 
 def _region(span: dict, text: str, score: float | None) -> dict:
-    value = {"start": span["start"], "end": span["end"], "text": text[span["start"] : span["end"]], "labels": [span["label"]]}
+    value = {
+        "start": span["start"],
+        "end": span["end"],
+        "text": text[span["start"] : span["end"]],
+        "labels": [span["label"]],
+    }
     if score is not None:
         value["score"] = score
     region = {"id": uuid.uuid4().hex[:10], "from_name": FROM_NAME, "to_name": TO_NAME, "type": "labels", "value": value}
@@ -45,7 +53,9 @@ def to_labelstudio(record: dict, model_version: str = "nianbao", as_prediction: 
     task: dict = {"data": {"text": text, "meta": record.get("meta", {})}}
     if as_prediction:
         scores = [s["score"] for s in record["spans"] if "score" in s]
-        task["predictions"] = [{"model_version": model_version, "score": min(scores) if scores else 1.0, "result": results}]
+        task["predictions"] = [
+            {"model_version": model_version, "score": min(scores) if scores else 1.0, "result": results}
+        ]
     else:
         task["annotations"] = [{"result": results}]
     return task
@@ -109,9 +119,15 @@ def to_docbin(records: list[dict], path: Path) -> Path:
     docbin = DocBin()
     for record in records:
         doc = nlp.make_doc(record["text"])
-        spans = [doc.char_span(s["start"], s["end"], label=s["label"], alignment_mode="expand") for s in record["spans"]]
+        spans = [
+            doc.char_span(s["start"], s["end"], label=s["label"], alignment_mode="expand") for s in record["spans"]
+        ]
         doc.spans["nianbao"] = SpanGroup(doc, name="nianbao", spans=[s for s in spans if s is not None])
-        slotted = [doc.char_span(s["start"], s["end"], label=f"SLOT_{s['slot']}", alignment_mode="expand") for s in record["spans"] if "slot" in s]
+        slotted = [
+            doc.char_span(s["start"], s["end"], label=f"SLOT_{s['slot']}", alignment_mode="expand")
+            for s in record["spans"]
+            if "slot" in s
+        ]
         doc.spans["nianbao_slot"] = SpanGroup(doc, name="nianbao_slot", spans=[s for s in slotted if s is not None])
         docbin.add(doc)
     path.parent.mkdir(parents=True, exist_ok=True)

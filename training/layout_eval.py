@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from nianbao.training.generate import generate
-from nianbao.training.render import STYLES
+from nianbao.training.generator.generate import generate
+from nianbao.training.generator.render import STYLES
 
 
 @dataclass
@@ -31,8 +31,10 @@ class StyleScore:
 
     def line(self) -> str:
         wrong = self.cells - self.right
-        return (f"| {self.style} | {self.reports} | {self.accuracy:.4f} | {self.reports_right}/{self.reports} | "
-                f"{self.wrong_in_review}/{wrong} |")  # fmt: skip
+        return (
+            f"| {self.style} | {self.reports} | {self.accuracy:.4f} | {self.reports_right}/{self.reports} | "
+            f"{self.wrong_in_review}/{wrong} |"
+        )
 
 
 def score_records(style: str, records: Iterable[dict], extract=None) -> StyleScore:
@@ -58,7 +60,7 @@ def score_records(style: str, records: Iterable[dict], extract=None) -> StyleSco
 
 def real_records(style: str, shared: Path, gold_dir: Path) -> list[dict]:
     """The real reports with gold, re-rendered in ``style`` (those that cannot be are skipped)."""
-    from nianbao.training.reflatten import load_real, reflatten
+    from nianbao.training.generator.reflatten import load_real, reflatten
 
     records = []
     for path in sorted(gold_dir.glob("*.json")):

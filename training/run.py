@@ -34,7 +34,7 @@ class RunResult:
 def fixed_cases(config: TrainConfig, shared: Path | None = None) -> dict[str, list]:
     """The fixed evaluation set: ``{"generated": cases, "real": cases}`` (real only if available)."""
     from nianbao.evaluation.harness import Case, load_cases
-    from nianbao.training.generate import generate
+    from nianbao.training.generator.generate import generate
 
     samples = generate(config.eval_reports, seed=config.eval_seed) if config.eval_reports else []
     out = {"generated": [Case(f"eval:{i}", s["text"], s, s["meta"]["style"]) for i, s in enumerate(samples)]}
@@ -47,8 +47,8 @@ def fixed_cases(config: TrainConfig, shared: Path | None = None) -> dict[str, li
 def fixed_evaluation(model_dir: Path, config: TrainConfig, shared: Path | None = None) -> dict[str, float]:
     """Cell accuracy (and review figures) of the model in ``model_dir`` on the fixed evaluation set."""
     from nianbao.evaluation.harness import run_system
-    from nianbao.extraction.locator import ModelLocator
     from nianbao.extraction.pipeline import extract_text
+    from nianbao.extraction.text.locator import ModelLocator
 
     locator = ModelLocator(model_dir)
     metrics: dict[str, float] = {}
@@ -63,10 +63,16 @@ def fixed_evaluation(model_dir: Path, config: TrainConfig, shared: Path | None =
     return metrics
 
 
-def train_and_save(config: TrainConfig, out: Path, log: Callable[[str], None] = print, extra: list[dict] | None = None,
-                   calibrate: bool = True, evaluate: bool = True) -> RunResult:  # fmt: skip
+def train_and_save(
+    config: TrainConfig,
+    out: Path,
+    log: Callable[[str], None] = print,
+    extra: list[dict] | None = None,
+    calibrate: bool = True,
+    evaluate: bool = True,
+) -> RunResult:
     """Train, save to ``out`` (weights and ``model.onnx``), refit ``calibrator.json`` there, score the fixed set."""
-    from nianbao.models.export import export_onnx
+    from nianbao.models.onnx_export import export_onnx
     from nianbao.training.calibrate import fit_calibrator
 
     result = train(config, log=log, extra=extra)

@@ -12,8 +12,9 @@ from nianbao.models.registry import MODEL_NAME, setup
 from nianbao.models.registry import resolve_model as resolve_model  # training's callers
 
 
-def log_training(model_dir: Path, params: dict, metrics: dict, config_text: str, uri: str | None = None,
-                 alias: str = "candidate") -> str:  # fmt: skip
+def log_training(
+    model_dir: Path, params: dict, metrics: dict, config_text: str, uri: str | None = None, alias: str = "candidate"
+) -> str:
     """Log a training run and register its model under ``MODEL_NAME@alias``; returns the model URI."""
     mlflow = setup(uri)
     from mlflow import MlflowClient
@@ -43,4 +44,3 @@ def log_evaluation(metrics: dict, files: list[Path], uri: str | None = None, par
         for path in files:
             mlflow.log_artifact(str(path))
     return run.info.run_id
-

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nianbao.extraction.normalize import NormText
+from nianbao.annotations import read_jsonl
+from nianbao.extraction.text.normalize import NormText
 from nianbao.models.tagger import (
     BIO_LABELS,
     CLS,
@@ -36,10 +37,9 @@ from nianbao.models.tagger import (
     field_ids,
     layout_cap,
     windows,
-)  # fmt: skip
-from nianbao.training.annotations import read_jsonl
-from nianbao.training.generate import generate
-from nianbao.training.render import STYLES
+)
+from nianbao.training.generator.generate import generate
+from nianbao.training.generator.render import STYLES
 
 IGNORE = -100
 
@@ -142,8 +142,9 @@ def char_labels(record: dict) -> list[int]:
     return labels
 
 
-def window_examples(records: list[dict], vocab: CharVocab, config: TaggerConfig,
-                    layout: int | None = MAX_FIELD) -> tuple[torch.Tensor, ...]:  # fmt: skip
+def window_examples(
+    records: list[dict], vocab: CharVocab, config: TaggerConfig, layout: int | None = MAX_FIELD
+) -> tuple[torch.Tensor, ...]:
     """Input ids, attention masks, token types (the layout feature, zeros without ``layout``)
     and labels (``-100`` off the characters) for all windows."""
     all_ids, all_masks, all_types, all_labels = [], [], [], []
@@ -199,9 +200,13 @@ def load_start_model(reference: str) -> Tagger:
     try:
         directory = resolve_model(reference)
     except Exception as error:  # noqa: BLE001 - mlflow raises its own exception types
-        raise ValueError(f"The model to fine-tune ({reference}) could not be found in the mlflow registry: {error}") from None
+        raise ValueError(
+            f"The model to fine-tune ({reference}) could not be found in the mlflow registry: {error}"
+        ) from None
     if not (directory / "tagger.json").is_file():
-        raise ValueError(f"The model to fine-tune ({reference}) is not a tagger directory: {directory} has no tagger.json.")
+        raise ValueError(
+            f"The model to fine-tune ({reference}) is not a tagger directory: {directory} has no tagger.json."
+        )
     try:
         return Tagger.load(directory)
     except ValueError as error:
@@ -258,8 +263,9 @@ def _train(config: TrainConfig, log, extra: list[dict] | None) -> TrainResult:
         order = torch.randperm(len(ids))
         for first in range(0, len(ids), config.batch_size):
             batch = order[first : first + config.batch_size]
-            loss = model(input_ids=ids[batch], attention_mask=masks[batch], token_type_ids=types[batch],
-                         labels=labels[batch]).loss  # fmt: skip
+            loss = model(
+                input_ids=ids[batch], attention_mask=masks[batch], token_type_ids=types[batch], labels=labels[batch]
+            ).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimiser.step()
@@ -274,10 +280,16 @@ def _train(config: TrainConfig, log, extra: list[dict] | None) -> TrainResult:
     temperature = fit_temperature(dev_logits, dev_labels)
     keep = dev_labels != IGNORE
     accuracy = (dev_logits.argmax(-1)[keep] == dev_labels[keep]).float().mean().item() if keep.any() else float("nan")
-    metrics = {"dev_char_accuracy": accuracy, "temperature": temperature, "train_minutes": (time.monotonic() - started) / 60,
-               "train_windows": float(len(ids)), "train_steps": float(step), "final_loss": float(loss.item()),
-               "annotated_records": float(len(annotated) + len(extra or [])),
-               "parameters": float(sum(p.numel() for p in model.parameters()))}  # fmt: skip
+    metrics = {
+        "dev_char_accuracy": accuracy,
+        "temperature": temperature,
+        "train_minutes": (time.monotonic() - started) / 60,
+        "train_windows": float(len(ids)),
+        "train_steps": float(step),
+        "final_loss": float(loss.item()),
+        "annotated_records": float(len(annotated) + len(extra or [])),
+        "parameters": float(sum(p.numel() for p in model.parameters())),
+    }
     log(f"{step} steps; dev char accuracy {accuracy:.4f}, temperature {temperature:.2f}")
     records = len(generated) + len(annotated) + len(extra or [])
     return TrainResult(Tagger(model, vocab, tagger.config, temperature), metrics, records)
@@ -286,8 +298,10 @@ def _train(config: TrainConfig, log, extra: list[dict] | None) -> TrainResult:
 def _logits(model, ids: torch.Tensor, masks: torch.Tensor, types: torch.Tensor) -> torch.Tensor:
     model.eval()
     with torch.inference_mode():
-        parts = [model(input_ids=ids[i : i + 64], attention_mask=masks[i : i + 64], token_type_ids=types[i : i + 64]).logits
-                 for i in range(0, len(ids), 64)]  # fmt: skip
+        parts = [
+            model(input_ids=ids[i : i + 64], attention_mask=masks[i : i + 64], token_type_ids=types[i : i + 64]).logits
+            for i in range(0, len(ids), 64)
+        ]
     return torch.cat(parts) if parts else torch.zeros((0, ids.shape[1], len(BIO_LABELS)))
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from nianbao.extraction.cells import Cell
+from nianbao.extraction.document.cells import Cell
 from nianbao.extraction.placement.search import Placement
 
 MAX_READINGS = 12  # a reviewer chooses among a few rows, not hundreds of splits
@@ -50,7 +50,14 @@ class Fixed:
 
 
 def _cell_json(cell: Cell) -> dict:
-    return {"row": cell.row, "col": cell.col, "raw": cell.raw, "value": cell.value, "start": cell.start, "end": cell.end}
+    return {
+        "row": cell.row,
+        "col": cell.col,
+        "raw": cell.raw,
+        "value": cell.value,
+        "start": cell.start,
+        "end": cell.end,
+    }
 
 
 def _kept_keys(placement: Placement) -> list[tuple]:
@@ -90,8 +97,12 @@ def decision_json(decision: Decision) -> dict | None:
     if len(readings) < 2:
         return None
     return {
-        "table": decision.table, "row": decision.row, "kind": decision.kind,
-        "chosen": list(readings).index(chosen), "total": len(placement.alternatives), "readings": list(readings.values()),
+        "table": decision.table,
+        "row": decision.row,
+        "kind": decision.kind,
+        "chosen": list(readings).index(chosen),
+        "total": len(placement.alternatives),
+        "readings": list(readings.values()),
     }
 
 

@@ -33,9 +33,7 @@ APPLICANTS = REQUEST_COLS[:-1]  # every column but 总计
 APPEAL_PARTS = _keys(_DATA["appeals_cols"])[:-1]
 APPEAL_ROWS = _keys(_DATA["appeals_rows"])
 # 三's rows: every requests row of either template between 二 and 三（七）
-HANDLED_ROWS = tuple(
-    row["key"] for row in _DATA["requests_rows"] if row["key"] not in (*BALANCE_LEFT, *BALANCE_RIGHT)
-)
+HANDLED_ROWS = tuple(row["key"] for row in _DATA["requests_rows"] if row["key"] not in (*BALANCE_LEFT, *BALANCE_RIGHT))
 TOLERANCE = 1e-6
 
 # Printed-row identities: total index -> the indices it must equal the sum of.
@@ -76,7 +74,9 @@ def row_arithmetic(values: Sequence[float | None], sums: RowSums) -> tuple[int, 
     return (-failed, holding)
 
 
-def placed_arithmetic(numbers: Sequence[float | None], options: Sequence[Sequence[int]], sums: RowSums) -> list[tuple[int, int, int]]:
+def placed_arithmetic(
+    numbers: Sequence[float | None], options: Sequence[Sequence[int]], sums: RowSums
+) -> list[tuple[int, int, int]]:
     """:func:`row_arithmetic` of many placements at once, plus the count of printed totals.
 
     ``numbers[i]`` is printed value ``i`` (None: not a number) and ``options[p][i]`` its

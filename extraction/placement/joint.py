@@ -4,7 +4,8 @@ A row whose values fit several placements (``10`` and ``10`` in a 7-column row) 
 placed by its own row sum and the model's slot scores. The 三 column sums and the balance
 一+二 = 三（七）+四 then tie the rows together: coordinate ascent over each undecided row's
 alternatives takes, row by row, :func:`decoder.choose` with every identity the row takes
-part in (the column identities and its own sum) as the arithmetic key; a row stays ambiguous only if several placements still fit within the
+part in (the column identities and its own sum) as the arithmetic key; a row stays ambiguous only if several
+placements still fit within the
 margin, alone or together with the same column move in the other undecided rows (a table
 whose rows all print ``n`` and ``n`` fits any applicant column).
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from nianbao.extraction.cells import Cell, CellKey
+from nianbao.extraction.document.cells import Cell, CellKey
 from nianbao.extraction.placement.arithmetic import (
     BALANCE_LEFT,
     BALANCE_RIGHT,

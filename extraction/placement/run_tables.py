@@ -12,8 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from nianbao.extraction.cells import Cell
-from nianbao.extraction.locate import Label
+from nianbao.extraction.document.cells import Cell
 from nianbao.extraction.placement.arithmetic import (
     APPEAL_PARTS,
     APPEAL_ROW_SUMS,
@@ -25,7 +24,8 @@ from nianbao.extraction.placement.joint import PendingRow, refine
 from nianbao.extraction.placement.runs import Piece, Run, find_run, splits
 from nianbao.extraction.placement.search import Placement, margin_feature
 from nianbao.extraction.templates import Row, Table
-from nianbao.extraction.values import parse_cell
+from nianbao.extraction.text.patterns import Label
+from nianbao.extraction.text.values import parse_cell
 
 # Model log-probability of a piece (start, end offsets) being the value of column slot k.
 PieceScorer = Callable[[int, int, int], float]
@@ -43,8 +43,9 @@ def is_run_layout(norm: str, region: tuple[int, int]) -> bool:
     return max((len(line) for line in lines), default=0) > 300
 
 
-def _cells_for(table: str, row: str, cols: tuple[str, ...], split: list[Piece], money: frozenset, unit: str | None,
-               original: str) -> list[Cell]:  # fmt: skip
+def _cells_for(
+    table: str, row: str, cols: tuple[str, ...], split: list[Piece], money: frozenset, unit: str | None, original: str
+) -> list[Cell]:
     """Cells of one split; ``raw`` is the original text (the split ran on the normalised copy)."""
     cells = []
     for col, piece in zip(cols, split, strict=True):
@@ -68,8 +69,14 @@ def _scored_splits(splits_by_key: list[tuple], piece_score: PieceScorer | None) 
     return [Scored(key, (0,), score) for (key, _), score in zip(splits_by_key, scores, strict=True)]
 
 
-def _pending(table: Table, row: Row, options: list[list[Piece]], unit: str | None, original: str,
-             piece_score: PieceScorer | None = None) -> PendingRow:  # fmt: skip
+def _pending(
+    table: Table,
+    row: Row,
+    options: list[list[Piece]],
+    unit: str | None,
+    original: str,
+    piece_score: PieceScorer | None = None,
+) -> PendingRow:
     by_key = {tuple(p.start for p in split) + (len(split),): split for split in options}
     choice = choose(_scored_splits(list(by_key.items()), piece_score))
     keys = tuple(sorted(c.key for c in choice.alternatives))
@@ -101,9 +108,17 @@ def _runs_by_label(norm: str, labels: list[Label], region_end: int) -> dict[str,
     return runs
 
 
-def assemble_run_rows(norm: str, original: str, table: Table, rows: list[Row], labels: list[Label], region_end: int,
-                      unit: str | None = None, piece_score: PieceScorer | None = None,
-                      agrees: SplitFilter | None = None) -> tuple[dict, list[PendingRow]]:  # fmt: skip
+def assemble_run_rows(
+    norm: str,
+    original: str,
+    table: Table,
+    rows: list[Row],
+    labels: list[Label],
+    region_end: int,
+    unit: str | None = None,
+    piece_score: PieceScorer | None = None,
+    agrees: SplitFilter | None = None,
+) -> tuple[dict, list[PendingRow]]:
     """Cells for rows whose values are digit runs; returns cells and the pending rows.
 
     ``agrees`` keeps only the splits consistent with corrected cells (when any is).
@@ -131,7 +146,9 @@ def assemble_run_rows(norm: str, original: str, table: Table, rows: list[Row], l
         if not options:
             for col in row.cols:
                 raw = original[run.start : run.end]
-                cells[(table.name, row.key, col)] = Cell(table.name, row.key, col, state="text", raw=raw, start=run.start, end=run.end)
+                cells[(table.name, row.key, col)] = Cell(
+                    table.name, row.key, col, state="text", raw=raw, start=run.start, end=run.end
+                )
             continue
         pending_row = _pending(table, row, options, unit, original, piece_score)
         pending.append(pending_row)
@@ -140,10 +157,13 @@ def assemble_run_rows(norm: str, original: str, table: Table, rows: list[Row], l
     return cells, pending
 
 
-def _agreeing(options: list[list[Piece]], agrees: SplitFilter, table: Table, row: Row, unit: str | None,
-              original: str) -> list[list[Piece]]:  # fmt: skip
+def _agreeing(
+    options: list[list[Piece]], agrees: SplitFilter, table: Table, row: Row, unit: str | None, original: str
+) -> list[list[Piece]]:
     """The splits consistent with the corrected cells, or all of them when none is."""
-    kept = [o for o in options if agrees(_cells_for(table.name, row.key, row.cols, o, table.money_cols, unit, original))]
+    kept = [
+        o for o in options if agrees(_cells_for(table.name, row.key, row.cols, o, table.money_cols, unit, original))
+    ]
     return kept or options
 
 
@@ -154,8 +174,9 @@ def resolve(cells: dict, pending: list[PendingRow]) -> None:
     SPLIT_SECONDS[0] += time.perf_counter() - started
 
 
-def appeals_from_run(norm: str, original: str, start: int, end: int,
-                     piece_score: PieceScorer | None = None) -> PendingRow | None:  # fmt: skip
+def appeals_from_run(
+    norm: str, original: str, start: int, end: int, piece_score: PieceScorer | None = None
+) -> PendingRow | None:
     """The appeals table from the region's first digit run whose splits fit the three row
     sums (prose after the table may hold other numbers), else from its last run, unfiltered.
 

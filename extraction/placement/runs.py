@@ -80,8 +80,12 @@ def _valid_piece(text: str, money: bool, signed: bool) -> bool:
     return integer == "0" or not integer.startswith("0")
 
 
-def splits(run: Run, kinds: list[tuple[bool, bool]], totals: dict[int, range] | None = None,
-           stats: dict[str, int] | None = None) -> Iterator[list[Piece]]:  # fmt: skip
+def splits(
+    run: Run,
+    kinds: list[tuple[bool, bool]],
+    totals: dict[int, range] | None = None,
+    stats: dict[str, int] | None = None,
+) -> Iterator[list[Piece]]:
     """Every split of ``run`` into ``len(kinds)`` pieces; ``kinds[i] = (money, signed)``.
 
     Spaces separate cells. ``totals`` maps a cell index to the cells it must equal the sum
@@ -131,7 +135,9 @@ def splits(run: Run, kinds: list[tuple[bool, bool]], totals: dict[int, range] | 
         found = valid.get((i, money, signed))
         if found is None:
             top = min(length, i + MAX_PIECE, boundary[i])
-            found = [(j, *got) for j in range(i + 1, top + 1) if _valid_piece((got := make(i, j))[0].raw, money, signed)]
+            found = [
+                (j, *got) for j in range(i + 1, top + 1) if _valid_piece((got := make(i, j))[0].raw, money, signed)
+            ]
             valid[(i, money, signed)] = found
         return found
 
@@ -184,7 +190,9 @@ def splits(run: Run, kinds: list[tuple[bool, bool]], totals: dict[int, range] | 
             j = i + len(literal)
             if j <= length and j <= boundary[i] and (j == length or boundary[j - 1] == j or cell + 1 < n):
                 candidate, number, whole = make(i, j)
-                if candidate.raw == literal or (money and _valid_piece(candidate.raw, money, signed) and piece_value(candidate) == wanted):
+                if candidate.raw == literal or (
+                    money and _valid_piece(candidate.raw, money, signed) and piece_value(candidate) == wanted
+                ):
                     push(candidate, number, whole)
                     yield from rec(j, cell + 1)
                     pop()

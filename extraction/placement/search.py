@@ -37,7 +37,10 @@ class Placement:
 
 
 def place(
-    n_values: int, n_cols: int, scorer: Scorer, slot_logp: Sequence[Sequence[float]] | None = None,
+    n_values: int,
+    n_cols: int,
+    scorer: Scorer,
+    slot_logp: Sequence[Sequence[float]] | None = None,
     allowed: Allowed | None = None,
 ) -> Placement:
     """The best order-preserving placement of ``n_values`` values into ``n_cols`` columns.
@@ -62,8 +65,13 @@ def place(
     scored = [Scored(p, key, slot_score(evidence, p)) for p, key in zip(options, keys, strict=True)]
     choice = choose(scored)
     return Placement(
-        choice.best.key, choice.ambiguous, len(scored), tuple(sorted(c.key for c in choice.alternatives)),
-        {c.key: c.model for c in choice.alternatives}, choice.margin, _mean_prob(slot_logp, choice.best.key),
+        choice.best.key,
+        choice.ambiguous,
+        len(scored),
+        tuple(sorted(c.key for c in choice.alternatives)),
+        {c.key: c.model for c in choice.alternatives},
+        choice.margin,
+        _mean_prob(slot_logp, choice.best.key),
     )
 
 

@@ -23,17 +23,11 @@ from fastapi.responses import (
 )
 
 from nianbao.extraction.review import routes_decide, routes_queue
+from nianbao.extraction.review.errors import Conflict, InvalidEdit, NotFound
 from nianbao.extraction.review.i18n import LANG_COOKIE, pick_lang
 from nianbao.extraction.review.script import SCRIPT
 from nianbao.extraction.review.security import SESSION_SECONDS, SessionSigner
-from nianbao.extraction.review.store import (
-    Conflict,
-    FieldView,
-    InvalidEdit,
-    NotFound,
-    ReviewStore,
-    RevisionView,
-)
+from nianbao.extraction.review.store import FieldView, ReviewStore, RevisionView
 from nianbao.extraction.review.templates import CSS
 from nianbao.extraction.review.web import COOKIE, MAX_ID, Auth, RevisionForm, RowId, Web, safe_next
 
@@ -65,11 +59,11 @@ def _field_json(field: FieldView) -> dict[str, Any]:
 def api_body(body: bytes) -> dict[str, Any]:
     """An API change: ``revision`` (an id) and ``action``, ``value``, ``state``, ``note`` (strings
     or absent); HTTPException 400/422 with a sentence for anything else."""
-    from nianbao.extraction.service import http_error, parse_json, utf8_text
+    from nianbao.extraction.service.app import http_error, parse_json, utf8_text
 
     payload = parse_json(body)
     if not isinstance(payload, dict):
-        raise http_error(422, "The body must be a JSON object with a \"revision\" and an \"action\".")
+        raise http_error(422, 'The body must be a JSON object with a "revision" and an "action".')
     revision = payload.get("revision")
     if type(revision) is not int or not 1 <= revision <= MAX_ID:
         raise http_error(422, f'"revision" must be a revision id (an integer from 1 to {MAX_ID}).')
@@ -125,15 +119,25 @@ def create_app(store: ReviewStore | str, secure_cookies: bool = False) -> FastAP
         return web.page("login", Auth(None, lang=web.auth(request).lang), request=request, next=safe_next(next))
 
     @app.post("/login")
-    def login(request: Request, name: Annotated[str, Form()] = "", secret: Annotated[str, Form()] = "",
-              next: Annotated[str, Form()] = "/queue") -> Response:  # fmt: skip
+    def login(
+        request: Request,
+        name: Annotated[str, Form()] = "",
+        secret: Annotated[str, Form()] = "",
+        next: Annotated[str, Form()] = "/queue",
+    ) -> Response:
         reviewer = store.authenticate(secret, name or None) if secret else None
         if reviewer is None:
             who = Auth(None, lang=web.auth(request).lang)
             return web.page("login", who, 401, error=who.t("bad_login"), next=safe_next(next))
         response = RedirectResponse(safe_next(next), status_code=303)
-        response.set_cookie(COOKIE, web.signer.issue(reviewer.id), max_age=SESSION_SECONDS, httponly=True,
-                            samesite="lax", secure=secure_cookies)  # fmt: skip
+        response.set_cookie(
+            COOKIE,
+            web.signer.issue(reviewer.id),
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            samesite="lax",
+            secure=secure_cookies,
+        )
         return response
 
     @app.post("/logout")
@@ -152,9 +156,16 @@ def create_app(store: ReviewStore | str, secure_cookies: bool = False) -> FastAP
     routes_decide.register(app, web)
 
     @app.post("/fields/{field_id}/{action}")
-    def change_field(request: Request, field_id: RowId, action: str, revision: RevisionForm,
-                     csrf: Annotated[str, Form()] = "", value: Annotated[str | None, Form()] = None,
-                     state: Annotated[str, Form()] = "auto", note: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+    def change_field(
+        request: Request,
+        field_id: RowId,
+        action: str,
+        revision: RevisionForm,
+        csrf: Annotated[str, Form()] = "",
+        value: Annotated[str | None, Form()] = None,
+        state: Annotated[str, Form()] = "auto",
+        note: Annotated[str, Form()] = "",
+    ) -> Response:
         who = web.auth(request)
         refusal = web.may_change(who, csrf)
         if refusal is not None:
@@ -168,10 +179,18 @@ def create_app(store: ReviewStore | str, secure_cookies: bool = False) -> FastAP
         except NotFound as exc:
             return web.message(who, 404, who.t("not_found"), str(exc))
         except InvalidEdit as exc:
-            return web.message(who, 422, who.t("not_saved"), str(exc), back=f"/reports/{field.report_id}?field={field_id}#focus")
+            return web.message(
+                who, 422, who.t("not_saved"), str(exc), back=f"/reports/{field.report_id}?field={field_id}#focus"
+            )
         except Conflict as exc:
-            return web.message(who, 409, who.t("conflict"), who.t("conflict_seen", seen=exc.seen), current=exc.current,
-                               back=f"/reports/{field.report_id}?field={field_id}#focus")  # fmt: skip
+            return web.message(
+                who,
+                409,
+                who.t("conflict"),
+                who.t("conflict_seen", seen=exc.seen),
+                current=exc.current,
+                back=f"/reports/{field.report_id}?field={field_id}#focus",
+            )
         target = routes_decide.next_field(store, field.report_id, field_id) if action != "mark" else field_id
         return RedirectResponse(f"/reports/{field.report_id}?field={target}#focus", status_code=303)
 
@@ -182,9 +201,17 @@ def create_app(store: ReviewStore | str, secure_cookies: bool = False) -> FastAP
         return who
 
     @app.get("/api/queue")
-    def api_queue(request: Request, all: int = 0, report: routes_queue.OptionalId = None, limit: Limit = 200,
-                  offset: Offset = 0, table: routes_queue.Text = "", reason: routes_queue.Text = "",
-                  cmin: routes_queue.Text = "", cmax: routes_queue.Text = "") -> Any:  # fmt: skip
+    def api_queue(
+        request: Request,
+        all: int = 0,
+        report: routes_queue.OptionalId = None,
+        limit: Limit = 200,
+        offset: Offset = 0,
+        table: routes_queue.Text = "",
+        reason: routes_queue.Text = "",
+        cmin: routes_queue.Text = "",
+        cmax: routes_queue.Text = "",
+    ) -> Any:
         """One page of queue items (a whole-row decision is its least confident field); the
         ``X-Total-Count`` header counts the items, ``X-Open-Fields`` the open fields."""
         who = api_auth(request)
@@ -221,8 +248,15 @@ def create_app(store: ReviewStore | str, secure_cookies: bool = False) -> FastAP
         except HTTPException as exc:
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
         try:
-            rev = store.apply(field_id, body["revision"], who.reviewer.id, body["action"] or "",
-                              raw=body["value"], state=body["state"], note=body["note"] or "")  # fmt: skip
+            rev = store.apply(
+                field_id,
+                body["revision"],
+                who.reviewer.id,
+                body["action"] or "",
+                raw=body["value"],
+                state=body["state"],
+                note=body["note"] or "",
+            )
         except NotFound as exc:
             return JSONResponse({"detail": str(exc)}, status_code=404)
         except Conflict as exc:

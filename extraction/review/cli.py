@@ -16,7 +16,10 @@ from typing import Annotated
 import typer
 
 DEFAULT_DB = "sqlite:///review.db"
-DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL or SQLite file (default $NIANBAO_REVIEW_DB or sqlite:///review.db).")]
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLAlchemy URL or SQLite file (default $NIANBAO_REVIEW_DB or sqlite:///review.db)."),
+]
 HostOption = Annotated[str, typer.Option("--host", help="Address to listen on.")]
 PortOption = Annotated[int, typer.Option("--port", help="Port to listen on.")]
 
@@ -55,7 +58,9 @@ def serve_command(
     db: DbOption = None,
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
-    secure_cookies: Annotated[bool, typer.Option("--secure-cookies", help="Send the session cookie over HTTPS only.")] = False,
+    secure_cookies: Annotated[
+        bool, typer.Option("--secure-cookies", help="Send the session cookie over HTTPS only.")
+    ] = False,
 ) -> None:
     """Serve the review app (sign-in, queue, report pages)."""
     _serve(_db(ctx, db), host, port, secure_cookies)
@@ -66,7 +71,13 @@ def load_command(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="Contract JSON files (nianbao extract -o output).")],
     db: DbOption = None,
-    text_dir: Annotated[Path | None, typer.Option("--text-dir", help="Folder with the source reports, when neither the document nor the batch manifest leads to them.")] = None,
+    text_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--text-dir",
+            help="Folder with the source reports, when neither the document nor the batch manifest leads to them.",
+        ),
+    ] = None,
 ) -> None:
     """Load extracted reports into the review database.
 
@@ -100,8 +111,11 @@ def load_command(
                 typer.echo(f"{path}: {exc}; loaded without text", err=True)
                 text = None
         elif not doc.get("source", {}).get("rendered_text"):
-            typer.echo(f"{path}: source text not found (no manifest.jsonl beside it names a matching input; "
-                       "give --text-dir); loaded without text", err=True)  # fmt: skip
+            typer.echo(
+                f"{path}: source text not found (no manifest.jsonl beside it names a matching input; "
+                "give --text-dir); loaded without text",
+                err=True,
+            )
         report_id, new = store.load_report(doc, text)
         loaded += new
         typer.echo(f"{path}: report {report_id}" + ("" if new else " (already loaded)"))
@@ -116,7 +130,9 @@ def add_reviewer_command(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The reviewer's name (unique).")],
     db: DbOption = None,
-    password: Annotated[bool, typer.Option("--password", help="Ask for a password instead of generating a token.")] = False,
+    password: Annotated[
+        bool, typer.Option("--password", help="Ask for a password instead of generating a token.")
+    ] = False,
 ) -> None:
     """Create a reviewer and print the token (shown once; only its hash is stored)."""
     from nianbao.extraction.review.store import ReviewStore
@@ -142,7 +158,8 @@ def revoke_command(
     db: DbOption = None,
 ) -> None:
     """End a reviewer's access: their token (or password) and every open session stop working."""
-    from nianbao.extraction.review.store import NotFound, ReviewStore
+    from nianbao.extraction.review.errors import NotFound
+    from nianbao.extraction.review.store import ReviewStore
 
     try:
         ReviewStore(_db(ctx, db)).revoke(name)
@@ -155,16 +172,32 @@ def revoke_command(
 @group.command("export")
 def export_command(
     ctx: typer.Context,
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="training: the JSONL file (default corrections.jsonl); other formats: a folder of tables (default review-export).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--out",
+            help="training: the JSONL file (default corrections.jsonl); other formats: a folder of tables "
+            "(default review-export).",
+        ),
+    ] = None,
     db: DbOption = None,
     everything: Annotated[bool, typer.Option("--all", help="training: every report, not only reviewed ones.")] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="training (the annotation JSONL for nianbao train), or csv, parquet, xlsx, jsonl: every field of every loaded report with its extracted and reviewed value, status, reviewer, time and note.")] = "training",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="training (the annotation JSONL for nianbao train), or csv, parquet, xlsx, jsonl: every field "
+            "of every loaded report with its extracted and reviewed value, status, reviewer, time and note.",
+        ),
+    ] = "training",
 ) -> None:
     """Write the reviewed data: training JSONL, or analyst tables of every field."""
-    from nianbao.extraction.exports import FORMATS, export_tables
+    from nianbao.extraction.exports.writers import FORMATS, export_tables
     from nianbao.extraction.review.dataset import reviewed_items
-    from nianbao.extraction.review.export import export_jsonl
     from nianbao.extraction.review.store import ReviewStore
+    from nianbao.extraction.review.training_data import export_jsonl
 
     store = ReviewStore(_db(ctx, db))
     if fmt == "training":
@@ -194,10 +227,21 @@ def export_command(
 @group.command("import")
 def import_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV (or .xlsx) with columns source, table, row, col, value [, note, revision].")],
-    reviewer: Annotated[str, typer.Option("--reviewer", "-r", help="The reviewer whose edits these are (see add-reviewer).")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV (or .xlsx) with columns source, table, row, col, value [, note, revision].")
+    ],
+    reviewer: Annotated[
+        str, typer.Option("--reviewer", "-r", help="The reviewer whose edits these are (see add-reviewer).")
+    ],
     db: DbOption = None,
-    accept_unchanged: Annotated[bool, typer.Option("--accept-unchanged", help="Record a value equal to the current one as accepted (default: counted as unchanged, nothing written).")] = False,
+    accept_unchanged: Annotated[
+        bool,
+        typer.Option(
+            "--accept-unchanged",
+            help="Record a value equal to the current one as accepted (default: counted as unchanged, nothing "
+            "written).",
+        ),
+    ] = False,
 ) -> None:
     """Apply corrections from a spreadsheet as a reviewer's edits (same audit trail and conflicts as the app).
 

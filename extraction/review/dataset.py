@@ -2,7 +2,7 @@
 
 :func:`reviewed_items` turns each loaded report (each version of it) into a contract
 document whose cells hold the field's current value (the reviewer's where there is one)
-beside the review columns of :data:`nianbao.extraction.tables.REVIEW_COLUMNS`:
+beside the review columns of :data:`nianbao.extraction.exports.tables.REVIEW_COLUMNS`:
 ``extracted_value``/``_raw``/``_state`` (what the extractor said), ``reviewed_value``/``_raw``/
 ``_state`` (what the newest reviewer's revision says; null when nobody reviewed the field),
 ``status`` (pending, accepted, corrected, wrong), ``reviewer``, ``reviewed_at`` (UTC),
@@ -14,7 +14,7 @@ or marked wrong among those the extractor sent to review, plus disagreements); i
 arithmetic checks are run again on the current values.
 
 ``nianbao review export --format csv|parquet|xlsx|jsonl`` writes these documents through
-the same tables as ``nianbao extract --format`` (:mod:`nianbao.extraction.tables`).
+the same tables as ``nianbao extract --format`` (:mod:`nianbao.extraction.exports.tables`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nianbao.extraction.cells import Cell
-from nianbao.extraction.checks import run_checks
+from nianbao.extraction.checks.table import run_checks
+from nianbao.extraction.document.cells import Cell
 from nianbao.extraction.placement.arithmetic import APPEAL_ROWS
 from nianbao.extraction.review.models import Field, Revision
 from nianbao.extraction.review.store import ReviewStore
@@ -50,8 +50,11 @@ def versions(store: ReviewStore) -> dict[int, int]:
 
 def extracted_revisions(store: ReviewStore, report_id: int) -> dict[int, RevisionView]:
     """Field id → the revision the extractor wrote (the first of each field)."""
-    query = (select(Revision).join(Field, Field.id == Revision.field_id)
-             .where(Field.report_id == report_id, Revision.action == "extracted"))  # fmt: skip
+    query = (
+        select(Revision)
+        .join(Field, Field.id == Revision.field_id)
+        .where(Field.report_id == report_id, Revision.action == "extracted")
+    )
     with Session(store.engine) as session:
         return {rev.field_id: revision_view(rev, None) for rev in session.scalars(query)}
 
@@ -62,21 +65,38 @@ def reviewed_cell(field: FieldView, extracted: RevisionView | None) -> dict[str,
     first = extracted or head
     reviewed = head.reviewer is not None
     cell: dict[str, Any] = {
-        "table": field.table, "row": field.row, "col": field.col, "value": head.value, "raw": head.raw,
-        "unit": head.unit, "state": head.state, "start": head.start, "end": head.end, "confidence": field.confidence,
-        "extracted_value": first.value, "extracted_raw": first.raw, "extracted_state": first.state,
-        "reviewed_value": head.value if reviewed else None, "reviewed_raw": head.raw if reviewed else None,
-        "reviewed_state": head.state if reviewed else None, "status": head.status, "reviewer": head.reviewer,
+        "table": field.table,
+        "row": field.row,
+        "col": field.col,
+        "value": head.value,
+        "raw": head.raw,
+        "unit": head.unit,
+        "state": head.state,
+        "start": head.start,
+        "end": head.end,
+        "confidence": field.confidence,
+        "extracted_value": first.value,
+        "extracted_raw": first.raw,
+        "extracted_state": first.state,
+        "reviewed_value": head.value if reviewed else None,
+        "reviewed_raw": head.raw if reviewed else None,
+        "reviewed_state": head.state if reviewed else None,
+        "status": head.status,
+        "reviewer": head.reviewer,
         "reviewed_at": head.created_at.isoformat(timespec="seconds") if reviewed else None,
-        "note": head.note, "revision": head.id, "disagrees": "disagrees_with_review" in field.reasons,
-    }  # fmt: skip
+        "note": head.note,
+        "revision": head.id,
+        "disagrees": "disagrees_with_review" in field.reasons,
+    }
     return cell
 
 
 def arithmetic(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The template's arithmetic run again on these cells (the extractor's rules)."""
     objects = {
-        (c["table"], c["row"], c["col"]): Cell(c["table"], c["row"], c["col"], c["value"], c["raw"], c["unit"], c["state"])
+        (c["table"], c["row"], c["col"]): Cell(
+            c["table"], c["row"], c["col"], c["value"], c["raw"], c["unit"], c["state"]
+        )
         for c in cells
     }
     request_rows = list(dict.fromkeys(c["row"] for c in cells if c["table"] == "requests"))
@@ -94,12 +114,20 @@ def reviewed_document(store: ReviewStore, report_id: int, version: int = 1) -> d
         cell = reviewed_cell(f, first.get(f.id))
         cell.update(report_id=report_id, version=version)
         cells.append(cell)
-    review = [{"table": f.table, "row": f.row, "col": f.col, "reasons": list(f.reasons)}
-              for f in fields if f.in_review and f.head.status in OPEN_STATUSES]  # fmt: skip
+    review = [
+        {"table": f.table, "row": f.row, "col": f.col, "reasons": list(f.reasons)}
+        for f in fields
+        if f.in_review and f.head.status in OPEN_STATUSES
+    ]
     contract = report.contract
     narrative = [c for c in contract.get("checks", []) if str(c.get("rule", "")).startswith("narrative.")]
-    return {**contract, "cells": cells, "review": review, "checks": arithmetic(cells) + narrative,
-            "source": {k: v for k, v in contract.get("source", {}).items() if k != "rendered_text"}}  # fmt: skip
+    return {
+        **contract,
+        "cells": cells,
+        "review": review,
+        "checks": arithmetic(cells) + narrative,
+        "source": {k: v for k, v in contract.get("source", {}).items() if k != "rendered_text"},
+    }
 
 
 def reviewed_items(store: ReviewStore) -> Iterator[Item]:

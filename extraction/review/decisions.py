@@ -15,7 +15,7 @@ from typing import Any
 
 from nianbao.extraction.review.models import Decision, Revision
 from nianbao.extraction.review.views import FieldView
-from nianbao.extraction.values import parse_cell
+from nianbao.extraction.text.values import parse_cell
 
 KINDS = ("placement", "split")
 
@@ -62,8 +62,14 @@ def _cell(raw: dict[str, Any], row: str) -> dict[str, Any] | None:
     if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end):
         start = end = None
     value = raw.get("value")
-    return {"row": row, "col": raw["col"], "raw": str(raw.get("raw") or ""), "start": start, "end": end,
-            "value": value if isinstance(value, int | float) and not isinstance(value, bool) else None}  # fmt: skip
+    return {
+        "row": row,
+        "col": raw["col"],
+        "raw": str(raw.get("raw") or ""),
+        "start": start,
+        "end": end,
+        "value": value if isinstance(value, int | float) and not isinstance(value, bool) else None,
+    }
 
 
 def decisions_of(doc: dict[str, Any], report_id: int) -> list[Decision]:
@@ -82,8 +88,9 @@ def decisions_of(doc: dict[str, Any], report_id: int) -> list[Decision]:
         if not (isinstance(table, str) and isinstance(row, str) and type(chosen) is int) or len(readings) < 2:
             continue
         if 0 <= chosen < len(readings):
-            out[(table, row)] = Decision(report_id=report_id, table_name=table, row=row, kind=entry["kind"],
-                                         chosen=chosen, readings=readings)  # fmt: skip
+            out[(table, row)] = Decision(
+                report_id=report_id, table_name=table, row=row, kind=entry["kind"], chosen=chosen, readings=readings
+            )
     return list(out.values())
 
 
@@ -95,15 +102,37 @@ def decision_view(row: Decision, fields: list[FieldView]) -> DecisionView:
     """The view of a decision with the reading its fields hold now."""
     readings = [[ReadingCell(**c) for c in r["cells"]] for r in row.readings]
     heads = {(f.row, f.col): f.head for f in fields if f.table == row.table_name}
-    current = next((i for i, cells in enumerate(readings)
-                    if cells and all((c.row, c.col) in heads and _same(heads[(c.row, c.col)], c) for c in cells)), None)  # fmt: skip
+    current = next(
+        (
+            i
+            for i, cells in enumerate(readings)
+            if cells and all((c.row, c.col) in heads and _same(heads[(c.row, c.col)], c) for c in cells)
+        ),
+        None,
+    )
     keys = list(dict.fromkeys((c.row, c.col) for cells in readings for c in cells))
-    return DecisionView(row.id, row.report_id, row.table_name, row.row, row.kind, row.chosen, readings,
-                        [r.get("score") for r in row.readings], current, keys)  # fmt: skip
+    return DecisionView(
+        row.id,
+        row.report_id,
+        row.table_name,
+        row.row,
+        row.kind,
+        row.chosen,
+        readings,
+        [r.get("score") for r in row.readings],
+        current,
+        keys,
+    )
 
 
-def choice_revisions(decision: DecisionView, reading: int, fields: dict[tuple[str, str], FieldView], reviewer_id: int,
-                     money_cols: frozenset[str], note: str) -> list[Revision]:  # fmt: skip
+def choice_revisions(
+    decision: DecisionView,
+    reading: int,
+    fields: dict[tuple[str, str], FieldView],
+    reviewer_id: int,
+    money_cols: frozenset[str],
+    note: str,
+) -> list[Revision]:
     """A ``choose`` revision for every field of the decision, taking reading ``reading``."""
     cells = {(c.row, c.col): c for c in decision.readings[reading]}
     label = f"reading {reading + 1} of {len(decision.readings)} ({decision.kind})"
@@ -114,11 +143,24 @@ def choice_revisions(decision: DecisionView, reading: int, fields: dict[tuple[st
         parsed = parse_cell(cell.raw.strip(), money=col in money_cols, default_unit=head.unit)
         state = "missing" if not cell.raw and cell.start is None else parsed.state
         changed = not _same(head, cell)
-        out.append(Revision(
-            field_id=field.id, parent_id=head.id, reviewer_id=reviewer_id, action="choose",
-            status="corrected" if changed else "accepted", model_version=head.model_version,
-            old_value=head.value, old_raw=head.raw, old_state=head.state, value=cell.value, raw=cell.raw,
-            unit=parsed.unit if state == "number" else None, state=state, start=cell.start, end=cell.end,
-            note=f"{label}. {note.strip()}".strip(),
-        ))  # fmt: skip
+        out.append(
+            Revision(
+                field_id=field.id,
+                parent_id=head.id,
+                reviewer_id=reviewer_id,
+                action="choose",
+                status="corrected" if changed else "accepted",
+                model_version=head.model_version,
+                old_value=head.value,
+                old_raw=head.raw,
+                old_state=head.state,
+                value=cell.value,
+                raw=cell.raw,
+                unit=parsed.unit if state == "number" else None,
+                state=state,
+                start=cell.start,
+                end=cell.end,
+                note=f"{label}. {note.strip()}".strip(),
+            )
+        )
     return out

@@ -10,9 +10,17 @@ LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 LANG_COOKIE = "nb_lang"
 
-# The review reasons the extractor gives (extraction/confidence.py), as the filter offers them.
-REASONS = ("low_confidence", "ambiguous_placement", "ambiguous_split", "check_failed",
-           "narrative_mismatch", "row_not_found", "unparsed_value", "disagrees_with_review")  # fmt: skip
+# The review reasons the extractor gives (extraction/document/confidence.py), as the filter offers them.
+REASONS = (
+    "low_confidence",
+    "ambiguous_placement",
+    "ambiguous_split",
+    "check_failed",
+    "narrative_mismatch",
+    "row_not_found",
+    "unparsed_value",
+    "disagrees_with_review",
+)
 
 WORDS: dict[str, tuple[str, str]] = {
     "app": ("年报数据审核", "nianbao review"),
@@ -23,13 +31,17 @@ WORDS: dict[str, tuple[str, str]] = {
     "sign_in": ("登录", "Sign in"),
     "name": ("姓名", "Name"),
     "secret": ("令牌或密码", "Token or password"),
-    "token_alone": ("只填令牌（不填姓名）也可以。审核人用 nianbao review add-reviewer NAME 创建。",
-                    "A token alone (without a name) also works. Reviewers are created with nianbao review add-reviewer NAME."),
+    "token_alone": (
+        "只填令牌（不填姓名）也可以。审核人用 nianbao review add-reviewer NAME 创建。",
+        "A token alone (without a name) also works. Reviewers are created with nianbao review add-reviewer NAME.",
+    ),
     "bad_login": ("姓名或令牌/密码不正确。", "Unknown name or wrong token/password."),
     "review_queue": ("待审队列", "Review queue"),
     "open_fields": ("{n} 个待审项", "{n} open item(s)"),
-    "open_count": ("待审字段共 {n} 个，共 {d} 个整行决定；按置信度从低到高排列。",
-                   "{n} open fields, {d} of them grouped as whole-row decisions; lowest confidence first."),
+    "open_count": (
+        "待审字段共 {n} 个，共 {d} 个整行决定；按置信度从低到高排列。",
+        "{n} open fields, {d} of them grouped as whole-row decisions; lowest confidence first.",
+    ),
     "page_of": ("第 {page} / {pages} 页", "page {page} of {pages}"),
     "prev_page": ("上一页", "Previous page"),
     "next_page": ("下一页", "Next page"),
@@ -80,20 +92,30 @@ WORDS: dict[str, tuple[str, str]] = {
     "checks_ok": ("全部校验通过。", "Every check passes."),
     "checks_failed": ("{n} 条校验未通过：", "{n} check(s) fail:"),
     "not_printed_value": ("（未印出）", "(not printed)"),
-    "keys": ("快捷键：a 接受 · c 更正 · j/n 下一项 · k/p 上一项", "Keys: a accept · c correct · j/n next · k/p previous"),
+    "keys": (
+        "快捷键：a 接受 · c 更正 · j/n 下一项 · k/p 上一项",
+        "Keys: a accept · c correct · j/n next · k/p previous",
+    ),
     "prev_item": ("上一项", "Previous"),
     "next_item": ("下一项", "Next"),
-    "select_hint": ("在原文中选中正确的数字，然后按“用所选更正”（快捷键 s）。",
-                    "Select the right number in the source text, then press “Correct from selection” (key s)."),
+    "select_hint": (
+        "在原文中选中正确的数字，然后按“用所选更正”（快捷键 s）。",
+        "Select the right number in the source text, then press “Correct from selection” (key s).",
+    ),
     "use_selection": ("用所选更正", "Correct from selection"),
     "decision": ("整行决定", "Whole-row decision"),
-    "decision_help": ("提取器对这一行保留了几种读法；选一种，该行所有单元格一起采用（有记录）。",
-                      "The extractor kept several readings of this row; choosing one sets every cell of the row (audited)."),
+    "decision_help": (
+        "提取器对这一行保留了几种读法；选一种，该行所有单元格一起采用（有记录）。",
+        "The extractor kept several readings of this row; choosing one sets every cell of the row (audited).",
+    ),
     "reading": ("读法 {n}", "Reading {n}"),
     "current_reading": ("当前", "current"),
     "choose": ("采用此读法", "Choose this reading"),
     "choose_short": ("采用", "Choose"),
-    "same_cells": ("另有 {n} 个单元格在各读法中相同，未列出。", "{n} more cells are the same in every reading and not shown."),
+    "same_cells": (
+        "另有 {n} 个单元格在各读法中相同，未列出。",
+        "{n} more cells are the same in every reading and not shown.",
+    ),
     "kind_placement": ("位置不确定", "placement"),
     "kind_split": ("数字拆分不确定", "digit split"),
     "score": ("得分", "score"),
@@ -106,14 +128,23 @@ WORDS: dict[str, tuple[str, str]] = {
     "sign_in_first": ("请先登录", "Sign in first"),
     "anonymous": ("匿名用户不能修改任何内容。", "Anonymous users cannot change anything."),
     "refused": ("已拒绝", "Refused"),
-    "stale_csrf": ("表单的安全令牌缺失或已过期；请刷新页面。", "The form's security token is missing or stale; reload the page."),
+    "stale_csrf": (
+        "表单的安全令牌缺失或已过期；请刷新页面。",
+        "The form's security token is missing or stale; reload the page.",
+    ),
     "not_found": ("未找到", "Not found"),
     "no_report": ("没有编号为 {id} 的报告。", "There is no report {id}."),
     "not_saved": ("未保存", "Not saved"),
     "conflict": ("冲突：有人先修改了这个字段", "Conflict: someone changed this field first"),
-    "conflict_seen": ("你看到的是修订 {seen}；此后已有另一次修改。", "You saw revision {seen}; another change was saved after it."),
+    "conflict_seen": (
+        "你看到的是修订 {seen}；此后已有另一次修改。",
+        "You saw revision {seen}; another change was saved after it.",
+    ),
     "conflict_bulk": ("冲突：没有接受任何字段", "Conflict: nothing was accepted"),
-    "conflict_bulk_text": ("字段 {field} 在你看到修订 {seen} 之后被修改了。", "Field {field} changed after you saw revision {seen}."),
+    "conflict_bulk_text": (
+        "字段 {field} 在你看到修订 {seen} 之后被修改了。",
+        "Field {field} changed after you saw revision {seen}.",
+    ),
     "conflict_meta": ("冲突：有人先修改了报告信息", "Conflict: someone changed the report's details first"),
     "malformed": ("选择格式不正确。", "Malformed selection."),
     "now_at": ("该字段现在是修订 {id}", "The field is now at revision {id}"),

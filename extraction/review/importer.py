@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.errors import NianbaoError
-from nianbao.extraction.review.store import MONEY_COLS, Conflict, InvalidEdit, NotFound, ReviewStore
+from nianbao.extraction.exports.tables import labels
+from nianbao.extraction.review.errors import Conflict, InvalidEdit, NotFound
+from nianbao.extraction.review.store import MONEY_COLS, ReviewStore
 from nianbao.extraction.review.views import FieldView
-from nianbao.extraction.tables import labels
-from nianbao.extraction.values import parse_cell
+from nianbao.extraction.text.values import parse_cell
 
 REQUIRED = ("source", "table", "row", "col", "value")
 
@@ -53,9 +54,11 @@ class ImportResult:
         return len(self.applied) + len(self.accepted) + len(self.unchanged) + len(self.skipped)
 
     def summary(self, name: str) -> str:
-        return (f"{name}: {self.rows} row(s): {len(self.applied)} correction(s) applied, "
-                f"{len(self.accepted)} accepted unchanged, {len(self.unchanged)} unchanged (the value it "
-                f"already has), {len(self.skipped)} skipped")  # fmt: skip
+        return (
+            f"{name}: {self.rows} row(s): {len(self.applied)} correction(s) applied, "
+            f"{len(self.accepted)} accepted unchanged, {len(self.unchanged)} unchanged (the value it "
+            f"already has), {len(self.skipped)} skipped"
+        )
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -96,15 +99,19 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _rows(name: str, header: list[str] | None, rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(
+    name: str, header: list[str] | None, rows: Iterator[tuple[int, list[str]]]
+) -> Iterator[tuple[int, dict[str, str]]]:
     columns = [str(h).strip().lower() for h in header or []]
     if "source" not in columns and "report" in columns:  # an exported cells table: its report id
         columns[columns.index("report")] = "source"
         columns.append("version_1")  # there, a bare stem is the first version
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
-        raise ImportFileError(f"{name} has no column {', '.join(missing)}: the first row must name the columns "
-                              f"{', '.join(REQUIRED)} (note and revision optional).")  # fmt: skip
+        raise ImportFileError(
+            f"{name} has no column {', '.join(missing)}: the first row must name the columns "
+            f"{', '.join(REQUIRED)} (note and revision optional)."
+        )
     for line, values in rows:
         if not any(str(v).strip() for v in values):
             continue  # an empty line is no row
@@ -159,21 +166,26 @@ def _field(fields: dict[tuple[str, str, str], FieldView], template: str | None, 
         row_label, col_label = labels(template, table, row_key, col)
         if table == row["table"] and row["row"] in (row_key, row_label) and row["col"] in (col, col_label):
             return found
-    raise LookupError(f"the report has no cell {'.'.join(key)} (table, row and col are keys such as "
-                      "requests, granted, total, or the template's labels)")  # fmt: skip
+    raise LookupError(
+        f"the report has no cell {'.'.join(key)} (table, row and col are keys such as "
+        "requests, granted, total, or the template's labels)"
+    )
 
 
 def import_corrections(store: ReviewStore, path: Path, reviewer: str, accept_unchanged: bool = False) -> ImportResult:
     """Apply every row of ``path`` as ``reviewer``'s edit; see the module docstring."""
     who = next((r for r in (store.reviewer(i) for i in _reviewer_ids(store, reviewer)) if r), None)
     if who is None:
-        raise ImportFileError(f"There is no reviewer named {reviewer!r} who may edit: add one with "
-                              "`nianbao review add-reviewer NAME` (a revoked reviewer cannot import).")  # fmt: skip
+        raise ImportFileError(
+            f"There is no reviewer named {reviewer!r} who may edit: add one with "
+            "`nianbao review add-reviewer NAME` (a revoked reviewer cannot import)."
+        )
     reports, result = _Reports(store), ImportResult()
     for line, row in read_rows(path):
         try:
-            outcome, detail = _apply_row(store, reports, who.id, who.name, row, f"[import {path.name} line {line}]",
-                                         accept_unchanged)  # fmt: skip
+            outcome, detail = _apply_row(
+                store, reports, who.id, who.name, row, f"[import {path.name} line {line}]", accept_unchanged
+            )
         except (LookupError, InvalidEdit, ValueError) as exc:
             result.skipped.append((line, str(exc.args[0]) if exc.args else str(exc)))
             continue
@@ -191,8 +203,15 @@ def _reviewer_ids(store: ReviewStore, name: str) -> list[int]:
     return [i for i in ids if not store.revoked(i)]
 
 
-def _apply_row(store: ReviewStore, reports: _Reports, reviewer_id: int, reviewer: str, row: dict[str, str],
-               audit: str, accept_unchanged: bool) -> tuple[str, str]:  # fmt: skip
+def _apply_row(
+    store: ReviewStore,
+    reports: _Reports,
+    reviewer_id: int,
+    reviewer: str,
+    row: dict[str, str],
+    audit: str,
+    accept_unchanged: bool,
+) -> tuple[str, str]:
     report_id = reports.find(row["source"], exact=bool(row.get("version_1")))
     template = reports.templates.get(report_id)
     found = _field(reports.fields(report_id), template, row)
@@ -202,7 +221,8 @@ def _apply_row(store: ReviewStore, reports: _Reports, reviewer_id: int, reviewer
     if parsed.state == "text":
         raise InvalidEdit(f"{text!r} for {key} is not a number, a blank or a not-applicable mark (/, —, 无)")
     same = (parsed.value == head.value and parsed.state == head.state and parsed.unit == head.unit) or (
-        text == "" and head.value is None)
+        text == "" and head.value is None
+    )
     if same and not accept_unchanged:
         return "unchanged", f"{key} already reads {head.raw or head.state!r}"
     note = f"{row.get('note', '')} {audit}".strip()
@@ -211,8 +231,10 @@ def _apply_row(store: ReviewStore, reports: _Reports, reviewer_id: int, reviewer
         revision = store.apply(found.id, seen, reviewer_id, action, raw=text, note=note)
     except Conflict as exc:
         current = exc.current
-        raise ValueError(f"{key} changed since revision {exc.seen}: it is now revision {current.id} "
-                         f"({current.status} by {current.reviewer or 'the extractor'}, {current.raw or current.state!r})") from None  # fmt: skip
+        raise ValueError(
+            f"{key} changed since revision {exc.seen}: it is now revision {current.id} "
+            f"({current.status} by {current.reviewer or 'the extractor'}, {current.raw or current.state!r})"
+        ) from None
     except NotFound as exc:
         raise LookupError(str(exc)) from None
     reports.fields(report_id)[found.key] = store.field(found.id)
@@ -229,6 +251,8 @@ def _seen_revision(given: str, found: FieldView, reviewer: str) -> int:
         except ValueError:
             raise ValueError(f"revision {given!r} is not a revision number") from None
     if head.reviewer is not None and head.reviewer != reviewer:
-        raise ValueError(f"{'.'.join(found.key)} was already reviewed by {head.reviewer} (revision {head.id}, "
-                         f"{head.status}); give the revision column (from review export) to correct it anyway")  # fmt: skip
+        raise ValueError(
+            f"{'.'.join(found.key)} was already reviewed by {head.reviewer} (revision {head.id}, "
+            f"{head.status}); give the revision column (from review export) to correct it anyway"
+        )
     return head.id

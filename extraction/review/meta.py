@@ -84,8 +84,9 @@ def headings(titles: dict[int, str], source_text: str | None) -> list[dict[str, 
     return out
 
 
-def wanted(agency: str | None, year: str | None, template: str | None, titles: tuple[str | None, ...],
-           source_text: str | None) -> dict[str, Any]:
+def wanted(
+    agency: str | None, year: str | None, template: str | None, titles: tuple[str | None, ...], source_text: str | None
+) -> dict[str, Any]:
     """The details a form names, parsed (a detail the form leaves out stays as it is)."""
     out: dict[str, Any] = {}
     if agency is not None:
@@ -113,7 +114,9 @@ def overlay(contract: dict[str, Any], edits: list[ReportEditView]) -> dict[str, 
     return doc
 
 
-def changes(current: dict[str, Any], sections: list[dict[str, Any]], wanted: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+def changes(
+    current: dict[str, Any], sections: list[dict[str, Any]], wanted: dict[str, Any]
+) -> list[tuple[str, Any, Any]]:
     """(key, old, new) for every detail the form changes."""
     out = []
     for key in ("agency", "year", "template"):

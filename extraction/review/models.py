@@ -192,8 +192,17 @@ def _refuse_changes(session: Session, _context: object, _instances: object) -> N
 
 def sqlite_triggers(connection: Any) -> None:
     """On SQLite, make UPDATE and DELETE of review rows fail in the database itself."""
-    for table in ("reviewers", "reports", "source_texts", "fields", "revisions", "revocations", "secrets",
-                  "decisions", "report_edits"):
+    for table in (
+        "reviewers",
+        "reports",
+        "source_texts",
+        "fields",
+        "revisions",
+        "revocations",
+        "secrets",
+        "decisions",
+        "report_edits",
+    ):
         for verb in ("UPDATE", "DELETE"):
             connection.execute(
                 text(

@@ -19,8 +19,11 @@ from nianbao.extraction.review.templates import TEMPLATES
 from nianbao.extraction.templates import TEMPLATES as TEMPLATE_NAMES
 from nianbao.extraction.templates import get_template, requests_with_single_other
 
-TABLE_TITLES = {"active": "二、主动公开政府信息情况", "requests": "三、收到和处理政府信息公开申请情况",
-                "appeals": "四、政府信息公开行政复议、行政诉讼情况"}  # fmt: skip
+TABLE_TITLES = {
+    "active": "二、主动公开政府信息情况",
+    "requests": "三、收到和处理政府信息公开申请情况",
+    "appeals": "四、政府信息公开行政复议、行政诉讼情况",
+}
 
 
 @lru_cache(maxsize=1)
@@ -97,10 +100,18 @@ def highlight(text: str, fields: list[FieldView], contract_cells: list[dict[str,
         parts.extend(_pieces(text[pos:start], pos))
         piece = escape(text[start:end])
         if field.id == focus:
-            parts.append(Markup('<mark id="focus" class="focus" data-field="{}" data-o="{}">{}</mark>').format(field.id, start, piece))
+            parts.append(
+                Markup('<mark id="focus" class="focus" data-field="{}" data-o="{}">{}</mark>').format(
+                    field.id, start, piece
+                )
+            )
         else:
-            parts.append(Markup('<span class="v st-{}" data-field="{}" data-o="{}" title="{}"><a href="?field={}#focus">{}</a></span>')
-                         .format(field.head.status, field.id, start, label(field), field.id, piece))  # fmt: skip
+            parts.append(
+                Markup(
+                    '<span class="v st-{}" data-field="{}" data-o="{}" title="{}"><a '
+                    'href="?field={}#focus">{}</a></span>'
+                ).format(field.head.status, field.id, start, label(field), field.id, piece)
+            )
         pos = end
     parts.extend(_pieces(text[pos:], pos))
     return Markup("").join(parts)
@@ -167,7 +178,16 @@ def decision_cols(decision: Any, most: int = 8) -> tuple[list[tuple[str, str]], 
 def environment() -> Environment:
     """The Jinja environment of the review pages (autoescape on for every template)."""
     env = Environment(loader=DictLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(label=label, shown=shown, dict_of=dict_of, differs=differs, decision_cols=decision_cols, row_label=row_label, col_label=col_label, table_titles=TABLE_TITLES)
+    env.globals.update(
+        label=label,
+        shown=shown,
+        dict_of=dict_of,
+        differs=differs,
+        decision_cols=decision_cols,
+        row_label=row_label,
+        col_label=col_label,
+        table_titles=TABLE_TITLES,
+    )
     return env
 
 

@@ -58,12 +58,24 @@ def open_items(filters: QueueFilter) -> Any:
     group = case((Decision.id.is_(None), -Field.id), else_=Decision.id)  # a decision's fields: one item
     first = func.row_number().over(partition_by=group, order_by=(Field.confidence, Field.id))
     query = (
-        select(Field.id, Field.confidence, Field.report_id, Field.position, Decision.id.label("decision_id"),
-               first.label("first"))  # fmt: skip
+        select(
+            Field.id,
+            Field.confidence,
+            Field.report_id,
+            Field.position,
+            Decision.id.label("decision_id"),
+            first.label("first"),
+        )
         .join(heads, heads.c.field_id == Field.id)
         .join(Revision, Revision.id == heads.c.head_id)
-        .outerjoin(Decision, and_(Decision.report_id == Field.report_id, Decision.table_name == Field.table_name,
-                                  or_(Decision.row == Field.row, Decision.row == "")))  # "": the whole table  # fmt: skip
+        .outerjoin(
+            Decision,
+            and_(
+                Decision.report_id == Field.report_id,
+                Decision.table_name == Field.table_name,
+                or_(Decision.row == Field.row, Decision.row == ""),
+            ),
+        )  # "": the whole table
         .where(*filters.conditions())
     )
     return query.subquery()
@@ -92,14 +104,17 @@ def count_query(filters: QueueFilter) -> Select[Any]:
     ).select_from(items)
 
 
-
 def by_report_query(filters: QueueFilter) -> Select[Any]:
     """(report id, open fields, queue items, whole-row decisions) per report under the filters."""
     items = open_items(filters)
     first = items.c.first == 1
     return (
-        select(items.c.report_id, func.count(), func.count(case((first, 1))),
-               func.count(case((and_(first, items.c.decision_id.is_not(None)), 1))))  # fmt: skip
+        select(
+            items.c.report_id,
+            func.count(),
+            func.count(case((first, 1))),
+            func.count(case((and_(first, items.c.decision_id.is_not(None)), 1))),
+        )
         .group_by(items.c.report_id)
         .order_by(items.c.report_id)
     )

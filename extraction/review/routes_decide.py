@@ -9,11 +9,12 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from nianbao.extraction.review import meta
-from nianbao.extraction.review.export import failed_checks, gold_cell
+from nianbao.extraction.review.errors import Conflict, InvalidEdit, NotFound
 from nianbao.extraction.review.pages import highlight, rebuild_tables
 from nianbao.extraction.review.queries import OPEN_STATUSES, QueueFilter
-from nianbao.extraction.review.store import Conflict, InvalidEdit, NotFound, ReviewStore
+from nianbao.extraction.review.store import ReviewStore
 from nianbao.extraction.review.store_review import DetailConflict
+from nianbao.extraction.review.training_data import failed_checks, gold_cell
 from nianbao.extraction.review.web import (
     MAX_ID,
     Auth,
@@ -58,23 +59,38 @@ def report_context(store: ReviewStore, report_id: int, field: int | None) -> dic
     report = store.report(report_id)
     fields = store.fields(report_id)
     focus = next((f for f in fields if f.id == field), None)
-    source = highlight(report.source_text, fields, report.contract.get("cells", []), focus.id if focus else None) \
-        if report.source_text is not None else None  # fmt: skip
+    source = (
+        highlight(report.source_text, fields, report.contract.get("cells", []), focus.id if focus else None)
+        if report.source_text is not None
+        else None
+    )
     decisions = store.decisions(report_id, fields)
-    focus_decision = next((d for d in decisions if focus and focus.table == d.table and d.covers(focus.row, focus.col)), None)
-    decision_items = [f for f in fields if focus_decision and f.table == focus_decision.table
-                      and focus_decision.covers(f.row, f.col)]  # fmt: skip
+    focus_decision = next(
+        (d for d in decisions if focus and focus.table == d.table and d.covers(focus.row, focus.col)), None
+    )
+    decision_items = [
+        f for f in fields if focus_decision and f.table == focus_decision.table and focus_decision.covers(f.row, f.col)
+    ]
     edits = store.report_edits(report_id)
     prev_link, next_link = neighbours(store, report_id, focus.id if focus else None)
     return {
-        "report": report, "field": focus, "source": source, "tables": rebuild_tables(fields),
-        "history": store.history(focus.id) if focus else [], "checks": failed_checks([gold_cell(f) for f in fields]),
+        "report": report,
+        "field": focus,
+        "source": source,
+        "tables": rebuild_tables(fields),
+        "history": store.history(focus.id) if focus else [],
+        "checks": failed_checks([gold_cell(f) for f in fields]),
         "open_items": [f for f in fields if f.in_review and f.head.status in OPEN_STATUSES],
-        "decision": focus_decision, "decision_items": decision_items, "edits": edits, "seen_edit": edits[-1].id if edits else 0,
+        "decision": focus_decision,
+        "decision_items": decision_items,
+        "edits": edits,
+        "seen_edit": edits[-1].id if edits else 0,
         "sections": {s.get("number"): s.get("title", "") for s in report.contract.get("sections", [])},
-        "template_choices": meta.TEMPLATE_CHOICES, "prev_link": prev_link, "next_link": next_link,
+        "template_choices": meta.TEMPLATE_CHOICES,
+        "prev_link": prev_link,
+        "next_link": next_link,
         "report_latest": max((f.head.id for f in fields), default=0),
-    }  # fmt: skip
+    }
 
 
 def register(app: FastAPI, web: Web) -> None:
@@ -101,7 +117,9 @@ def register(app: FastAPI, web: Web) -> None:
 
     def refused(who: Auth, exc: Exception, back: str) -> Response:
         if isinstance(exc, Conflict):
-            return web.message(who, 409, who.t("conflict"), who.t("conflict_seen", seen=exc.seen), current=exc.current, back=back)
+            return web.message(
+                who, 409, who.t("conflict"), who.t("conflict_seen", seen=exc.seen), current=exc.current, back=back
+            )
         if isinstance(exc, DetailConflict):
             return web.message(who, 409, who.t("conflict_meta"), who.t("conflict_seen", seen=exc.seen), back=back)
         if isinstance(exc, NotFound):
@@ -109,9 +127,14 @@ def register(app: FastAPI, web: Web) -> None:
         return web.message(who, 422, who.t("not_saved"), str(exc), back=back)
 
     @app.post("/decisions/{decision_id}/choose")
-    def choose(request: Request, decision_id: RowId, reading: Annotated[int, Form(ge=1, le=1000)],
-               item: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI form default
-               csrf: Annotated[str, Form()] = "", note: Short = "") -> Response:  # fmt: skip
+    def choose(
+        request: Request,
+        decision_id: RowId,
+        reading: Annotated[int, Form(ge=1, le=1000)],
+        item: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI form default
+        csrf: Annotated[str, Form()] = "",
+        note: Short = "",
+    ) -> Response:
         who = web.auth(request)
         refusal = web.may_change(who, csrf)
         if refusal is not None:
@@ -129,8 +152,15 @@ def register(app: FastAPI, web: Web) -> None:
         return RedirectResponse(f"/reports/{field.report_id}?field={target}#focus", status_code=303)
 
     @app.post("/fields/{field_id}/span")
-    def correct_span(request: Request, field_id: RowId, revision: RevisionForm, start: Offset, end: Offset,
-                     csrf: Annotated[str, Form()] = "", note: Short = "") -> Response:  # fmt: skip
+    def correct_span(
+        request: Request,
+        field_id: RowId,
+        revision: RevisionForm,
+        start: Offset,
+        end: Offset,
+        csrf: Annotated[str, Form()] = "",
+        note: Short = "",
+    ) -> Response:
         who = web.auth(request)
         refusal = web.may_change(who, csrf)
         if refusal is not None:
@@ -147,10 +177,22 @@ def register(app: FastAPI, web: Web) -> None:
         return RedirectResponse(back, status_code=303)
 
     @app.post("/reports/{report_id}/details")
-    def edit_details(request: Request, report_id: RowId, seen: Annotated[int, Form(ge=0, le=MAX_ID)],
-                     csrf: Annotated[str, Form()] = "", agency: Maybe = None, year: Maybe = None, template: Maybe = None,
-                     title_1: Maybe = None, title_2: Maybe = None, title_3: Maybe = None, title_4: Maybe = None,
-                     title_5: Maybe = None, title_6: Maybe = None, note: Short = "") -> Response:  # fmt: skip
+    def edit_details(
+        request: Request,
+        report_id: RowId,
+        seen: Annotated[int, Form(ge=0, le=MAX_ID)],
+        csrf: Annotated[str, Form()] = "",
+        agency: Maybe = None,
+        year: Maybe = None,
+        template: Maybe = None,
+        title_1: Maybe = None,
+        title_2: Maybe = None,
+        title_3: Maybe = None,
+        title_4: Maybe = None,
+        title_5: Maybe = None,
+        title_6: Maybe = None,
+        note: Short = "",
+    ) -> Response:
         who = web.auth(request)
         refusal = web.may_change(who, csrf)
         if refusal is not None:

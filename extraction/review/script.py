@@ -4,7 +4,8 @@ Keyboard shortcuts: on a report page ``a`` accepts the field, ``c``/``e`` puts t
 the correction box, ``s`` corrects from the selected text, ``1``-``9`` choose a reading of a
 whole-row decision, ``j``/``n`` and ``k``/``p`` go to the next and previous open item. On the
 queue ``j``/``k`` move the cursor, ``Enter``/``o`` open the item, ``x`` ticks it, ``a`` accepts
-the ticked ones (the cursor's item when none is ticked), ``n``/``p`` turn the page. Keys typed into a form field are left alone.
+the ticked ones (the cursor's item when none is ticked), ``n``/``p`` turn the page. Keys typed into a form field are
+left alone.
 
 Correcting by selection: the source text is split into segments that carry their offset in
 the report's text (``data-o``); a selection's ends become offsets counted in code points, as

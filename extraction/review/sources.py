@@ -57,9 +57,9 @@ def _candidates(doc: dict[str, Any], json_path: Path, text_dir: Path | None) -> 
 def source_text(doc: dict[str, Any], json_path: Path, text_dir: Path | None = None) -> str | None:
     """The text the document's offsets refer to, or None when no matching source is found."""
     from nianbao.errors import ReadError
-    from nianbao.extraction.formats import render_input
-    from nianbao.extraction.inputs import read_input
-    from nianbao.extraction.reader import decode
+    from nianbao.extraction.inputs.decode import decode
+    from nianbao.extraction.inputs.files import read_input
+    from nianbao.extraction.inputs.render import render_input
 
     source = doc.get("source", {})
     if source.get("rendered_text") is not None:

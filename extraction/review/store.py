@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 import nianbao
-from nianbao.errors import NianbaoError
-from nianbao.extraction.review import queries, security, versions
+from nianbao.extraction.review import queries, versions
+from nianbao.extraction.review.accounts import ReviewerAccounts
+from nianbao.extraction.review.errors import Conflict, InvalidEdit, NotFound
 from nianbao.extraction.review.models import (
     Base,
     Field,
@@ -24,7 +25,6 @@ from nianbao.extraction.review.models import (
     Reviewer,
     ReviewSession,
     Revision,
-    Revocation,
     Secret,
     SourceText,
     sqlite_triggers,
@@ -34,32 +34,15 @@ from nianbao.extraction.review.store_review import ReviewActions
 from nianbao.extraction.review.views import (
     FieldView,
     ReportView,
-    ReviewerView,
     RevisionView,
     field_view,
     revision_view,
 )
 from nianbao.extraction.templates import TEMPLATES, get_template
-from nianbao.extraction.values import parse_cell
+from nianbao.extraction.text.values import parse_cell
 
 STATUS_OF_ACTION = {"accept": "accepted", "edit": "corrected", "mark": "wrong"}
 MONEY_COLS = frozenset().union(*(get_template(name).active.money_cols for name in TEMPLATES))
-
-
-class Conflict(NianbaoError):
-    """The revision a reviewer saw is no longer the newest one of the field."""
-
-    def __init__(self, field_id: int, seen: int, current: RevisionView) -> None:
-        super().__init__(f"field {field_id} changed: you saw revision {seen}, it is now at {current.id}")
-        self.field_id, self.seen, self.current = field_id, seen, current
-
-
-class NotFound(NianbaoError, LookupError):
-    """No such report, field or reviewer."""
-
-
-class InvalidEdit(NianbaoError, ValueError):
-    """An edit whose value cannot be read as a cell."""
 
 
 def database_url(url: str) -> str:
@@ -99,7 +82,7 @@ def check_text(doc: dict[str, Any], text: str) -> None:
             raise ValueError(f"source text does not match the contract at {start}:{end} ({cell['raw']!r})")
 
 
-class ReviewStore(ReviewActions):
+class ReviewStore(ReviewActions, ReviewerAccounts):
     """The review database. ``url``: any SQLAlchemy URL, or a path to a SQLite file."""
 
     def __init__(self, url: str) -> None:
@@ -131,71 +114,6 @@ class ReviewStore(ReviewActions):
             assert row is not None
             return row.value
 
-    # reviewers
-
-    def add_reviewer(self, name: str, password: str | None = None) -> str:
-        """Create a reviewer; return the new token (or the password, when one is given)."""
-        name = name.strip()
-        if not name:
-            raise ValueError("a reviewer needs a name")
-        with self._session() as session:
-            if session.scalar(select(Reviewer).where(Reviewer.name == name)) is not None:
-                raise ValueError(f"reviewer {name!r} exists already")
-            next_id = (session.scalar(select(func.max(Reviewer.id))) or 0) + 1
-            secret = password if password else security.new_token(next_id)
-            salt = security.new_salt()
-            kind = "password" if password else "token"
-            session.add(Reviewer(id=next_id, name=name, kind=kind, salt=salt, secret_hash=security.hash_secret(secret, salt)))
-            session.commit()
-        return secret
-
-    def reviewer(self, reviewer_id: int) -> ReviewerView | None:
-        with self._session() as session:
-            row = session.get(Reviewer, reviewer_id)
-            return ReviewerView(row.id, row.name) if row else None
-
-    def authenticate(self, secret: str, name: str | None = None) -> ReviewerView | None:
-        """The reviewer a token (or a name and password/token) belongs to, else None."""
-        with self._session() as session:
-            if name:
-                row = session.scalar(select(Reviewer).where(Reviewer.name == name.strip()))
-            else:
-                reviewer_id = security.token_reviewer_id(secret)
-                row = session.get(Reviewer, reviewer_id) if reviewer_id is not None else None
-        if row is None or not security.verify_secret(secret, row.salt, row.secret_hash) or self.revoked(row.id):
-            return None
-        return ReviewerView(row.id, row.name)
-
-    def session_reviewer(self, reviewer_id: int, cookie: str) -> ReviewerView | None:
-        """The reviewer of a signed session cookie, unless it was logged out or they were revoked."""
-        if self.revoked(reviewer_id, security.cookie_digest(cookie)):
-            return None
-        return self.reviewer(reviewer_id)
-
-    def revoked(self, reviewer_id: int, session: str | None = None) -> bool:
-        """Whether the reviewer was revoked (or, given a cookie digest, that session ended)."""
-        which = Revocation.session.is_(None) if session is None else (Revocation.session.is_(None) | (Revocation.session == session))
-        with self._session() as db:
-            return db.scalar(select(Revocation.id).where(Revocation.reviewer_id == reviewer_id, which).limit(1)) is not None
-
-    def end_session(self, reviewer_id: int, cookie: str) -> None:
-        """Log a session out on the server: its cookie no longer signs anyone in."""
-        with self._session() as db:
-            db.add(Revocation(reviewer_id=reviewer_id, session=security.cookie_digest(cookie)))
-            db.commit()
-
-    def revoke(self, name: str) -> int:
-        """End a reviewer's token or password and every session; returns their id."""
-        with self._session() as db:
-            row = db.scalar(select(Reviewer).where(Reviewer.name == name.strip()))
-            if row is None:
-                raise NotFound(f"no reviewer named {name!r}")
-            db.add(Revocation(reviewer_id=row.id, session=None))
-            db.commit()
-            return row.id
-
-    # reports
-
     def load_report(self, doc: dict[str, Any], source_text: str | None = None) -> tuple[int, bool]:
         """Store a contract document and its fields; return (report id, newly loaded).
 
@@ -218,10 +136,14 @@ class ReviewStore(ReviewActions):
             version = versions.free_version(session, source.get("sha256", ""), version, doc)  # a newer extraction
             prior = versions.prior_reviews(session, source.get("sha256", ""))
             report = Report(
-                name=source.get("name", "?"), sha256=source.get("sha256", ""), agency=report_meta.get("agency"),
-                year=report_meta.get("year"), template=report_meta.get("template"), model_version=version,
+                name=source.get("name", "?"),
+                sha256=source.get("sha256", ""),
+                agency=report_meta.get("agency"),
+                year=report_meta.get("year"),
+                template=report_meta.get("template"),
+                model_version=version,
                 contract=doc,
-            )  # fmt: skip
+            )
             session.add(report)
             session.flush()
             if text is not None:
@@ -234,23 +156,37 @@ class ReviewStore(ReviewActions):
             for position, cell in enumerate(cells):
                 key = (cell["table"], cell["row"], cell["col"])
                 entry = review.get(key)
-                fields.append(Field(
-                    report_id=report.id, position=position, table_name=key[0], row=key[1], col=key[2],
-                    confidence=float(cell.get("confidence") if cell.get("confidence") is not None else 0.0),
-                    in_review=entry is not None, reasons=list(entry["reasons"]) if entry else [],
-                    rules=rules.get(key, []),
-                ))  # fmt: skip
+                fields.append(
+                    Field(
+                        report_id=report.id,
+                        position=position,
+                        table_name=key[0],
+                        row=key[1],
+                        col=key[2],
+                        confidence=float(cell.get("confidence") if cell.get("confidence") is not None else 0.0),
+                        in_review=entry is not None,
+                        reasons=list(entry["reasons"]) if entry else [],
+                        rules=rules.get(key, []),
+                    )
+                )
             session.add_all(fields)
             self._add_decisions(session, report.id, doc)
             session.flush()
             session.add_all(
                 Revision(
-                    field_id=field.id, action="extracted", status="pending", model_version=version,
-                    value=cell.get("value"), raw=cell.get("raw") or "", unit=cell.get("unit"),
-                    state=cell.get("state", "missing"), start=cell.get("start"), end=cell.get("end"),
+                    field_id=field.id,
+                    action="extracted",
+                    status="pending",
+                    model_version=version,
+                    value=cell.get("value"),
+                    raw=cell.get("raw") or "",
+                    unit=cell.get("unit"),
+                    state=cell.get("state", "missing"),
+                    start=cell.get("start"),
+                    end=cell.get("end"),
                 )
                 for field, cell in zip(fields, cells, strict=True)
-            )  # fmt: skip
+            )
             versions.carry_over(session, fields, prior, version)
             session.commit()
             return report.id, True
@@ -266,12 +202,23 @@ class ReviewStore(ReviewActions):
                 raise NotFound(f"report {report_id}")
             text = session.get(SourceText, report_id)
             details, contract = self._overlaid(session, row)  # reviewers' edits of agency, year, ...
-            return ReportView(row.id, row.name, row.sha256, details["agency"], details["year"], details["template"],
-                              row.model_version, contract, text.text if text else None)  # fmt: skip
+            return ReportView(
+                row.id,
+                row.name,
+                row.sha256,
+                details["agency"],
+                details["year"],
+                details["template"],
+                row.model_version,
+                contract,
+                text.text if text else None,
+            )
 
     # fields and revisions
 
-    def _heads(self, where: Any = None, order: Any = None, limit: int | None = None, offset: int = 0) -> list[FieldView]:
+    def _heads(
+        self, where: Any = None, order: Any = None, limit: int | None = None, offset: int = 0
+    ) -> list[FieldView]:
         """Fields with their newest revision; ``where``: conditions on Field only (they narrow the
         search for the newest revisions too, so one report or a page costs what it holds)."""
         head_ids = select(Revision.field_id, func.max(Revision.id).label("head_id"))
@@ -303,8 +250,14 @@ class ReviewStore(ReviewActions):
             raise NotFound(f"field {field_id}")
         return found[0]
 
-    def queue(self, everything: bool = False, report_id: int | None = None, limit: int | None = 200, offset: int = 0,
-              filters: QueueFilter | None = None) -> list[FieldView]:  # fmt: skip
+    def queue(
+        self,
+        everything: bool = False,
+        report_id: int | None = None,
+        limit: int | None = 200,
+        offset: int = 0,
+        filters: QueueFilter | None = None,
+    ) -> list[FieldView]:
         """Open items (pending or marked wrong), lowest confidence first: one field per item,
         the first open field of a whole-row decision standing for the row.
 
@@ -333,13 +286,28 @@ class ReviewStore(ReviewActions):
         with self._session() as session:
             return [revision_view(r, name) for r, name in session.execute(query)]
 
-    def apply(self, field_id: int, seen_revision: int, reviewer_id: int, action: str,
-              raw: str | None = None, state: str | None = None, note: str = "") -> RevisionView:  # fmt: skip
+    def apply(
+        self,
+        field_id: int,
+        seen_revision: int,
+        reviewer_id: int,
+        action: str,
+        raw: str | None = None,
+        state: str | None = None,
+        note: str = "",
+    ) -> RevisionView:
         """Append an accept, edit or mark revision on top of the one the reviewer saw."""
         return self.apply_many([(field_id, seen_revision)], reviewer_id, action, raw, state, note)[0]
 
-    def apply_many(self, items: list[tuple[int, int]], reviewer_id: int, action: str,
-                   raw: str | None = None, state: str | None = None, note: str = "") -> list[RevisionView]:  # fmt: skip
+    def apply_many(
+        self,
+        items: list[tuple[int, int]],
+        reviewer_id: int,
+        action: str,
+        raw: str | None = None,
+        state: str | None = None,
+        note: str = "",
+    ) -> list[RevisionView]:
         """Apply one action to several fields, all or nothing (a stale one raises Conflict)."""
         if action not in STATUS_OF_ACTION:
             raise InvalidEdit(f"unknown action {action!r}")
@@ -356,17 +324,33 @@ class ReviewStore(ReviewActions):
             new.append(self._next_revision(field, reviewer_id, action, raw, state, note))
         return self._commit_revisions(new, items, reviewer_id)
 
-    def _next_revision(self, field: FieldView, reviewer_id: int, action: str,
-                       raw: str | None, state: str | None, note: str) -> Revision:  # fmt: skip
+    def _next_revision(
+        self, field: FieldView, reviewer_id: int, action: str, raw: str | None, state: str | None, note: str
+    ) -> Revision:
         head = field.head
-        cell = {"value": head.value, "raw": head.raw, "unit": head.unit, "state": head.state, "start": head.start, "end": head.end}
+        cell = {
+            "value": head.value,
+            "raw": head.raw,
+            "unit": head.unit,
+            "state": head.state,
+            "start": head.start,
+            "end": head.end,
+        }
         if action == "edit":
             cell = self._edited(field, raw if raw is not None else "", state)
         return Revision(
-            field_id=field.id, parent_id=head.id, reviewer_id=reviewer_id, action=action,
-            status=STATUS_OF_ACTION[action], model_version=head.model_version, old_value=head.value,
-            old_raw=head.raw, old_state=head.state, note=note.strip(), **cell,
-        )  # fmt: skip
+            field_id=field.id,
+            parent_id=head.id,
+            reviewer_id=reviewer_id,
+            action=action,
+            status=STATUS_OF_ACTION[action],
+            model_version=head.model_version,
+            old_value=head.value,
+            old_raw=head.raw,
+            old_state=head.state,
+            note=note.strip(),
+            **cell,
+        )
 
     def _edited(self, field: FieldView, raw: str, state: str | None) -> dict[str, Any]:
         head, raw = field.head, raw.strip()
@@ -383,7 +367,14 @@ class ReviewStore(ReviewActions):
         start, end = (head.start, head.end) if same_place else (None, None)
         if same_place and text is not None:
             raw = text[head.start : head.end]
-        return {"value": parsed.value, "raw": raw, "unit": parsed.unit, "state": parsed.state, "start": start, "end": end}
+        return {
+            "value": parsed.value,
+            "raw": raw,
+            "unit": parsed.unit,
+            "state": parsed.state,
+            "start": start,
+            "end": end,
+        }
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

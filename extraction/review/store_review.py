@@ -23,7 +23,7 @@ from nianbao.extraction.review.decisions import (
 from nianbao.extraction.review.models import Decision, Report, ReportEdit, Reviewer, Revision
 from nianbao.extraction.review.queries import QueueFilter
 from nianbao.extraction.review.views import FieldView, RevisionView
-from nianbao.extraction.values import parse_cell
+from nianbao.extraction.text.values import parse_cell
 
 if TYPE_CHECKING:
     from nianbao.extraction.review.store import ReviewStore
@@ -65,12 +65,19 @@ class ReviewActions:
             rows = list(session.scalars(select(Decision).where(Decision.report_id == report_id).order_by(Decision.id)))
         return [decision_view(row, fields) for row in rows]
 
-    def choose(self: ReviewStore, decision_id: int, reading: int, items: list[tuple[int, int]], reviewer_id: int,
-               note: str = "") -> list[RevisionView]:  # fmt: skip
+    def choose(
+        self: ReviewStore,
+        decision_id: int,
+        reading: int,
+        items: list[tuple[int, int]],
+        reviewer_id: int,
+        note: str = "",
+    ) -> list[RevisionView]:
         """Set every field of a decision's row to one reading, all or nothing.
 
         ``items`` are (field id, revision seen) for every field of the row."""
-        from nianbao.extraction.review.store import MONEY_COLS, Conflict, InvalidEdit, NotFound
+        from nianbao.extraction.review.errors import Conflict, InvalidEdit, NotFound
+        from nianbao.extraction.review.store import MONEY_COLS
 
         with self._session() as session:
             row = session.get(Decision, decision_id)
@@ -90,10 +97,12 @@ class ReviewActions:
         new = choice_revisions(decision, reading, fields, reviewer_id, MONEY_COLS, note)
         return self._commit_revisions(new, items, reviewer_id)
 
-    def correct_span(self: ReviewStore, field_id: int, seen: int, reviewer_id: int, start: int, end: int,
-                     note: str = "") -> RevisionView:  # fmt: skip
+    def correct_span(
+        self: ReviewStore, field_id: int, seen: int, reviewer_id: int, start: int, end: int, note: str = ""
+    ) -> RevisionView:
         """Correct a field to the number printed at ``start:end`` of the source text (recorded)."""
-        from nianbao.extraction.review.store import MONEY_COLS, Conflict, InvalidEdit
+        from nianbao.extraction.review.errors import Conflict, InvalidEdit
+        from nianbao.extraction.review.store import MONEY_COLS
 
         field = self.field(field_id)
         if field.head.id != seen:
@@ -111,11 +120,23 @@ class ReviewActions:
             raise InvalidEdit(f"the selection {raw!r} is not a number or a not-applicable mark")
         head = field.head
         rev = Revision(
-            field_id=field.id, parent_id=head.id, reviewer_id=reviewer_id, action="edit", status="corrected",
-            model_version=head.model_version, old_value=head.value, old_raw=head.raw, old_state=head.state,
-            value=parsed.value, raw=raw, unit=parsed.unit, state=parsed.state, start=start, end=end,
+            field_id=field.id,
+            parent_id=head.id,
+            reviewer_id=reviewer_id,
+            action="edit",
+            status="corrected",
+            model_version=head.model_version,
+            old_value=head.value,
+            old_raw=head.raw,
+            old_state=head.state,
+            value=parsed.value,
+            raw=raw,
+            unit=parsed.unit,
+            state=parsed.state,
+            start=start,
+            end=end,
             note=note.strip(),
-        )  # fmt: skip
+        )
         return self._commit_revisions([rev], [(field_id, seen)], reviewer_id)[0]
 
     # the queue's companions
@@ -145,7 +166,9 @@ class ReviewActions:
         with self._session() as session:
             counts = list(session.execute(queries.by_report_query(filters)))
             latest = dict(session.execute(queries.latest_revision_query([row[0] for row in counts])).all())
-        return [(rid, int(n), int(items), int(decisions), int(latest.get(rid, 0))) for rid, n, items, decisions in counts]
+        return [
+            (rid, int(n), int(items), int(decisions), int(latest.get(rid, 0))) for rid, n, items, decisions in counts
+        ]
 
     # report details
 
@@ -160,8 +183,9 @@ class ReviewActions:
         with self._session() as session:
             return [meta.edit_view(row, name) for row, name in session.execute(query)]
 
-    def edit_report(self: ReviewStore, report_id: int, seen: int, reviewer_id: int, wanted: dict[str, Any],
-                    note: str = "") -> list[meta.ReportEditView]:  # fmt: skip
+    def edit_report(
+        self: ReviewStore, report_id: int, seen: int, reviewer_id: int, wanted: dict[str, Any], note: str = ""
+    ) -> list[meta.ReportEditView]:
         """Change a report's details; ``seen`` is the newest edit id the reviewer saw (0: none)."""
         report = self.report(report_id)
         edits = self.report_edits(report_id)
@@ -173,8 +197,16 @@ class ReviewActions:
         parent = latest or None
         with self._session() as session:
             for key, old, new in meta.changes(doc.get("report", {}), doc.get("sections", []), wanted):
-                row = ReportEdit(report_id=report_id, parent_id=parent, first_of=None if parent else report_id,
-                                 reviewer_id=reviewer_id, key=key, old=old, new=new, note=note.strip())  # fmt: skip
+                row = ReportEdit(
+                    report_id=report_id,
+                    parent_id=parent,
+                    first_of=None if parent else report_id,
+                    reviewer_id=reviewer_id,
+                    key=key,
+                    old=old,
+                    new=new,
+                    note=note.strip(),
+                )
                 session.add(row)
                 session.flush()
                 parent = row.id
@@ -201,10 +233,11 @@ class ReviewActions:
         details.update({e.key: e.new for e in edits if e.key in details})
         return details, doc
 
-    def _commit_revisions(self: ReviewStore, new: list[Revision], items: list[tuple[int, int]],
-                          reviewer_id: int) -> list[RevisionView]:  # fmt: skip
+    def _commit_revisions(
+        self: ReviewStore, new: list[Revision], items: list[tuple[int, int]], reviewer_id: int
+    ) -> list[RevisionView]:
         """Append revisions, all or nothing; a race on the same revision raises Conflict."""
-        from nianbao.extraction.review.store import Conflict, NotFound
+        from nianbao.extraction.review.errors import Conflict, NotFound
         from nianbao.extraction.review.views import revision_view
 
         reviewer = self.reviewer(reviewer_id)
@@ -222,4 +255,3 @@ class ReviewActions:
                         raise Conflict(field_id, seen, current) from None
                 raise
         return [revision_view(rev, reviewer.name) for rev in new]
-

@@ -49,7 +49,9 @@ def digest(doc: dict[str, Any]) -> str:
     """A SHA-256 over a document's cells and report fields (what a version is made of)."""
     cells = [[cell.get(k) for k in CELL_KEYS] for cell in doc.get("cells", [])]
     meta = doc.get("report", {})
-    payload = json.dumps([cells, [meta.get(k) for k in ("agency", "year", "template")]], ensure_ascii=False, default=str)
+    payload = json.dumps(
+        [cells, [meta.get(k) for k in ("agency", "year", "template")]], ensure_ascii=False, default=str
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -64,7 +66,9 @@ def same_extraction(session: Session, doc: dict[str, Any], sha256: str) -> Repor
 
 def free_version(session: Session, sha256: str, version: str, doc: dict[str, Any]) -> str:
     """``version``, or ``version+<digest>`` when another version of the file has that name."""
-    taken = session.scalar(select(func.count()).select_from(Report).where(Report.sha256 == sha256, Report.model_version == version))
+    taken = session.scalar(
+        select(func.count()).select_from(Report).where(Report.sha256 == sha256, Report.model_version == version)
+    )
     return f"{version}+{digest(doc)[:8]}" if taken else version
 
 
@@ -83,7 +87,16 @@ def prior_reviews(session: Session, sha256: str) -> dict[Key, Reviewed]:
     out: dict[Key, Reviewed] = {}
     for field, rev, name in session.execute(query):
         out[(field.table_name, field.row, field.col)] = Reviewed(
-            field.report_id, rev.id, int(rev.reviewer_id or 0), name, rev.status, rev.value, rev.raw, rev.unit, rev.state)
+            field.report_id,
+            rev.id,
+            int(rev.reviewer_id or 0),
+            name,
+            rev.status,
+            rev.value,
+            rev.raw,
+            rev.unit,
+            rev.state,
+        )
     return out
 
 
@@ -92,8 +105,12 @@ def agrees(cell: dict[str, Any], prior: Reviewed) -> bool:
     return cell.get("value") == prior.value and cell.get("state", "missing") == prior.state
 
 
-def flag_disagreements(cells: list[dict[str, Any]], prior: dict[Key, Reviewed],
-                       review: dict[Key, dict[str, Any]], rules: dict[Key, list[dict[str, Any]]]) -> None:  # fmt: skip
+def flag_disagreements(
+    cells: list[dict[str, Any]],
+    prior: dict[Key, Reviewed],
+    review: dict[Key, dict[str, Any]],
+    rules: dict[Key, list[dict[str, Any]]],
+) -> None:
     """Put every cell that reads differently from a reviewed value in review (in place)."""
     for cell in cells:
         key = (cell["table"], cell["row"], cell["col"])
@@ -102,8 +119,10 @@ def flag_disagreements(cells: list[dict[str, Any]], prior: dict[Key, Reviewed],
             continue
         entry = review.get(key) or {"table": key[0], "row": key[1], "col": key[2], "reasons": []}
         review[key] = {**entry, "reasons": [*entry.get("reasons", []), DISAGREES]}
-        detail = (f"{seen.reviewer} {seen.status} {seen.raw or seen.state!r} in report {seen.report_id} "
-                  f"(revision {seen.revision}); this extraction reads {cell.get('raw') or cell.get('state')!r}")  # fmt: skip
+        detail = (
+            f"{seen.reviewer} {seen.status} {seen.raw or seen.state!r} in report {seen.report_id} "
+            f"(revision {seen.revision}); this extraction reads {cell.get('raw') or cell.get('state')!r}"
+        )
         rules.setdefault(key, []).append({"rule": "review.disagrees", "detail": detail})
 
 
@@ -119,12 +138,27 @@ def carry_over(session: Session, fields: list[Field], prior: dict[Key, Reviewed]
         seen, rev = prior.get((field.table_name, field.row, field.col)), extracted.get(field.id)
         if seen is None or rev is None or not agrees({"value": rev.value, "state": rev.state}, seen):
             continue
-        carried.append(Revision(
-            field_id=field.id, parent_id=rev.id, reviewer_id=seen.reviewer_id, action="accept", status="accepted",
-            model_version=version, old_value=rev.value, old_raw=rev.raw, old_state=rev.state, value=rev.value,
-            raw=rev.raw, unit=rev.unit, state=rev.state, start=rev.start, end=rev.end,
-            note=f"carried over from report {seen.report_id} revision {seen.revision} ({seen.status} by {seen.reviewer})",
-        ))  # fmt: skip
+        carried.append(
+            Revision(
+                field_id=field.id,
+                parent_id=rev.id,
+                reviewer_id=seen.reviewer_id,
+                action="accept",
+                status="accepted",
+                model_version=version,
+                old_value=rev.value,
+                old_raw=rev.raw,
+                old_state=rev.state,
+                value=rev.value,
+                raw=rev.raw,
+                unit=rev.unit,
+                state=rev.state,
+                start=rev.start,
+                end=rev.end,
+                note=f"carried over from report {seen.report_id} revision {seen.revision} ({seen.status} "
+                f"by {seen.reviewer})",
+            )
+        )
     session.add_all(carried)
     return len(carried)
 
@@ -140,7 +174,14 @@ def load_summary(store: Any, report_id: int) -> str:
     carried = sum(1 for f in fields if f.head.note.startswith("carried over from report"))
     disagree = [f for f in fields if DISAGREES in f.reasons]
     earlier = versions[: versions.index(report_id)]
-    line = (f"version {len(earlier) + 1} of {report.name} (earlier: report {', '.join(map(str, earlier))}); "
-            f"{carried} reviewed value(s) carried over, {len(disagree)} disagree with a reviewed value")  # fmt: skip
-    details = [f"{f.table}.{f.row}.{f.col}: {r['detail']}" for f in disagree for r in f.rules if r.get("rule") == "review.disagrees"]
+    line = (
+        f"version {len(earlier) + 1} of {report.name} (earlier: report {', '.join(map(str, earlier))}); "
+        f"{carried} reviewed value(s) carried over, {len(disagree)} disagree with a reviewed value"
+    )
+    details = [
+        f"{f.table}.{f.row}.{f.col}: {r['detail']}"
+        for f in disagree
+        for r in f.rules
+        if r.get("rule") == "review.disagrees"
+    ]
     return "\n".join([line, *(f"  {d}" for d in details)])

@@ -77,19 +77,42 @@ class ReportView:
     source_text: str | None
 
 
-
 def revision_view(rev: Revision, reviewer: str | None) -> RevisionView:
     """The immutable view of a revision row."""
     return RevisionView(
-        rev.id, rev.field_id, rev.parent_id, reviewer, aware(rev.created_at), rev.action, rev.status,
-        rev.model_version, rev.old_value, rev.old_raw, rev.old_state, rev.value, rev.raw, rev.unit,
-        rev.state, rev.start, rev.end, rev.note,
-    )  # fmt: skip
+        rev.id,
+        rev.field_id,
+        rev.parent_id,
+        reviewer,
+        aware(rev.created_at),
+        rev.action,
+        rev.status,
+        rev.model_version,
+        rev.old_value,
+        rev.old_raw,
+        rev.old_state,
+        rev.value,
+        rev.raw,
+        rev.unit,
+        rev.state,
+        rev.start,
+        rev.end,
+        rev.note,
+    )
 
 
 def field_view(field: Field, head: RevisionView) -> FieldView:
     """The immutable view of a field row with its newest revision."""
     return FieldView(
-        field.id, field.report_id, field.position, field.table_name, field.row, field.col,
-        field.confidence, field.in_review, list(field.reasons), list(field.rules), head,
-    )  # fmt: skip
+        field.id,
+        field.report_id,
+        field.position,
+        field.table_name,
+        field.row,
+        field.col,
+        field.confidence,
+        field.in_review,
+        list(field.reasons),
+        list(field.rules),
+        head,
+    )

@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from nianbao.extraction.review.i18n import DEFAULT_LANG, LANG_COOKIE, pick_lang, translate
 from nianbao.extraction.review.pages import render
 from nianbao.extraction.review.security import SessionSigner
-from nianbao.extraction.review.store import ReviewerView, ReviewStore
+from nianbao.extraction.review.store import ReviewStore
+from nianbao.extraction.review.views import ReviewerView
 
 COOKIE = "nb_session"
 # Row ids and revisions fit a 32-bit integer; anything past it is answered 422 before any query.
@@ -75,7 +76,9 @@ class Web:
         reviewer = self.store.session_reviewer(reviewer_id, cookie) if reviewer_id is not None and cookie else None
         return Auth(reviewer, cookie if reviewer else None, lang)
 
-    def page(self, name: str, who: Auth, status: int = 200, request: Request | None = None, **context: Any) -> HTMLResponse:
+    def page(
+        self, name: str, who: Auth, status: int = 200, request: Request | None = None, **context: Any
+    ) -> HTMLResponse:
         csrf = self.signer.csrf(who.cookie) if who.cookie else ""
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "") if request else "/queue"
         html = render(name, reviewer=who.reviewer, csrf=csrf, lang=who.lang, here=here, **context)

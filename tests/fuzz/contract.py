@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from nianbao.errors import MESSAGES
-from nianbao.extraction.normalize import normalize_char
-from nianbao.extraction.reader import decode
+from nianbao.extraction.inputs.decode import decode
+from nianbao.extraction.text.normalize import normalize_char
 
 # Was a known extractor bug (one-line bodies took ``raw`` from the normalised view, found by
 # the fuzz target); fixed, so ``raw`` is checked strictly against the printed text.

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 with atheris.instrument_imports(include=["nianbao"]):
     from nianbao import extract_bytes
-    from nianbao.extraction.locator import RuleLocator
+    from nianbao.extraction.text.locator import RuleLocator
 
 from tests.fuzz import containers  # noqa: E402
 from tests.fuzz.contract import check_document  # noqa: E402

@@ -1,0 +1,1 @@
+"""Benchmarks (speed, batch, engines, PDF, review app) and hostile inputs."""

@@ -1,0 +1,171 @@
+"""Grouping value tokens into printed rows and aligning those groups with row labels.
+
+Flattenings disagree on where a row's values sit: after the label (most dumps), before it
+(PDF text prints a value line above a wrapped label), or spread over lines. A *group* is a run
+of value tokens with no other text between them; the aligner gives each located label at most
+one group, keeps order, only pairs a group with a label it touches (between the neighbouring
+labels), and prefers groups that follow their label. PDF-to-markdown converters also print a
+block of label rows with empty fields followed by the block's value rows with an empty label
+field (``| 二、上年结转 |  |…`` … ``|  | 84 | 0 |…``); :func:`detached_blocks` pairs those first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nianbao.extraction.text.patterns import Label, Token
+
+_SEPARATORS = set(" \t\r\n|")
+_EMPTY_FIRST_FIELD = re.compile(r"[ \t]*\|[ \t]*\|")  # a markdown row opening with an empty label field
+
+
+@dataclass(frozen=True)
+class Group:
+    tokens: tuple[Token, ...]
+
+    @property
+    def start(self) -> int:
+        return self.tokens[0].start
+
+    @property
+    def end(self) -> int:
+        return self.tokens[-1].end
+
+
+def _split_rows(tokens: list[Token], ncols: int) -> list[list[Token]]:
+    """Split a run that holds several printed rows: by line when each line is a full row."""
+    if len(tokens) <= ncols:
+        return [tokens]
+    lines: dict[int, list[Token]] = {}
+    for token in tokens:
+        lines.setdefault(token.line, []).append(token)
+    if len(lines) > 1 and all(len(v) == ncols for v in lines.values()):
+        return list(lines.values())
+    if len(tokens) % ncols == 0 and all(len(v) % ncols == 0 for v in lines.values()):
+        return [tokens[i : i + ncols] for i in range(0, len(tokens), ncols)]
+    return [tokens]
+
+
+def inline_layout(tokens: list[Token]) -> bool:
+    """True when rows are printed on one line each (tab rows, PDF text, markdown).
+
+    In one-cell-per-line dumps every line holds one value; when most values share their line
+    with others, a line break ends a printed row.
+    """
+    values = [t for t in tokens if not t.blank]
+    if not values:
+        return False
+    per_line: dict[int, int] = {}
+    for token in values:
+        per_line[token.line] = per_line.get(token.line, 0) + 1
+    shared = sum(1 for t in values if per_line[t.line] > 1)
+    return shared / len(values) > 0.5
+
+
+def group_tokens(
+    norm: str, tokens: list[Token], ncols: int, breaks: list[int] = (), inline: bool = False
+) -> list[Group]:
+    """Runs of tokens separated only by whitespace or pipes, split into printed rows.
+
+    ``breaks`` are offsets (label starts) that always end a run; with ``inline`` a line break
+    ends a run too.
+    """
+    runs: list[list[Token]] = []
+    sorted_breaks = sorted(breaks)
+    for token in tokens:
+        if runs:
+            previous = runs[-1][-1]
+            between = norm[previous.end : token.start]
+            crosses = any(previous.end <= b < token.start for b in sorted_breaks)
+            crosses = crosses or (inline and token.line != previous.line)
+            if not crosses and set(between) <= _SEPARATORS:
+                runs[-1].append(token)
+                continue
+        runs.append([token])
+    return [Group(tuple(part)) for run in runs for part in _split_rows(run, ncols) if part]
+
+
+def align(labels: list[Label], groups: list[Group], region_end: int) -> dict[str, Group]:
+    """Assign groups to labels: monotone, one group per label, adjacency required.
+
+    Dynamic programme over (label i, group j): the score counts assigned groups first, then
+    groups that follow their label.
+    """
+    n_labels, n_groups = len(labels), len(groups)
+    if not n_labels or not n_groups:
+        return {}
+
+    def pair_score(i: int, j: int) -> int:
+        group = groups[j]
+        lower = labels[i - 1].end if i > 0 else -1
+        upper = labels[i + 1].start if i + 1 < n_labels else region_end
+        if group.start < lower or group.end > upper:
+            return 0
+        if group.start >= labels[i].end:
+            return 22
+        return 20 if group.end <= labels[i].start else 0
+
+    best = [[0] * (n_groups + 1) for _ in range(n_labels + 1)]
+    choice = [[0] * (n_groups + 1) for _ in range(n_labels + 1)]
+    for i in range(n_labels - 1, -1, -1):
+        for j in range(n_groups - 1, -1, -1):
+            options = [(best[i + 1][j], 1), (best[i][j + 1], 2)]
+            score = pair_score(i, j)
+            if score:
+                options.append((score + best[i + 1][j + 1], 3))
+            best[i][j], choice[i][j] = max(options)
+    result: dict[str, Group] = {}
+    i = j = 0
+    while i < n_labels and j < n_groups:
+        step = choice[i][j]
+        if step == 3:
+            result[labels[i].row] = groups[j]
+            i, j = i + 1, j + 1
+        elif step == 1:
+            i += 1
+        else:
+            j += 1
+    return result
+
+
+def detached_blocks(norm: str, labels: list[Label], groups: list[Group], region_end: int) -> dict[str, Group | None]:
+    """Value rows printed below the label rows they belong to, paired with them in order.
+
+    A run of lines that open with an empty markdown field (``|  | 84 | 0 |``, or every field
+    empty) is a detached block's value rows: they belong to the label rows just above the run
+    (after the nearest group before it), the last of them when there are more: the row above
+    a detached block is its last row. A row whose value line prints no value pairs with None
+    (its cells are empty). Runs with fewer label rows above than lines are left to :func:`align`.
+    """
+    paired: dict[str, Group | None] = {}
+    run: list[tuple[int, int]] = []
+    for line in [*_lines(norm, labels[0].start if labels else region_end, region_end), None]:
+        if line is not None and _EMPTY_FIRST_FIELD.match(norm, line[0]):
+            run.append(line)
+            continue
+        if run:
+            paired.update(_pair_block(labels, groups, run))
+        run = []
+    return paired
+
+
+def _pair_block(labels: list[Label], groups: list[Group], run: list[tuple[int, int]]) -> dict[str, Group | None]:
+    previous_group = max((g.end for g in groups if g.end <= run[0][0]), default=-1)
+    above = [label for label in labels if previous_group < label.start < run[0][0]]
+    if len(above) < len(run):
+        return {}
+    on_line = {start: next((g for g in groups if start <= g.start < end), None) for start, end in run}
+    return {label.row: on_line[start] for label, (start, _) in zip(above[-len(run) :], run, strict=True)}
+
+
+def _lines(norm: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``(start, end)`` of every line that begins in ``[start, end)``."""
+    out = []
+    line_start = norm.rfind("\n", 0, start) + 1
+    while line_start < end:
+        line_end = norm.find("\n", line_start)
+        line_end = len(norm) if line_end < 0 else line_end
+        out.append((line_start, line_end))
+        line_start = line_end + 1
+    return out

@@ -1,0 +1,355 @@
+"""Locators: where headings, row labels and values are. Rules alone, or rules plus the model.
+
+The rule locator is the baseline. The model locator runs the trained tagger (through ONNX
+Runtime, ``nianbao.models.runtime``: no torch at inference) on every report and uses it to (1) score where each value
+goes: its column-slot
+probabilities are the model scores of the placement decoder (``placement.decoder``), for
+printed values and for the pieces of run-together digits, (2) add headings the rules
+missed, (3) drop number-like tokens the model is sure are not table values (page numbers,
+prose counts, chrome) and (4) find row labels the patterns missed (OCR-like confusions,
+unusual wording) by matching its ROW spans to the template's labels.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from difflib import SequenceMatcher
+from pathlib import Path
+
+import numpy as np
+
+from nianbao.extraction.placement.decoder import SlotScores
+from nianbao.extraction.templates import Table, section_patterns
+from nianbao.extraction.text.normalize import NormText
+from nianbao.extraction.text.patterns import NUMERALS, Label, Section, Token, find_sections
+from nianbao.models.labels import SEPARATORS, field_ids, span_label
+
+_NUMBERING = re.compile(r"^[一二三四五六七八九十]*[、.]?[(（]?[一二三四五六七八九十]*[)）]?\d*[.、]?")
+DROP_BELOW = 0.02
+ROW_MATCH = 0.6
+LOG_FLOOR = 1e-6  # probabilities below this count as this (log-scores stay finite)
+CONTEXT = 160  # characters the tagger reads before a table region
+LOOK_BACK = 256  # characters read back from a row's first value to find where its line's fields start
+
+
+class RuleLocator:
+    """The rules-only locator (the baseline the model must beat)."""
+
+    name = "rules"
+    calibrator = None
+
+    def prepare(self, nt: NormText) -> None:
+        """Per-report work before locating (none for rules)."""
+
+    def cover(self, regions: Iterable[tuple[int, int]]) -> None:
+        """Per-report work once the table regions are known (none for rules)."""
+
+    def sections(self, nt: NormText) -> list[Section]:
+        return find_sections(nt)
+
+    def keep_token(self, token: Token) -> bool:
+        return True
+
+    def extra_labels(self, nt: NormText, table: Table, region: tuple[int, int], found: list[Label]) -> list[Label]:
+        return []
+
+    def value_probability(self, start: int, end: int) -> float | None:
+        return None
+
+    def slot_logp(self, tokens: Sequence[Token], n_cols: int) -> list[list[float]] | None:
+        """Log-probabilities of each token's column slot (None: no model, every slot alike)."""
+        return None
+
+    def piece_scorer(self) -> Callable[[int, int, int], float] | None:
+        """Log-probability of ``text[start:end]`` being one value in slot ``k`` (None: no model)."""
+        return None
+
+
+class ModelLocator(RuleLocator):
+    """Rules plus the tagger's spans.
+
+    The tagger runs on every report: its slot probabilities decide where values go.
+    """
+
+    name = "model"
+
+    def __init__(self, model_dir: Path) -> None:
+        from nianbao.models.runtime import OnnxTagger
+
+        self.tagger = OnnxTagger.load(model_dir)
+        self.model_dir = model_dir
+        self.calibrator = _load_calibrator(model_dir)
+        self.probs: np.ndarray | None = None
+        self._spans: list[tuple[int, int, str, float]] | None = None
+        self.labels: tuple[str, ...] = self.tagger.labels
+        self._value_ids = [i for i, tag in enumerate(self.labels) if _is_value(tag)]
+        self._slot_b, self._slot_i = _slot_ids(self.labels)
+        self._pieces: tuple[np.ndarray, np.ndarray] | None = None
+        self._derived_of: np.ndarray | None = None
+        self._derived_cache: dict[object, np.ndarray] = {}
+
+    def prepare(self, nt: NormText) -> None:
+        """Remember the report; :meth:`cover` runs the tagger over its tables."""
+        self._nt, self.probs, self._spans, self._pieces, self._whole = nt, None, None, None, False
+
+    def cover(self, regions: Iterable[tuple[int, int]]) -> None:
+        """Run the tagger over the table regions (every report: its slots decide placements).
+
+        Each region is read with ``CONTEXT`` characters before it (the caption and header the
+        slots depend on); characters outside every region count as outside (``O``).
+        """
+        if self._whole:
+            return
+        norm = self._nt.norm
+        self.probs = np.zeros((len(norm), len(self.labels)), dtype=np.float32)
+        self.probs[:, self.labels.index("O")] = 1.0
+        for start, end in _merged((max(0, a - CONTEXT), min(len(norm), b + 8)) for a, b in regions):
+            self.probs[start:end] = self.tagger.probabilities(norm[start:end])
+        self._spans, self._pieces = None, None
+
+    def ensure(self) -> None:
+        """Run the tagger on the whole prepared report (once): headings the rules missed."""
+        if self._whole:
+            return
+        self.probs = self.tagger.probabilities(self._nt.norm)
+        self._spans, self._pieces, self._whole = None, None, True
+
+    @property
+    def spans(self) -> list[tuple[int, int, str, float]]:
+        """The tagger's labelled spans over what it has read (decoded on first use)."""
+        if self._spans is None:
+            self._spans = self.tagger.decode_spans(self.probs) if self.probs is not None else []
+        return self._spans
+
+    def sections(self, nt: NormText) -> list[Section]:
+        found = find_sections(nt)
+        if len(found) == 6:
+            return found
+        self.ensure()
+        numbers = {s.number for s in found}
+        for start, end, label, _ in self.spans:
+            if label != "SECTION":
+                continue
+            text = nt.norm[start:end].strip()
+            if not text or text[0] not in NUMERALS:
+                continue
+            number = NUMERALS.index(text[0]) + 1
+            body = text[1:].lstrip("、., ")
+            if number in numbers or not any(p in body for p in section_patterns()[number]):
+                continue
+            found.append(Section(number, nt.original[start:end].strip(), start, end))
+            numbers.add(number)
+        found.sort(key=lambda s: s.start)
+        return [s for i, s in enumerate(found) if all(s.number > p.number for p in found[:i])]
+
+    def _derived(self, key: object, make: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """A per-character array computed once from the current ``probs`` (recomputed when it changes)."""
+        if self._derived_of is not self.probs:
+            self._derived_of, self._derived_cache = self.probs, {}
+        found = self._derived_cache.get(key)
+        if found is None:
+            found = self._derived_cache[key] = make(self.probs)
+        return found
+
+    def value_probability(self, start: int, end: int) -> float | None:
+        if self.probs is None or end <= start:
+            return None
+        mass = self._derived("value", lambda probs: probs[:, self._value_ids].sum(axis=1))
+        if end - start == 1:
+            return float(mass[start])
+        part = mass[start:end]
+        return float(np.add.reduce(part) / len(part))  # the mean, without ndarray.mean's wrapper
+
+    def slot_logp(self, tokens: Sequence[Token], n_cols: int) -> list[list[float]] | None:
+        """Per token, the log of its mean slot probability over its characters, renormalised.
+
+        ``stated`` (:class:`SlotScores`) when the row prints empty fields. None when its first
+        field is empty and it prints one field too many (a tab dump's merged label cell: an
+        empty first column and a shifted row look alike there; see :func:`_leading_empty_field`),
+        so the convention decides.
+        """
+        if self.probs is None or not self._slot_b or n_cols > len(self._slot_b):
+            return None
+        if _leading_empty_field(self._nt.norm, tokens, n_cols):
+            return None
+        slots = self._derived(
+            ("slots", n_cols), lambda probs: probs[:, self._slot_b[:n_cols]] + probs[:, self._slot_i[:n_cols]]
+        )
+        out = []
+        for token in tokens:
+            part = slots[token.start : max(token.end, token.start + 1)]
+            mass = np.add.reduce(part, axis=0) / len(part)  # the mean (same bits), without the wrapper
+            mass = np.maximum(mass / max(float(np.add.reduce(mass)), LOG_FLOOR), LOG_FLOOR)
+            out.append(np.log(mass).tolist())
+        return SlotScores(out, _printed_gaps(self._nt.norm, tokens))
+
+    def piece_scorer(self) -> Callable[[int, int, int], float] | None:
+        """Piece scores from per-character B-/I- slot log-probabilities (prefix sums, O(1) each)."""
+        if self.probs is None or not self._slot_b:
+            return None
+        if self._pieces is None:
+            log_b = np.log(np.maximum(self.probs[:, self._slot_b], LOG_FLOOR))
+            log_i = np.log(np.maximum(self.probs[:, self._slot_i], LOG_FLOOR))
+            cum_i = np.vstack([np.zeros((1, log_i.shape[1])), np.cumsum(log_i, axis=0)])
+            self._pieces = (log_b, cum_i)
+        log_b, cum_i = self._pieces
+        width = log_b.shape[1]
+
+        def score(start: int, end: int, slot: int) -> float:
+            if slot >= width:
+                return 0.0
+            return float(log_b[start, slot] + cum_i[end, slot] - cum_i[start + 1, slot])
+
+        return score
+
+    def keep_token(self, token: Token) -> bool:
+        if token.blank:
+            return True
+        probability = self.value_probability(token.start, token.end)
+        return probability is None or probability >= DROP_BELOW
+
+    def extra_labels(self, nt: NormText, table: Table, region: tuple[int, int], found: list[Label]) -> list[Label]:
+        """Model ROW spans matched to the rows the patterns did not find, in template order."""
+        have = {label.row for label in found}
+        if all(row.key in have for row in table.rows if not row.key.startswith("other")):
+            return []
+        if self.probs is None:
+            self.ensure()
+        order = [row.key for row in table.rows]
+        extra: list[Label] = []
+        candidates = [(s, e) for s, e, label, _ in self.spans if label == "ROW" and region[0] <= s < region[1]]
+        for row in table.rows:
+            if row.key in have:
+                continue
+            lower, upper = _neighbours(found + extra, order, row.key, region)
+            target = _core(row.label)
+            best, best_ratio = None, ROW_MATCH
+            for start, end in candidates:
+                if not lower <= start < upper:
+                    continue
+                ratio = SequenceMatcher(None, _core(nt.norm[start:end]), target).ratio()
+                if ratio > best_ratio:
+                    best, best_ratio = (start, end), ratio
+            if best:
+                extra.append(Label(row.key, *best))
+        return extra
+
+
+def _leading_empty_field(norm: str, tokens: Sequence[Token], n_cols: int) -> bool:
+    """True when the layout does not say where a row's values go: its first field is empty
+    (more separators between the label and the first value than between two values:
+    ``label\t\t0\t0``) and the row prints more fields than it has columns
+    (``2.重复申请\t\t0\t0\t0\t0\t0\t0\t``: eight fields for seven columns).
+
+    A tab dump's merged label cell prints such an extra empty field, so there an empty first
+    column and a shifted row look alike and the convention decides; where the row's fields add
+    up (``| label |  | 2 | 5 |``, ``label\n\n5\n3``, an appeals row of 15 fields with empty
+    ones at both ends), the empty first field is the layout's own statement and the model reads it.
+    """
+    if len(tokens) < 2:  # a lone value: no separator unit to count its fields in
+        return False
+    unit, first_field, last_field, trailing = _row_fields(norm, tokens)
+    if first_field <= unit:
+        return False
+    return last_field // unit + trailing > n_cols
+
+
+def _printed_gaps(norm: str, tokens: Sequence[Token]) -> bool:
+    """True when the row prints an empty field before, between or after its values (more
+    separators there than between two neighbouring values): the layout states where they sit."""
+    if not tokens:
+        return False
+    unit, first_field, _, trailing = _row_fields(norm, tokens)
+    between = [_separators(norm, a.end, b.start) for a, b in zip(tokens, tokens[1:], strict=False)]
+    return first_field > unit or max(between, default=0) > unit or trailing > 0
+
+
+def _row_fields(norm: str, tokens: Sequence[Token]) -> tuple[int, int, int, int]:
+    """A row's separator unit (fewest separators between two values; 1 for a lone value), the
+    layout feature (uncapped) of its first and last value, and the empty fields printed after
+    its last value on that line (a markdown row's closing ``|`` and frame not counted)."""
+    first, last = tokens[0], tokens[-1]
+    unit = min((_separators(norm, a.end, b.start) for a, b in zip(tokens, tokens[1:], strict=False)), default=1) or 1
+    offset = max(0, first.start - LOOK_BACK)
+    fields = field_ids(norm[offset : last.start + 1], cap=len(norm) + 1)
+    trailing = max(0, _trailing(norm, last.end) - unit - _frame(norm, first.start)) // unit
+    return unit, fields[first.start - offset], fields[last.start - offset], trailing
+
+
+def _separators(norm: str, start: int, end: int) -> int:
+    return sum(1 for ch in norm[start:end] if ch in SEPARATORS)
+
+
+def _trailing(norm: str, end: int) -> int:
+    """Separators after a row's last value up to and including the end of its line."""
+    newline = norm.find("\n", end)
+    return _separators(norm, end, newline + 1 if newline >= 0 else len(norm))
+
+
+def _frame(norm: str, start: int) -> int:
+    """Separators opening the line of the row's label (markdown's leading ``|``)."""
+    label_end = start
+    while label_end > 0 and (norm[label_end - 1] in SEPARATORS or norm[label_end - 1].isspace()):
+        label_end -= 1
+    line_start = norm.rfind("\n", 0, label_end) + 1
+    count = 0
+    for ch in norm[line_start:label_end]:
+        if ch in SEPARATORS:
+            count += 1
+        elif not ch.isspace():
+            break
+    return count
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching spans joined, in order."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        elif end > start:
+            out.append((start, end))
+    return out
+
+
+def _is_value(tag: str) -> bool:
+    return span_label(tag.partition("-")[2]) == "VALUE"
+
+
+def _slot_ids(labels: tuple[str, ...]) -> tuple[list[int], list[int]]:
+    """Indices of B-V0.. and I-V0.. in the model's labels (empty for a model without slots)."""
+    b, i, k = [], [], 0
+    while f"B-V{k}" in labels and f"I-V{k}" in labels:
+        b.append(labels.index(f"B-V{k}"))
+        i.append(labels.index(f"I-V{k}"))
+        k += 1
+    return b, i
+
+
+def _load_calibrator(model_dir: Path):
+    from nianbao.models.calibrator import CellCalibrator
+
+    path = Path(model_dir) / "calibrator.json"
+    return CellCalibrator.load(path) if path.exists() else None
+
+
+def _core(label: str) -> str:
+    squeezed = "".join(label.split())
+    return _NUMBERING.sub("", squeezed)
+
+
+def _neighbours(labels: list[Label], order: list[str], key: str, region: tuple[int, int]) -> tuple[int, int]:
+    index = order.index(key)
+    before = [lab.end for lab in labels if order.index(lab.row) < index]
+    after = [lab.start for lab in labels if order.index(lab.row) > index]
+    return (max(before) if before else region[0], min(after) if after else region[1])
+
+
+def make_locator(model: str | Path | None) -> RuleLocator:
+    """``"rules"`` → rules only; a directory or mlflow URI → the model locator."""
+    if model in (None, "rules"):
+        return RuleLocator()
+    from nianbao.models.registry import resolve_model
+
+    return ModelLocator(resolve_model(str(model)))

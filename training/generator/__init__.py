@@ -1,0 +1,1 @@
+"""Generated reports: tables, layouts, renderers (text, PDF) and their gold annotations."""
