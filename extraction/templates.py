@@ -114,6 +114,13 @@ def requests_with_single_other() -> Table:
 
 
 @lru_cache(maxsize=1)
+def single_other_subrows() -> tuple[str, ...]:
+    """The 2021 sub-rows of （六） that a report printing （六）其他处理 as one row leaves missing."""
+    single = {row.key for row in requests_with_single_other().rows}
+    return tuple(row.key for row in get_template("2021").requests.rows if row.key not in single)
+
+
+@lru_cache(maxsize=1)
 def template_markers() -> dict[str, tuple[str, ...]]:
     return {name: tuple(words) for name, words in _data()["markers"].items()}
 

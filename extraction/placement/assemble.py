@@ -34,14 +34,14 @@ from nianbao.extraction.placement.run_tables import (
     resolve,
 )
 from nianbao.extraction.placement.search import Placement, differing_columns, margin_feature, place
-from nianbao.extraction.templates import Row, Table, get_template, requests_search_table
+from nianbao.extraction.templates import Row, Table, get_template, requests_search_table, single_other_subrows
 from nianbao.extraction.text.locator import RuleLocator
 from nianbao.extraction.text.normalize import NormText
 from nianbao.extraction.text.patterns import Label, Token, find_labels, find_tokens, masked
 from nianbao.extraction.text.values import parse_cell
 
 _TRIM = " \t\r\n\u00a0\u3000\u2002\u2003|"
-_SUB_OTHER = ("other_no_correction", "other_unpaid_fee", "other_other")
+_SUB_OTHER = single_other_subrows()
 
 
 @dataclass

@@ -15,6 +15,8 @@ from opencc import OpenCC
 
 from nianbao.extraction.checks.table import run_checks
 from nianbao.extraction.document.cells import Cell
+from nianbao.extraction.placement.arithmetic import APPEAL_ROWS, REQUEST_COLS
+from nianbao.extraction.templates import single_other_subrows
 from nianbao.training.generator.printed_pdf import printed_pdf_report
 from nianbao.training.generator.render import (
     STYLES,
@@ -163,19 +165,7 @@ def _gold_cells(tables: GenTables, placed: dict) -> list[Cell]:
             cell.start, cell.end = span
         cells.append(cell)
     if tables.single_other:
-        cells += [
-            Cell("requests", key, col, state="missing")
-            for key in ("other_no_correction", "other_unpaid_fee", "other_other")
-            for col in (
-                "natural_person",
-                "commercial",
-                "research",
-                "social_welfare",
-                "legal_services",
-                "other_org",
-                "total",
-            )
-        ]
+        cells += [Cell("requests", key, col, state="missing") for key in single_other_subrows() for col in REQUEST_COLS]
     return cells
 
 
@@ -324,13 +314,7 @@ def generate_report(rng: random.Random, config: GenConfig) -> dict:
             section["title"] = text[section["start"] : section["end"]]
         agency = "".join(_to_traditional(ch) for ch in agency)
     lookup = {c.key: c for c in cells}
-    failed = [
-        c.rule
-        for c in run_checks(
-            lookup.get, _request_rows(tables), ("reconsideration", "litigation_direct", "litigation_after_review")
-        )
-        if c.ok is False
-    ]
+    failed = [c.rule for c in run_checks(lookup.get, _request_rows(tables), APPEAL_ROWS) if c.ok is False]
     return {
         "text": text,
         "spans": [{**s, "text": text[s["start"] : s["end"]]} for s in spans],
@@ -362,7 +346,7 @@ def _gold_json(cell: Cell, text: str, ambiguous: bool) -> dict:
 def _request_rows(tables: GenTables) -> list[str]:
     rows = [r.key for r in tables.requests]
     if tables.single_other:
-        rows += ["other_no_correction", "other_unpaid_fee", "other_other"]
+        rows += single_other_subrows()
     return rows
 
 

@@ -22,16 +22,9 @@ from dataclasses import dataclass, field
 from nianbao.extraction.checks.table import run_checks
 from nianbao.extraction.document.cells import Cell
 from nianbao.extraction.inputs.render import Block, CellModel, LineGroup, TableModel, render_blocks
-from nianbao.extraction.placement.arithmetic import APPEAL_ROWS, REQUEST_COLS
-from nianbao.extraction.templates import get_template, requests_with_single_other
+from nianbao.extraction.placement.arithmetic import APPEAL_ROWS, BALANCE_LEFT, BALANCE_RIGHT, REQUEST_COLS
+from nianbao.extraction.templates import single_other_subrows
 from nianbao.training.generator.tables_gen import GenCell, GenRow, GenTables, generate_tables
-
-# The 2021 sub-rows of （六） a report printing （六）其他处理 as one row leaves missing (templates.json).
-SINGLE_OTHER_ROWS = tuple(
-    row.key
-    for row in get_template("2021").requests.rows
-    if row.key not in {r.key for r in requests_with_single_other().rows}
-)
 
 STYLE = "printed_pdf"
 REQUEST_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
@@ -126,7 +119,7 @@ def requests_table(tables: GenTables, rng: random.Random) -> LabelledTable:
     for word in APPLICANT_HEADER:
         table.add(_wrapped(word, rng, 2), "HEADER")
     rows = tables.requests
-    handled = [r for r in rows if r.key not in ("new_received", "carried_over", "carried_forward")]
+    handled = [r for r in rows if r.key not in (*BALANCE_LEFT, BALANCE_RIGHT[1])]  # 三's rows and 三（七）
     for row in rows:
         table.row()
         sub = _subgroup(row, tables.single_other)
@@ -278,7 +271,7 @@ def _gold_cells(tables: GenTables, placed: dict) -> list[Cell]:
             cell.start, cell.end = placed[(g.table, g.row, g.col)]
         cells.append(cell)
     if tables.single_other:
-        cells += [Cell("requests", key, col, state="missing") for key in SINGLE_OTHER_ROWS for col in REQUEST_COLS]
+        cells += [Cell("requests", key, col, state="missing") for key in single_other_subrows() for col in REQUEST_COLS]
     return cells
 
 
@@ -320,7 +313,7 @@ def printed_pdf_sample(rng: random.Random, config) -> tuple[dict, list[Block]]: 
         if s["label"] == "SECTION"
     ]
     lookup = {c.key: c for c in cells}
-    rows = [r.key for r in tables.requests] + (list(SINGLE_OTHER_ROWS) if tables.single_other else [])
+    rows = [r.key for r in tables.requests] + (list(single_other_subrows()) if tables.single_other else [])
     failed = [c.rule for c in run_checks(lookup.get, rows, APPEAL_ROWS) if c.ok is False]
     record = {
         "text": text,

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from nianbao.annotations import validate
+from nianbao.extraction.placement.arithmetic import REQUEST_COLS
 from nianbao.extraction.templates import get_template
 from nianbao.training.generator.generate import _moved, _one_line
 from nianbao.training.generator.render import (
@@ -44,7 +45,6 @@ SECTION_OF = {"active": 2, "requests": 3, "appeals": 4}
 SENTENCE_END = "。"
 # printed_pdf is rendered from PDF blocks (training/generator/printed_pdf.py), not by the text renderers.
 REFLATTEN_STYLES = tuple(s for s in STYLES if s != "printed_pdf")
-REQUEST_COLS = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org", "total")
 
 
 def load_real(gold_path: Path, shared: Path) -> tuple[str, dict]:
