@@ -129,3 +129,19 @@ def test_generated_crawl_dumps_printing_slashes_are_read() -> None:
         decided = [c for c in sample["cells"] if not c.get("ambiguous") and c["table"] == "requests"]
         right = sum(got[(c["table"], c["row"], c["col"])] == (c["value"], c["state"]) for c in decided)
         assert right >= 0.95 * len(decided), (seed, right, len(decided))
+
+
+def test_a_crawled_2021_report_with_one_other_row_keeps_it() -> None:
+    # the 2021 template lets a report print one （六）其他处理 row for its three sub-rows
+    right = 0
+    for seed in range(4):
+        sample = generate_report(random.Random(seed), GenConfig("crawl", "2021", single_other=True))
+        doc = extract_text(sample["text"])
+        got = {(c["table"], c["row"], c["col"]): (c["value"], c["state"]) for c in doc["cells"]}
+        review = {(r["table"], r["row"], r["col"]) for r in doc["review"]}
+        for cell in (c for c in sample["cells"] if c["row"] == "other"):
+            key = ("requests", "other", cell["col"])
+            assert key in got  # the row is in the document
+            right += got[key] == (cell["value"], cell["state"])
+            assert got[key] == (cell["value"], cell["state"]) or key in review, (seed, key)
+    assert right >= 14  # most are read right; the rest are in review

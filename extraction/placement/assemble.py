@@ -236,12 +236,14 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
     out.labels += labels
     found = {label.row for label in labels}
     canonical = get_template(template).requests
-    out.single_other = template == "2021" and "other" in assignment and not found & set(_SUB_OTHER)
+    runs = is_run_layout(nt.norm, region)  # a run's values are assigned later: its label is enough
+    printed = "other" in assignment or (runs and "other" in found)
+    out.single_other = template == "2021" and printed and not found & set(_SUB_OTHER)
     rows = list(canonical.rows)
     if out.single_other:
         index = next(i for i, r in enumerate(rows) if r.key == _SUB_OTHER[0])
         rows.insert(index, search.row("other"))
-    if is_run_layout(nt.norm, region):
+    if runs:
         _requests_from_runs(nt, canonical, rows, labels, found, region, out)
         return
     pending: list[PendingRow] = []
