@@ -19,15 +19,14 @@ import numpy as np
 
 from nianbao.extraction.templates import template_data
 
-BALANCE_LEFT = ("new_received", "carried_over")  # 一、二
-BALANCE_RIGHT = ("total_processed", "carried_forward")  # 三（七）、四
-
 
 def _keys(pairs: list) -> tuple[str, ...]:
     return tuple(key for key, _ in pairs)
 
 
 _DATA = template_data()
+BALANCE_LEFT = tuple(_DATA["balance"]["left"])  # 一、二
+BALANCE_RIGHT = tuple(_DATA["balance"]["right"])  # 三（七）、四
 REQUEST_COLS = _keys(_DATA["requests_cols"])
 APPLICANTS = REQUEST_COLS[:-1]  # every column but 总计
 APPEAL_PARTS = _keys(_DATA["appeals_cols"])[:-1]
