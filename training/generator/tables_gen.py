@@ -12,44 +12,12 @@ from dataclasses import dataclass, field
 
 from nianbao.extraction.checks.table import APPLICANTS
 from nianbao.extraction.placement.arithmetic import APPEAL_ROWS, HANDLED_ROWS
-from nianbao.extraction.templates import get_template
+from nianbao.extraction.templates import get_template, template_data
 
-REQUEST_LABELS_2019_OTHER = "（六）其他处理"
-GROUP_LABELS = {
-    "granted": "三、本年度办理结果",
-    "denied_state_secret": "（三）不予公开",
-    "unavailable_not_held": "（四）无法提供",
-    "not_processed_petition": "（五）不予处理",
-    "other_no_correction": "（六）其他处理",
-}
-PRINTED_LABELS = {
-    "new_received": "一、本年新收政府信息公开申请数量",
-    "carried_over": "二、上年结转政府信息公开申请数量",
-    "granted": "（一）予以公开",
-    "partially_granted": "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
-    "denied_state_secret": "1.属于国家秘密",
-    "denied_prohibited": "2.其他法律行政法规禁止公开",
-    "denied_three_safeties": "3.危及“三安全一稳定”",
-    "denied_third_party": "4.保护第三方合法权益",
-    "denied_internal_affairs": "5.属于三类内部事务信息",
-    "denied_process_info": "6.属于四类过程性信息",
-    "denied_enforcement_files": "7.属于行政执法案卷",
-    "denied_inquiry": "8.属于行政查询事项",
-    "unavailable_not_held": "1.本机关不掌握相关政府信息",
-    "unavailable_needs_creation": "2.没有现成信息需要另行制作",
-    "unavailable_unclear": "3.补正后申请内容仍不明确",
-    "not_processed_petition": "1.信访举报投诉类申请",
-    "not_processed_duplicate": "2.重复申请",
-    "not_processed_publications": "3.要求提供公开出版物",
-    "not_processed_excessive": "4.无正当理由大量反复申请",
-    "not_processed_confirm": "5.要求行政机关确认或重新出具已获取信息",
-    "other": "（六）其他处理",
-    "other_no_correction": "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-    "other_unpaid_fee": "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-    "other_other": "3.其他",
-    "total_processed": "（七）总计",
-    "carried_forward": "四、结转下年度继续办理",
-}
+# How the template prints each requests row in its label column, and the group row above it
+_ROWS = template_data()["requests_rows"]
+PRINTED_LABELS = {row["key"]: row["printed"] for row in _ROWS}
+GROUP_LABELS = {row["key"]: row["group"] for row in _ROWS if "group" in row}
 # Row and column keys come from the templates data (templates.json), never typed here.
 HANDLED_2019 = [row.key for row in get_template("2019").requests.rows if row.key in HANDLED_ROWS]
 HANDLED_2021 = [row.key for row in get_template("2021").requests.rows if row.key in HANDLED_ROWS]
