@@ -171,7 +171,8 @@ class ModelLocator(RuleLocator):
         """
         if self.probs is None or not self._slot_b or n_cols > len(self._slot_b):
             return None
-        if _leading_empty_field(self._nt.norm, tokens, n_cols):
+        fields = _row_fields(self._nt.norm, tokens) if tokens else None  # once for both tests below
+        if _leading_empty_field(self._nt.norm, tokens, n_cols, fields):
             return None
         slots = self._derived(
             ("slots", n_cols), lambda probs: probs[:, self._slot_b[:n_cols]] + probs[:, self._slot_i[:n_cols]]
@@ -182,7 +183,7 @@ class ModelLocator(RuleLocator):
             mass = np.add.reduce(part, axis=0) / len(part)  # the mean (same bits), without the wrapper
             mass = np.maximum(mass / max(float(np.add.reduce(mass)), LOG_FLOOR), LOG_FLOOR)
             out.append(np.log(mass).tolist())
-        return SlotScores(out, _printed_gaps(self._nt.norm, tokens))
+        return SlotScores(out, _printed_gaps(self._nt.norm, tokens, fields))
 
     def piece_scorer(self) -> Callable[[int, int, int], float] | None:
         """Piece scores from per-character B-/I- slot log-probabilities (prefix sums, O(1) each)."""
@@ -236,7 +237,7 @@ class ModelLocator(RuleLocator):
         return extra
 
 
-def _leading_empty_field(norm: str, tokens: Sequence[Token], n_cols: int) -> bool:
+def _leading_empty_field(norm: str, tokens: Sequence[Token], n_cols: int, fields: RowFields | None = None) -> bool:
     """True when the layout does not say where a row's values go: its first field is empty
     (more separators between the label and the first value than between two values:
     ``label\t\t0\t0``) and the row prints more fields than it has columns
@@ -249,23 +250,26 @@ def _leading_empty_field(norm: str, tokens: Sequence[Token], n_cols: int) -> boo
     """
     if len(tokens) < 2:  # a lone value: no separator unit to count its fields in
         return False
-    unit, first_field, last_field, trailing = _row_fields(norm, tokens)
+    unit, first_field, last_field, trailing = fields or _row_fields(norm, tokens)
     if first_field <= unit:
         return False
     return last_field // unit + trailing > n_cols
 
 
-def _printed_gaps(norm: str, tokens: Sequence[Token]) -> bool:
+def _printed_gaps(norm: str, tokens: Sequence[Token], fields: RowFields | None = None) -> bool:
     """True when the row prints an empty field before, between or after its values (more
     separators there than between two neighbouring values): the layout states where they sit."""
     if not tokens:
         return False
-    unit, first_field, _, trailing = _row_fields(norm, tokens)
+    unit, first_field, _, trailing = fields or _row_fields(norm, tokens)
     between = [_separators(norm, a.end, b.start) for a, b in zip(tokens, tokens[1:], strict=False)]
     return first_field > unit or max(between, default=0) > unit or trailing > 0
 
 
-def _row_fields(norm: str, tokens: Sequence[Token]) -> tuple[int, int, int, int]:
+RowFields = tuple[int, int, int, int]  # unit, first and last value's field, trailing empty fields
+
+
+def _row_fields(norm: str, tokens: Sequence[Token]) -> RowFields:
     """A row's separator unit (fewest separators between two values; 1 for a lone value), the
     layout feature (uncapped) of its first and last value, and the empty fields printed after
     its last value on that line (a markdown row's closing ``|`` and frame not counted)."""
