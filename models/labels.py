@@ -77,18 +77,74 @@ def field_ids(text: str, cap: int = MAX_FIELD) -> list[int]:
     line (``|---|---|``): a value row under it (``|  |  | 5 |``) counts from its own first ``|``
     as a labelled row counts from its label. Fed to the model as BERT token types.
     """
-    out: list[int] = []
+    return field_array(text, cap).tolist()
+
+
+def field_array(text: str, cap: int = MAX_FIELD) -> np.ndarray:
+    """:func:`field_ids` as an int64 array, computed with numpy (no loop over the characters)."""
+    if not text:
+        return np.zeros(0, dtype=np.int64)
+    kind = _char_kinds(text)
+    reset, sep = kind == _RESET, kind == _SEP
+    ends = [m.end() - 1 for m in _RULE_LINE.finditer(text)]
+    if ends:
+        reset[ends], sep[ends] = True, False
+    seps = np.cumsum(sep, dtype=np.int64)  # separators up to and including each character
+    since = np.maximum.accumulate(np.where(reset, seps, 0))  # ... up to the last reset (seps never falls)
+    return np.minimum(seps - since, max(cap, 0))
+
+
+def field_at(text: str, index: int, start: int = 0, rule_ends: set[int] | None = None) -> int:
+    """``field_ids(text[start:index + 1], cap)[-1]`` with no cap, read back from ``index`` only as far
+    as the count's last reset (a row's values, not the ~256 characters before them).
+
+    ``rule_ends``: :func:`rule_line_ends` of the text the count is read in (default
+    ``text[start:index + 1]``); give it to read several positions of one longer slice.
+    """
+    ends = rule_line_ends(text, start, index + 1) if rule_ends is None else rule_ends
     count = 0
-    rule_ends = {m.end() - 1 for m in _RULE_LINE.finditer(text)}
-    for index, ch in enumerate(text):
-        if index in rule_ends:  # a markdown rule line (|---|---|) ends: the next row starts afresh
-            count = 0
-        elif ch in SEPARATORS:
-            count = min(count + 1, cap)
+    for i in range(index, start - 1, -1):
+        if i in ends:
+            break
+        ch = text[i]
+        if ch in SEPARATORS:
+            count += 1
         elif not (ch.isdigit() or ch in _VALUE_CHARS):
-            count = 0
-        out.append(count)
-    return out
+            break
+    return count
+
+
+def rule_line_ends(text: str, start: int, end: int) -> set[int]:
+    """Where the markdown rule lines of ``text[start:end]`` end (indices into ``text``): the
+    positions at which :func:`field_ids` of that slice starts its count again."""
+    if text.find("---", start, end) < 0:  # a rule line holds at least three dashes in a row
+        return set()
+    return {start + m.end() - 1 for m in _RULE_LINE.finditer(text[start:end])}
+
+
+_KEEP, _SEP, _RESET = 48, 49, 50  # "0" "1" "2": a digit or value character keeps the count, a separator adds one
+
+
+class _Kinds(dict):
+    """Code point → its kind's character, each character classified on first sight (for ``str.translate``)."""
+
+    def __missing__(self, code: int) -> int:
+        ch = chr(code)
+        if ch in SEPARATORS:
+            kind = _SEP
+        else:
+            kind = _KEEP if ch.isdigit() or ch in _VALUE_CHARS else _RESET
+        if len(self) < 65536:  # text of every script cannot grow it without bound
+            self[code] = kind
+        return kind
+
+
+_KINDS = _Kinds()
+
+
+def _char_kinds(text: str) -> np.ndarray:
+    """Each character's kind (``_KEEP``, ``_SEP``, ``_RESET``) as a uint8 array."""
+    return np.frombuffer(text.translate(_KINDS).encode("ascii"), dtype=np.uint8).copy()
 
 
 def windows(length: int, window: int, stride: int) -> list[tuple[int, int]]:

@@ -57,3 +57,46 @@ def test_a_markdown_rule_line_ends_like_text() -> None:
     table = "| 行政复议 | 行政诉讼 |\n|---|---|---|\n|  |  | 5 |\n"
     labelled = "| 一、本年新收 |  |  | 5 |\n"
     assert _at(table, "5") == _at(labelled, "5") == 3
+
+
+def _plain_field_ids(text: str, cap: int) -> list[int]:
+    """The layout feature one character at a time (what ``field_ids`` computes with numpy)."""
+    from nianbao.models.labels import _RULE_LINE, _VALUE_CHARS, SEPARATORS
+
+    out, count = [], 0
+    rule_ends = {m.end() - 1 for m in _RULE_LINE.finditer(text)}
+    for index, ch in enumerate(text):
+        if index in rule_ends:
+            count = 0
+        elif ch in SEPARATORS:
+            count = min(count + 1, cap)
+        elif not (ch.isdigit() or ch in _VALUE_CHARS):
+            count = 0
+        out.append(count)
+    return out
+
+
+def test_layout_feature_matches_the_plain_count_on_real_and_generated_text(shared) -> None:
+    import random
+
+    from nianbao.extraction.inputs.decode import decode
+    from nianbao.extraction.text.normalize import NormText
+    from nianbao.models.labels import field_at, rule_line_ends
+    from nianbao.training.generator.generate import generate
+
+    texts = [NormText(decode(p.read_bytes()).text).norm for p in sorted((shared / "seeds").glob("*.txt"))]
+    texts += [NormText(sample["text"]).norm for sample in generate(12, seed=5)]
+    rng = random.Random(0)
+    pieces = ["|---|", "| :--- |", "|", "---", " ", "\n", "\t", "5", "0", ":", "表", "²", "①", "万", "\ud800"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(400)]
+    for text in texts:
+        for cap in (0, 1, MAX_FIELD, len(text) + 1):
+            assert field_ids(text, cap) == _plain_field_ids(text, cap)
+        for _ in range(10 if text else 0):  # a row's fields read back from a value: the slice's count
+            start = rng.randrange(len(text))
+            end = rng.randrange(start, len(text))
+            plain = _plain_field_ids(text[start : end + 1], len(text) + 1)
+            ends = rule_line_ends(text, start, end + 1)
+            for index in (start, end, rng.randrange(start, end + 1)):
+                assert field_at(text, index, start, ends) == plain[index - start]
+            assert field_at(text, end, start) == plain[-1]

@@ -23,7 +23,7 @@ from nianbao.extraction.placement.decoder import SlotScores
 from nianbao.extraction.templates import Table, section_patterns
 from nianbao.extraction.text.normalize import NormText
 from nianbao.extraction.text.patterns import NUMERALS, Label, Section, Token, find_sections
-from nianbao.models.labels import SEPARATORS, field_ids, span_label
+from nianbao.models.labels import SEPARATORS, field_at, rule_line_ends, span_label
 
 _NUMBERING = re.compile(r"^[一二三四五六七八九十]*[、.]?[(（]?[一二三四五六七八九十]*[)）]?\d*[.、]?")
 DROP_BELOW = 0.02
@@ -276,13 +276,13 @@ def _row_fields(norm: str, tokens: Sequence[Token]) -> RowFields:
     first, last = tokens[0], tokens[-1]
     unit = min((_separators(norm, a.end, b.start) for a, b in zip(tokens, tokens[1:], strict=False)), default=1) or 1
     offset = max(0, first.start - LOOK_BACK)
-    fields = field_ids(norm[offset : last.start + 1], cap=len(norm) + 1)
+    ends = rule_line_ends(norm, offset, last.start + 1)  # the layout feature of that slice, as the model reads it
     trailing = max(0, _trailing(norm, last.end) - unit - _frame(norm, first.start)) // unit
-    return unit, fields[first.start - offset], fields[last.start - offset], trailing
+    return unit, field_at(norm, first.start, offset, ends), field_at(norm, last.start, offset, ends), trailing
 
 
 def _separators(norm: str, start: int, end: int) -> int:
-    return sum(1 for ch in norm[start:end] if ch in SEPARATORS)
+    return norm.count("\t", start, end) + norm.count("|", start, end) + norm.count("\n", start, end)
 
 
 def _trailing(norm: str, end: int) -> int:
