@@ -33,16 +33,17 @@ FEATURES = (
 )
 
 
-def cell_features(state: str, evidence: dict[str, float], failed_rules: list[str]) -> list[float]:
-    """The feature vector of one cell (see FEATURES)."""
+def cell_features(state: str, evidence: dict[str, float]) -> list[float]:
+    """The feature vector of one cell (see FEATURES); the failed checks it is involved in are
+    evidence too (``check_failed``, ``narrative_failed``, set by ``score_cells``)."""
     value_prob = evidence.get("value_prob")
     slot_prob = evidence.get("slot_prob")
     return [
         *[float(state == s) for s in STATES],
         evidence.get("ambiguous", 0.0),
         evidence.get("differs", 0.0),
-        float(any(not r.startswith("narrative.") for r in failed_rules)),
-        float(any(r.startswith("narrative.") for r in failed_rules)),
+        evidence.get("check_failed", 0.0),
+        evidence.get("narrative_failed", 0.0),
         evidence.get("row_not_found", 0.0),
         evidence.get("split", 0.0),
         value_prob if value_prob is not None else 0.5,

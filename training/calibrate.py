@@ -23,17 +23,12 @@ def calibration_data(
     rows, labels = [], []
     for sample in generate(n, seed=seed + CALIBRATION_SEED_OFFSET, **({"styles": styles} if styles else {})):
         cells: list = []
-        doc = extract_text(sample["text"], locator=locator, collect=cells)
-        failed: dict = {}
-        for check in doc["checks"]:
-            if check["ok"] is False:
-                for key in check["cells"]:
-                    failed.setdefault((key["table"], key["row"], key["col"]), []).append(check["rule"])
+        extract_text(sample["text"], locator=locator, collect=cells)
         gold = {(c["table"], c["row"], c["col"]): c["value"] for c in sample["cells"]}
         for cell in cells:
             if cell.key not in gold:
                 continue
-            rows.append(cell_features(cell.state, cell.evidence, failed.get(cell.key, [])))
+            rows.append(cell_features(cell.state, cell.evidence))  # as extraction scores it
             labels.append(int(cell.value == gold[cell.key]))
     return np.asarray(rows, dtype=float), np.asarray(labels, dtype=int)
 

@@ -29,13 +29,16 @@ def score_cells(cells: Iterable[Cell], checks: list[CheckResult], calibrator=Non
     from nianbao.models.calibrator import cell_features
 
     threshold = calibrator.threshold_ if calibrator is not None else REVIEW_THRESHOLD
-    failed = failed_rules(checks)
     cells = list(cells)
+    failed = failed_rules(checks, cells)
     for cell in cells:
-        cell.confidence = _prior(cell, failed.get(cell.key, []))
+        rules = failed.get(cell.key, [])
+        cell.confidence = _prior(cell, rules)
         cell.evidence["ambiguous"] = float(cell.ambiguous)
+        cell.evidence["check_failed"] = float(any(not rule.startswith("narrative.") for rule in rules))
+        cell.evidence["narrative_failed"] = float(any(rule.startswith("narrative.") for rule in rules))
     if calibrator is not None and cells:
-        features = [cell_features(c.state, c.evidence, failed.get(c.key, [])) for c in cells]
+        features = [cell_features(c.state, c.evidence) for c in cells]
         for cell, probability in zip(cells, calibrator.predict_proba(features), strict=True):
             cell.confidence = float(probability)
     for cell in cells:
@@ -44,12 +47,22 @@ def score_cells(cells: Iterable[Cell], checks: list[CheckResult], calibrator=Non
     return threshold
 
 
-def failed_rules(checks: list[CheckResult]) -> dict[CellKey, list[str]]:
-    """The failed rules each cell takes part in."""
+def failed_rules(checks: list[CheckResult], cells: Iterable[Cell] = ()) -> dict[CellKey, list[str]]:
+    """The failed rules each cell is involved in.
+
+    A failed check involves the cells that could be at fault: those of its cells that no
+    check which holds vouches for (a cell that adds up in another rule is not what broke this
+    one). A check does not vouch for an unsure cell (``cells`` that are ambiguous or settled by
+    the table: another reading of its row moves values between columns and keeps the row's own
+    sum). When every cell of the failed check is vouched for (errors that cancel in the other
+    rules), all its cells are involved.
+    """
+    unsure = {cell.key for cell in cells if cell.ambiguous or settled_by_table(cell)}
+    vouched = {key for check in checks if check.ok is True for key in check.cells if key not in unsure}
     failed: dict[CellKey, list[str]] = {}
     for check in checks:
         if check.ok is False:
-            for key in check.cells:
+            for key in [key for key in check.cells if key not in vouched] or check.cells:
                 failed.setdefault(key, []).append(check.rule)
     return failed
 
@@ -86,8 +99,9 @@ def settled_by_table(cell: Cell) -> bool:
 
 
 def review_entries(cells: Iterable[Cell], checks: list[CheckResult]) -> list[ReviewEntry]:
-    """Every cell a person should look at, with its reasons and the failed rules."""
-    failed = failed_rules(checks)
+    """Every cell a person should look at, with its reasons and the failed rules it is involved in."""
+    cells = list(cells)
+    failed = failed_rules(checks, cells)
     entries = []
     for cell in cells:
         if not cell.reasons:
