@@ -43,6 +43,9 @@ def evaluate_command(
         plot_placement_confusion,
         plot_reliability,
     )
+    from nianbao.evaluation.review_reasons import flat as reasons_flat
+    from nianbao.evaluation.review_reasons import markdown as reasons_markdown
+    from nianbao.evaluation.review_reasons import reasons_table
     from nianbao.extraction.pipeline import DEFAULT_MODEL
 
     cases = [case for path in gold for case in load_cases(path, shared)]
@@ -62,6 +65,9 @@ def evaluate_command(
     table = accounting_table(results)
     if table:
         metrics["model"].update(flat(table))
+    reasons = reasons_table(results["model"].scores.outcomes) if "model" in results else {}
+    if reasons:
+        metrics["model"].update(reasons_flat(reasons))
     if "model" in results:
         from nianbao.extraction.text.locator import ModelLocator
         from nianbao.models.registry import resolve_model
@@ -85,6 +91,9 @@ def evaluate_command(
     if table:
         typer.echo("model against rules, and review, per style:")
         typer.echo(accounting_markdown(table))
+    if reasons:
+        typer.echo("why cells are in review (decided cells: share per reason, wrong cells among them):")
+        typer.echo(reasons_markdown(reasons))
     typer.echo(f"wrote {out / 'metrics.json'}, {out / 'report.md'} and plots")
     if mlflow:
         from nianbao.training.tracking import log_evaluation

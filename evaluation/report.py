@@ -7,6 +7,14 @@ from pathlib import Path
 
 from nianbao.evaluation.accounting import markdown as accounting_markdown
 from nianbao.evaluation.harness import Case, SystemResult, accounting_table, calibration_summary
+from nianbao.evaluation.review_reasons import markdown as reasons_markdown
+from nianbao.evaluation.review_reasons import reasons_table
+
+REASONS_NOTE = (
+    "Each reason's cells as a share of the decided cells, the model's wrong cells among them in brackets; "
+    "a cell counts under each of its reasons. checks only: a failed check and nothing else; "
+    "confidence only: the calibrated confidence alone."
+)
 
 HEADLINE = (
     "cell_accuracy",
@@ -45,6 +53,9 @@ def markdown_report(
     table = accounting_table(results)
     if table:
         lines += ["", "## Model against rules, and review (per style)", "", accounting_markdown(table).rstrip()]
+    if "model" in results:
+        reasons = reasons_markdown(reasons_table(results["model"].scores.outcomes)).rstrip()
+        lines += ["", "## Why cells are reviewed (model, decided cells, per style)", "", REASONS_NOTE, "", reasons]
     primary = results[names[0]]
     lines += _undecided_out_of_review(primary, worst)
     calibration = calibration_summary(primary)

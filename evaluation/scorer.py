@@ -27,6 +27,7 @@ class CellOutcome:
     gold_start: int | None
     in_review: bool = False
     gold_ambiguous: bool = False
+    reasons: tuple[str, ...] = ()  # the review entry's reasons (empty when not in review)
 
     @property
     def correct(self) -> bool:
@@ -48,7 +49,7 @@ class Scores:
         self.reports += 1
         template = gold["report"]["template"]
         pred = {(c["table"], c["row"], c["col"]): c for c in doc["cells"]}
-        review = {(r["table"], r["row"], r["col"]) for r in doc.get("review", [])}
+        review = {(r["table"], r["row"], r["col"]): tuple(r.get("reasons", ())) for r in doc.get("review", [])}
         for cell in gold["cells"]:
             key = (cell["table"], cell["row"], cell["col"])
             got = pred.get(key, {"value": None, "state": "missing", "confidence": 0.0, "start": None})
@@ -67,6 +68,7 @@ class Scores:
                     cell.get("start"),
                     key in review,
                     bool(cell.get("ambiguous")),
+                    review.get(key, ()),
                 )
             )
         want = {(s["number"], s["start"], s["end"]) for s in gold["sections"]}

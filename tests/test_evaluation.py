@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 from typer.testing import CliRunner
@@ -170,15 +171,22 @@ def test_evaluate_runs_model_and_rules_together_and_accounts_per_style(tmp_path,
     metrics = json.loads((out / "metrics.json").read_text("utf-8"))
     model, rules = ModelLocator(DEFAULT_MODEL), RuleLocator()
     changed, cells, undecided = 0, 0, 0
+    reasons: Counter = Counter()
     for sample in samples:
-        a = {(c["table"], c["row"], c["col"]): c for c in extract_text(sample["text"], locator=model)["cells"]}
+        doc = extract_text(sample["text"], locator=model)
+        a = {(c["table"], c["row"], c["col"]): c for c in doc["cells"]}
         b = {(c["table"], c["row"], c["col"]): c for c in extract_text(sample["text"], locator=rules)["cells"]}
+        review = {(r["table"], r["row"], r["col"]): r["reasons"] for r in doc["review"]}
         for cell in sample["cells"]:
             key = (cell["table"], cell["row"], cell["col"])
             cells += 1
             undecided += bool(cell.get("ambiguous"))
             if not cell.get("ambiguous"):  # changes are counted on the cells the text decides
                 changed += (a[key]["value"], a[key]["state"]) != (b[key]["value"], b[key]["state"])
+                wrong = a[key]["value"] != cell["value"]
+                for reason in review.get(key, []):
+                    reasons[reason] += 1
+                    reasons[f"{reason}.wrong"] += wrong
     assert metrics["model.accounting.all_cells"] == cells and metrics["model.accounting.changed"] == changed
     assert metrics["model.accounting.cells"] == cells - undecided == cells - metrics["model.undecided_cells"]
     styles = {s["meta"]["style"] for s in samples}
@@ -187,3 +195,11 @@ def test_evaluate_runs_model_and_rules_together_and_accounts_per_style(tmp_path,
     assert metrics["model.review_share"] == metrics["model.accounting.all_review_share"]
     assert metrics["model.decided_review_share"] == metrics["model.accounting.review_share"]
     assert "## Model against rules, and review (per style)" in (out / "report.md").read_text("utf-8")
+    # why cells are in review: each reason's share of the decided cells and the wrong cells among them
+    assert "why cells are in review" in result.output
+    assert "## Why cells are reviewed" in (out / "report.md").read_text("utf-8")
+    decided = metrics["model.accounting.cells"]
+    assert reasons["check_failed"] and reasons["ambiguous_split"]  # ocr and crawl reports: both happen
+    for reason in ("low_confidence", "ambiguous_split", "check_failed", "row_not_found"):
+        assert metrics[f"model.review_reason.{reason}"] == pytest.approx(reasons[reason] / decided)
+        assert metrics[f"model.review_reason.{reason}.wrong"] == reasons[f"{reason}.wrong"]
