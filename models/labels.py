@@ -60,13 +60,16 @@ class CharVocab:
 MAX_FIELD = 15  # a model reads the feature capped at its own token-type vocabulary less one
 TYPE_VOCAB = MAX_FIELD + 1  # BERT token types: the layout feature below
 SEPARATORS = frozenset("\t|\n")  # what ends a printed cell
+LAYOUT_VERSION = 2  # the layout feature a model trained now reads (tagger.json config.layout_version)
 _VALUE_CHARS = frozenset(".,/+-－—–%万元亿增减 \u00a0\u3000\u2002\u2003\r")
 
 
 _RULE_LINE = re.compile(r"(?m)^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?:\n|$)")
+_FRAMED_LINE = re.compile(r"\n(?=[ \t]*\|[^\n]*\|)")  # a line break before a markdown row (two pipes or more)
+_CLOSED_LINE = re.compile(r"\|[ ]*\n")  # a field's closing | and the line break after it
 
 
-def field_ids(text: str, cap: int = MAX_FIELD) -> list[int]:
+def field_ids(text: str, cap: int = MAX_FIELD, version: int = LAYOUT_VERSION) -> list[int]:
     """The layout feature of every character: cell separators (tab, ``|``, newline) since the
     last character of text, capped at ``cap`` (a model's token-type vocabulary less one).
 
@@ -76,11 +79,17 @@ def field_ids(text: str, cap: int = MAX_FIELD) -> list[int]:
     other character) read 0 and start the count again, and so does the end of a markdown rule
     line (``|---|---|``): a value row under it (``|  |  | 5 |``) counts from its own first ``|``
     as a labelled row counts from its label. Fed to the model as BERT token types.
+
+    ``version`` 2 (models trained since it exists; older ones read 1) counts a markdown row as a
+    row wherever it is: every line opening with ``|`` counts from its own first ``|`` (a PDF
+    converter's value rows printed below their labels, ``|  |  | 4 |``, no longer carry on the
+    count of the rows above them), and a field closed by ``|`` at the end of its line is one
+    boundary, not two (``12 |\n |\n3 |``: one value per line, each closed by a pipe).
     """
-    return field_array(text, cap).tolist()
+    return field_array(text, cap, version).tolist()
 
 
-def field_array(text: str, cap: int = MAX_FIELD) -> np.ndarray:
+def field_array(text: str, cap: int = MAX_FIELD, version: int = LAYOUT_VERSION) -> np.ndarray:
     """:func:`field_ids` as an int64 array, computed with numpy (no loop over the characters)."""
     if not text:
         return np.zeros(0, dtype=np.int64)
@@ -89,29 +98,62 @@ def field_array(text: str, cap: int = MAX_FIELD) -> np.ndarray:
     ends = [m.end() - 1 for m in _RULE_LINE.finditer(text)]
     if ends:
         reset[ends], sep[ends] = True, False
+    if version >= 2:
+        framed, closed = _row_marks(text, 0, len(text))
+        reset[list(framed)], sep[list(framed)], sep[list(closed)] = True, False, False
     seps = np.cumsum(sep, dtype=np.int64)  # separators up to and including each character
     since = np.maximum.accumulate(np.where(reset, seps, 0))  # ... up to the last reset (seps never falls)
     return np.minimum(seps - since, max(cap, 0))
 
 
-def field_at(text: str, index: int, start: int = 0, rule_ends: set[int] | None = None) -> int:
-    """``field_ids(text[start:index + 1], cap)[-1]`` with no cap, read back from ``index`` only as far
-    as the count's last reset (a row's values, not the ~256 characters before them).
+def field_at(
+    text: str, index: int, start: int = 0, marks: tuple[set[int], set[int]] | None = None, version: int = 1
+) -> int:
+    """``field_ids(text[start:index + 1], cap, version)[-1]`` with no cap, read back from ``index``
+    only as far as the count's last reset (a row's values, not the ~256 characters before them).
 
-    ``rule_ends``: :func:`rule_line_ends` of the text the count is read in (default
+    ``marks``: :func:`layout_marks` of the text the count is read in (default
     ``text[start:index + 1]``); give it to read several positions of one longer slice.
     """
-    ends = rule_line_ends(text, start, index + 1) if rule_ends is None else rule_ends
+    resets, closed = layout_marks(text, start, index + 1, version) if marks is None else marks
     count = 0
     for i in range(index, start - 1, -1):
-        if i in ends:
+        if i in resets:
             break
+        if i in closed:
+            continue
         ch = text[i]
         if ch in SEPARATORS:
             count += 1
         elif not (ch.isdigit() or ch in _VALUE_CHARS):
             break
     return count
+
+
+def layout_marks(text: str, start: int, end: int, version: int = 1) -> tuple[set[int], set[int]]:
+    """Where :func:`field_ids` of ``text[start:end]`` starts its count again, and (version 2) the
+    line breaks it does not count (indices into ``text``)."""
+    resets = rule_line_ends(text, start, end)
+    if version < 2:
+        return resets, set()
+    framed, closed = _row_marks(text, start, end)
+    return resets | framed, closed
+
+
+def _row_marks(text: str, start: int, end: int) -> tuple[set[int], set[int]]:
+    """Version 2's marks in ``text[start:end]``: line breaks before a markdown row, and line breaks
+    closing a field with ``|`` (indices into ``text``)."""
+    if text.find("|", start, end) < 0:
+        return set(), set()
+    piece = text[start:end]
+    framed = {start + m.start() for m in _FRAMED_LINE.finditer(piece)}
+    return framed, {start + m.end() - 1 for m in _CLOSED_LINE.finditer(piece)}
+
+
+def boundaries(text: str, version: int = LAYOUT_VERSION) -> int:
+    """Cell boundaries in a stretch of separators, counted as :func:`field_ids` counts them."""
+    count = text.count("\t") + text.count("|") + text.count("\n")
+    return count - len(_CLOSED_LINE.findall(text)) if version >= 2 else count
 
 
 def rule_line_ends(text: str, start: int, end: int) -> set[int]:

@@ -51,9 +51,11 @@ class OnnxTagger:
         stride: int,
         temperature: float = 1.0,
         layout_cap: int = 15,
+        layout_version: int = 1,
     ) -> None:
         self.session = session
         self.layout_cap = layout_cap  # the model's token-type vocabulary less one (config.json)
+        self.layout_version = layout_version  # the layout feature it was trained on (tagger.json)
         self.vocab = CharVocab.from_itos(itos)
         self.labels = tuple(labels)
         self.window, self.stride, self.temperature = window, stride, temperature
@@ -90,6 +92,7 @@ class OnnxTagger:
             int(config["stride"]),
             float(meta.get("temperature", 1.0)),
             max(1, int(types) - 1),
+            int(config.get("layout_version", 1)),  # models saved before versions read 1
         )
 
     def encode(self, text: str) -> list[int]:
@@ -105,7 +108,9 @@ class OnnxTagger:
         started = time.perf_counter()
         ids = np.asarray(self.encode(norm), dtype=np.int64)
         layout = (
-            np.asarray(field_ids(norm, self.layout_cap), dtype=np.int64) if "token_type_ids" in self._inputs else None
+            np.asarray(field_ids(norm, self.layout_cap, self.layout_version), dtype=np.int64)
+            if "token_type_ids" in self._inputs
+            else None
         )
         spans = windows(len(ids), self.window, self.stride)
         total = np.zeros((len(ids), len(self.labels)), dtype=np.float32)

@@ -20,6 +20,7 @@ from nianbao.models.labels import (  # noqa: F401 - re-exported: the tagger's pu
     BIO_LABELS,
     CLS,
     DIGIT,
+    LAYOUT_VERSION,
     MAX_FIELD,
     MAX_SLOTS,
     PAD,
@@ -53,6 +54,7 @@ class TaggerConfig:
     window: int = WINDOW
     stride: int = STRIDE
     dropout: float = 0.1
+    layout_version: int = LAYOUT_VERSION  # the layout feature it reads (models/labels.py field_ids)
 
 
 def build_model(vocab_size: int, config: TaggerConfig) -> BertForTokenClassification:
@@ -117,7 +119,7 @@ class Tagger:
         """Per-character label probabilities, shape ``(len(norm), len(self.labels))``."""
         ids = self.vocab.encode(norm)
         cap = layout_cap(self.model)
-        layout = field_ids(norm, cap) if cap else None
+        layout = field_ids(norm, cap, self.config.layout_version) if cap else None
         spans = windows(len(ids), self.config.window, self.config.stride)
         total = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         counts = np.zeros((len(ids), 1), dtype=np.float32)
@@ -151,4 +153,5 @@ class Tagger:
             raise ValueError(f"{directory}: the model's labels are not BIO tags")
         model = BertForTokenClassification.from_pretrained(directory, local_files_only=True, use_safetensors=True)
         vocab = CharVocab.load(directory / "vocab.json")
-        return cls(model, vocab, TaggerConfig(**meta["config"]), meta.get("temperature", 1.0), labels)
+        config = TaggerConfig(**{"layout_version": 1, **meta["config"]})  # saved before versions: 1
+        return cls(model, vocab, config, meta.get("temperature", 1.0), labels)

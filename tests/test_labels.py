@@ -10,6 +10,7 @@ from nianbao.models.labels import (
     MAX_FIELD,
     ZERO,
     CharVocab,
+    boundaries,
     decode_spans,
     field_ids,
 )
@@ -59,15 +60,19 @@ def test_a_markdown_rule_line_ends_like_text() -> None:
     assert _at(table, "5") == _at(labelled, "5") == 3
 
 
-def _plain_field_ids(text: str, cap: int) -> list[int]:
+def _plain_field_ids(text: str, cap: int, version: int) -> list[int]:
     """The layout feature one character at a time (what ``field_ids`` computes with numpy)."""
-    from nianbao.models.labels import _RULE_LINE, _VALUE_CHARS, SEPARATORS
+    from nianbao.models.labels import _CLOSED_LINE, _FRAMED_LINE, _RULE_LINE, _VALUE_CHARS, SEPARATORS
 
     out, count = [], 0
     rule_ends = {m.end() - 1 for m in _RULE_LINE.finditer(text)}
+    framed = {m.start() for m in _FRAMED_LINE.finditer(text)} if version >= 2 else set()
+    closed = {m.end() - 1 for m in _CLOSED_LINE.finditer(text)} if version >= 2 else set()
     for index, ch in enumerate(text):
-        if index in rule_ends:
+        if index in rule_ends or index in framed:
             count = 0
+        elif index in closed:
+            pass
         elif ch in SEPARATORS:
             count = min(count + 1, cap)
         elif not (ch.isdigit() or ch in _VALUE_CHARS):
@@ -81,7 +86,7 @@ def test_layout_feature_matches_the_plain_count_on_real_and_generated_text(share
 
     from nianbao.extraction.inputs.decode import decode
     from nianbao.extraction.text.normalize import NormText
-    from nianbao.models.labels import field_at, rule_line_ends
+    from nianbao.models.labels import field_at, layout_marks
     from nianbao.training.generator.generate import generate
 
     texts = [NormText(decode(p.read_bytes()).text).norm for p in sorted((shared / "seeds").glob("*.txt"))]
@@ -89,14 +94,32 @@ def test_layout_feature_matches_the_plain_count_on_real_and_generated_text(share
     rng = random.Random(0)
     pieces = ["|---|", "| :--- |", "|", "---", " ", "\n", "\t", "5", "0", ":", "表", "²", "①", "万", "\ud800"]
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(400)]
-    for text in texts:
+    for text, version in ((text, version) for text in texts for version in (1, 2)):
         for cap in (0, 1, MAX_FIELD, len(text) + 1):
-            assert field_ids(text, cap) == _plain_field_ids(text, cap)
+            assert field_ids(text, cap, version) == _plain_field_ids(text, cap, version)
         for _ in range(10 if text else 0):  # a row's fields read back from a value: the slice's count
             start = rng.randrange(len(text))
             end = rng.randrange(start, len(text))
-            plain = _plain_field_ids(text[start : end + 1], len(text) + 1)
-            ends = rule_line_ends(text, start, end + 1)
+            plain = _plain_field_ids(text[start : end + 1], len(text) + 1, version)
+            marks = layout_marks(text, start, end + 1, version)
             for index in (start, end, rng.randrange(start, end + 1)):
-                assert field_at(text, index, start, ends) == plain[index - start]
-            assert field_at(text, end, start) == plain[-1]
+                assert field_at(text, index, start, marks, version) == plain[index - start]
+            assert field_at(text, end, start, version=version) == plain[-1]
+
+
+def test_version_2_counts_every_markdown_row_from_its_own_first_pipe() -> None:
+    # a PDF converter prints a block of label rows, then their value rows with an empty label cell
+    block = "| 4.保护第三方合法权益 |  |  |  |  |  |  |  |\n|  |  |  |  |  | 1 | 1 | 2 |\n|  |  |  | 7 |  |  |  | 7 |\n"
+    first, second = block.index("1 | 1"), block.index("7 |")
+    assert field_ids(block, version=1)[first] == MAX_FIELD  # version 1 carries the rows above on: capped
+    assert [field_ids(block, version=2)[i] for i in (first, second)] == [6, 4]
+    assert field_ids(block, version=2)[block.index("2 |")] == 8  # the empty label cell, then seven columns
+
+
+def test_version_2_counts_a_field_closed_by_a_pipe_at_the_line_end_once() -> None:
+    # one value per line, each closed by a pipe (a crawled table's cells): 12, -, 3, -, 15, -, -, 1
+    lines = "复议后起诉 |\n12 |\n |\n3 |\n |\n15 |\n |\n |\n1 |\n"
+    at = [lines.index("12"), lines.index("3 "), lines.index("15"), lines.rindex("1 |")]
+    assert [field_ids(lines, version=2)[i] for i in at] == [1, 3, 5, 8]
+    assert [field_ids(lines, version=1)[i] for i in at] == [2, 6, 10, 15]  # two per field: the far ones capped
+    assert boundaries(" |\n |\n", version=2) == 2 and boundaries(" |\n |\n", version=1) == 4

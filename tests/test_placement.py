@@ -145,6 +145,24 @@ def test_the_layout_states_an_empty_first_field_unless_the_row_has_an_extra_one(
     tokens = [Token(m.start() + len(label), m.end() + len(label), m.group(0), 0) for m in re.finditer(r"\d+", values)]
     n_cols = 15 if label == "总计" else 7
     assert _leading_empty_field(row, tokens, n_cols) is undecided
+    assert _leading_empty_field(row, tokens, n_cols, version=2) is undecided  # same with the newer feature
+
+
+def test_a_markdown_value_row_below_its_label_states_its_empty_label_cell() -> None:
+    """``|  |  | 4 |  | 3 | 2 | 17 | 26 |`` (a PDF converter's value row printed below its label):
+    eight fields, the first the empty label cell. The version 1 feature carries on the count of
+    the rows above, so the row looks shifted and the convention decides; version 2 counts the row
+    from its own first ``|`` and the model reads it."""
+    from nianbao.extraction.text.locator import _leading_empty_field
+    from nianbao.extraction.text.patterns import Token
+
+    text = "| 四、结转下年度继续办理 |  |  |  |  |  |  |  |\n|  |  | 4 |  | 3 | 2 | 17 | 26 |\n"
+    start = text.index("|  |  | 4")
+    tokens = [Token(m.start() + start, m.end() + start, m.group(0), 1) for m in re.finditer(r"\d+", text[start:])]
+    assert _leading_empty_field(text, tokens, 7, version=1)
+    assert not _leading_empty_field(text, tokens, 7, version=2)
+    shifted = text.replace("|  |  | 4 |", "|  |  |  | 4 |")  # one field too many even without the label cell
+    assert _leading_empty_field(shifted, [Token(t.start + 3, t.end + 3, t.raw, 1) for t in tokens], 7, version=2)
 
 
 def test_where_the_layout_prints_empty_fields_the_model_reads_them_however_sure() -> None:

@@ -152,7 +152,9 @@ def window_examples(
         norm = NormText(record["text"]).norm
         ids, labels = vocab.encode(norm), char_labels(record)
         spans = windows(len(ids), config.window, config.stride)
-        batch, mask, types = encode_windows(ids, spans, config.window, field_ids(norm, layout) if layout else None)
+        batch, mask, types = encode_windows(
+            ids, spans, config.window, field_ids(norm, layout, config.layout_version) if layout else None
+        )
         target = torch.full_like(batch, IGNORE)
         for row, (start, end) in enumerate(spans):
             target[row, 1 : 1 + end - start] = torch.tensor(labels[start:end], dtype=torch.long)

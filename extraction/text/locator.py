@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from nianbao.extraction.placement.decoder import SlotScores
-from nianbao.extraction.templates import Table, section_patterns
+from nianbao.extraction.templates import Table, section_patterns, template_data
 from nianbao.extraction.text.normalize import NormText
 from nianbao.extraction.text.patterns import NUMERALS, Label, Section, Token, find_sections
-from nianbao.models.labels import SEPARATORS, field_at, rule_line_ends, span_label
+from nianbao.models.labels import SEPARATORS, boundaries, field_at, layout_marks, span_label
 
 _NUMBERING = re.compile(r"^[一二三四五六七八九十]*[、.]?[(（]?[一二三四五六七八九十]*[)）]?\d*[.、]?")
 DROP_BELOW = 0.02
@@ -31,6 +31,7 @@ ROW_MATCH = 0.6
 LOG_FLOOR = 1e-6  # probabilities below this count as this (log-scores stay finite)
 CONTEXT = 160  # characters the tagger reads before a table region
 LOOK_BACK = 256  # characters read back from a row's first value to find where its line's fields start
+_TARGETS: dict[tuple[str, tuple[str, ...]], list[tuple[str | None, str, str]]] = {}  # see _targets
 
 
 class RuleLocator:
@@ -171,7 +172,8 @@ class ModelLocator(RuleLocator):
         """
         if self.probs is None or not self._slot_b or n_cols > len(self._slot_b):
             return None
-        fields = _row_fields(self._nt.norm, tokens) if tokens else None  # once for both tests below
+        version = self.tagger.layout_version
+        fields = _row_fields(self._nt.norm, tokens, version) if tokens else None  # once for both tests below
         if _leading_empty_field(self._nt.norm, tokens, n_cols, fields):
             return None
         slots = self._derived(
@@ -183,7 +185,7 @@ class ModelLocator(RuleLocator):
             mass = np.add.reduce(part, axis=0) / len(part)  # the mean (same bits), without the wrapper
             mass = np.maximum(mass / max(float(np.add.reduce(mass)), LOG_FLOOR), LOG_FLOOR)
             out.append(np.log(mass).tolist())
-        return SlotScores(out, _printed_gaps(self._nt.norm, tokens, fields))
+        return SlotScores(out, _printed_gaps(self._nt.norm, tokens, fields, version))
 
     def piece_scorer(self) -> Callable[[int, int, int], float] | None:
         """Piece scores from per-character B-/I- slot log-probabilities (prefix sums, O(1) each)."""
@@ -220,24 +222,22 @@ class ModelLocator(RuleLocator):
         order = [row.key for row in table.rows]
         extra: list[Label] = []
         candidates = [(s, e) for s, e, label, _ in self.spans if label == "ROW" and region[0] <= s < region[1]]
+        owners = {span: _owner(nt.norm[span[0] : span[1]], table) for span in candidates}
         for row in table.rows:
             if row.key in have:
                 continue
             lower, upper = _neighbours(found + extra, order, row.key, region)
-            target = _core(row.label)
-            best, best_ratio = None, ROW_MATCH
-            for start, end in candidates:
-                if not lower <= start < upper:
-                    continue
-                ratio = SequenceMatcher(None, _core(nt.norm[start:end]), target).ratio()
-                if ratio > best_ratio:
-                    best, best_ratio = (start, end), ratio
-            if best:
-                extra.append(Label(row.key, *best))
+            mine = [
+                (ratio, span) for span, (key, ratio) in owners.items() if key == row.key and lower <= span[0] < upper
+            ]
+            if mine:
+                extra.append(Label(row.key, *max(mine)[1]))
         return extra
 
 
-def _leading_empty_field(norm: str, tokens: Sequence[Token], n_cols: int, fields: RowFields | None = None) -> bool:
+def _leading_empty_field(
+    norm: str, tokens: Sequence[Token], n_cols: int, fields: RowFields | None = None, version: int = 1
+) -> bool:
     """True when the layout does not say where a row's values go: its first field is empty
     (more separators between the label and the first value than between two values:
     ``label\t\t0\t0``) and the row prints more fields than it has columns
@@ -250,45 +250,62 @@ def _leading_empty_field(norm: str, tokens: Sequence[Token], n_cols: int, fields
     """
     if len(tokens) < 2:  # a lone value: no separator unit to count its fields in
         return False
-    unit, first_field, last_field, trailing = fields or _row_fields(norm, tokens)
+    unit, first_field, last_field, trailing = fields or _row_fields(norm, tokens, version)
     if first_field <= unit:
         return False
     return last_field // unit + trailing > n_cols
 
 
-def _printed_gaps(norm: str, tokens: Sequence[Token], fields: RowFields | None = None) -> bool:
+def _printed_gaps(norm: str, tokens: Sequence[Token], fields: RowFields | None = None, version: int = 1) -> bool:
     """True when the row prints an empty field before, between or after its values (more
     separators there than between two neighbouring values): the layout states where they sit."""
     if not tokens:
         return False
-    unit, first_field, _, trailing = fields or _row_fields(norm, tokens)
-    between = [_separators(norm, a.end, b.start) for a, b in zip(tokens, tokens[1:], strict=False)]
+    unit, first_field, _, trailing = fields or _row_fields(norm, tokens, version)
+    between = [_separators(norm, a.end, b.start, version) for a, b in zip(tokens, tokens[1:], strict=False)]
     return first_field > unit or max(between, default=0) > unit or trailing > 0
 
 
 RowFields = tuple[int, int, int, int]  # unit, first and last value's field, trailing empty fields
 
 
-def _row_fields(norm: str, tokens: Sequence[Token]) -> RowFields:
+def _row_fields(norm: str, tokens: Sequence[Token], version: int = 1) -> RowFields:
     """A row's separator unit (fewest separators between two values; 1 for a lone value), the
     layout feature (uncapped) of its first and last value, and the empty fields printed after
-    its last value on that line (a markdown row's closing ``|`` and frame not counted)."""
+    its last value on that line (a markdown row's closing ``|`` and frame not counted).
+
+    With the version 2 feature a markdown value row printed without its label
+    (``|  |  | 4 |…``: a PDF converter's row below its label) counts from its own first ``|``,
+    so its first field is the empty label cell: not one of the row's columns.
+    """
     first, last = tokens[0], tokens[-1]
-    unit = min((_separators(norm, a.end, b.start) for a, b in zip(tokens, tokens[1:], strict=False)), default=1) or 1
+    pairs = zip(tokens, tokens[1:], strict=False)
+    unit = min((_separators(norm, a.end, b.start, version) for a, b in pairs), default=1) or 1
     offset = max(0, first.start - LOOK_BACK)
-    ends = rule_line_ends(norm, offset, last.start + 1)  # the layout feature of that slice, as the model reads it
-    trailing = max(0, _trailing(norm, last.end) - unit - _frame(norm, first.start)) // unit
-    return unit, field_at(norm, first.start, offset, ends), field_at(norm, last.start, offset, ends), trailing
+    line_end = norm.find("\n", last.start)
+    marks = layout_marks(norm, offset, len(norm) if line_end < 0 else line_end, version)  # as the model reads it
+    label_cell = unit if version >= 2 and _unlabelled_markdown_row(norm, first.start) else 0
+    first_field = field_at(norm, first.start, offset, marks, version) - label_cell
+    last_field = field_at(norm, last.start, offset, marks, version) - label_cell
+    trailing = max(0, _trailing(norm, last.end, version) - unit - _frame(norm, first.start)) // unit
+    return unit, first_field, last_field, trailing
 
 
-def _separators(norm: str, start: int, end: int) -> int:
-    return norm.count("\t", start, end) + norm.count("|", start, end) + norm.count("\n", start, end)
+def _unlabelled_markdown_row(norm: str, start: int) -> bool:
+    """True when the line of ``start`` opens with ``|`` and prints nothing but separators before it."""
+    line_start = norm.rfind("\n", 0, start) + 1
+    opening = norm[line_start:start]
+    return opening.lstrip().startswith("|") and not opening.strip(" \t|\u3000")
 
 
-def _trailing(norm: str, end: int) -> int:
+def _separators(norm: str, start: int, end: int, version: int = 1) -> int:
+    return boundaries(norm[start:end], version)
+
+
+def _trailing(norm: str, end: int, version: int = 1) -> int:
     """Separators after a row's last value up to and including the end of its line."""
     newline = norm.find("\n", end)
-    return _separators(norm, end, newline + 1 if newline >= 0 else len(norm))
+    return _separators(norm, end, newline + 1 if newline >= 0 else len(norm), version)
 
 
 def _frame(norm: str, start: int) -> int:
@@ -336,6 +353,37 @@ def _load_calibrator(model_dir: Path):
 
     path = Path(model_dir) / "calibrator.json"
     return CellCalibrator.load(path) if path.exists() else None
+
+
+def _owner(text: str, table: Table) -> tuple[str | None, float]:
+    """The row a ROW span's text resembles most (None: a group row such as ``（三）不予公开``, or
+    nothing above :data:`ROW_MATCH`), and how much. Compared with each row's label without its
+    numbering and as the template prints it, numbering included (``(一)予以会升``, OCR-damaged:
+    予以公开 by its number, not 不予公开 by its words)."""
+    core, squeezed = _core(text), _squeeze(text)
+    best: tuple[str | None, float] = (None, ROW_MATCH)
+    for key, row_core, printed in _targets(table):
+        ratio = max(SequenceMatcher(None, core, row_core).ratio(), SequenceMatcher(None, squeezed, printed).ratio())
+        if ratio > best[1] or (ratio == best[1] and key is None):
+            best = (key, ratio)
+    return best
+
+
+def _targets(table: Table) -> list[tuple[str | None, str, str]]:
+    """Per row its key, core label and printed label; group rows (no values) under None."""
+    cache_key = (table.name, tuple(row.key for row in table.rows))
+    if cache_key not in _TARGETS:
+        data = template_data().get(f"{table.name}_rows", [])
+        printed = {row["key"]: row.get("printed", row["label"]) for row in data}
+        rows = [(row.key, _core(row.label), _squeeze(printed.get(row.key, row.label))) for row in table.rows]
+        keys = {row.key for row in table.rows}
+        groups = sorted({row["group"] for row in data if "group" in row and row["key"] in keys})
+        _TARGETS[cache_key] = rows + [(None, _core(group), _squeeze(group)) for group in groups]
+    return _TARGETS[cache_key]
+
+
+def _squeeze(label: str) -> str:
+    return "".join(NormText(label).norm.split())
 
 
 def _core(label: str) -> str:
