@@ -156,13 +156,30 @@ def test_accounting_judges_decided_cells_and_counts_undecided_apart() -> None:
     assert metrics["gold_ambiguous_sent_to_review.style.lines"] == 0.5
 
 
+def _with_a_broken_row_sum(sample: dict) -> dict:
+    """The sample with its first requests row's printed total one more than its columns' sum (a
+    report's own broken arithmetic: read as printed, flagged by the row-sum check)."""
+    total = next(c for c in sample["cells"] if c["table"] == "requests" and c["col"] == "total" and c["value"])
+    printed = str(total["value"] + 1)
+    text = sample["text"]
+    sample["text"] = text[: total["start"]] + printed + text[total["end"] :]
+    shift = len(printed) - len(total["raw"])
+    for item in sample["cells"] + sample.get("spans", []):
+        if item.get("start") is not None and item["start"] > total["start"]:
+            item["start"], item["end"] = item["start"] + shift, item["end"] + shift
+        elif item.get("start") == total["start"] and "text" in item:
+            item.update(text=printed, end=total["start"] + len(printed))
+    total.update(value=total["value"] + 1, raw=printed, end=total["start"] + len(printed))
+    return sample
+
+
 def test_evaluate_runs_model_and_rules_together_and_accounts_per_style(tmp_path, shared) -> None:
     from nianbao.annotations import write_jsonl
     from nianbao.extraction.pipeline import DEFAULT_MODEL, extract_text
     from nianbao.extraction.text.locator import ModelLocator, RuleLocator
     from nianbao.training.generator.generate import generate
 
-    samples = generate(4, seed=606, styles=("ocr", "crawl"))
+    samples = generate(4, seed=606, styles=("ocr", "crawl")) + [_with_a_broken_row_sum(generate(1, 5, ("tab",))[0])]
     write_jsonl(samples, tmp_path / "gen.jsonl")
     out = tmp_path / "eval"
     result = CliRunner().invoke(app, ["evaluate", "--gold", str(tmp_path / "gen.jsonl"), "-o", str(out)])
@@ -199,7 +216,7 @@ def test_evaluate_runs_model_and_rules_together_and_accounts_per_style(tmp_path,
     assert "why cells are in review" in result.output
     assert "## Why cells are reviewed" in (out / "report.md").read_text("utf-8")
     decided = metrics["model.accounting.cells"]
-    assert reasons["check_failed"] and reasons["ambiguous_split"]  # ocr and crawl reports: both happen
+    assert reasons["check_failed"] and reasons["ambiguous_split"]  # the broken row sum, crawl splits: both happen
     for reason in ("low_confidence", "ambiguous_split", "check_failed", "row_not_found"):
         assert metrics[f"model.review_reason.{reason}"] == pytest.approx(reasons[reason] / decided)
         assert metrics[f"model.review_reason.{reason}.wrong"] == reasons[f"{reason}.wrong"]
