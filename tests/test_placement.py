@@ -175,3 +175,40 @@ def test_where_the_layout_prints_empty_fields_the_model_reads_them_however_sure(
     assert evidence_only(in_order) is None  # not sure: a prior, the convention decides
     assert evidence_only(SlotScores(in_order, stated=False)) is None
     assert evidence_only(SlotScores(in_order, stated=True)) == in_order  # the printed empty fields say where
+
+
+def test_slot_scores_of_a_row_are_each_tokens_own_mean(shared: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model's slot scores, computed for a whole row at once, are bit for bit the per-token
+    definition (mean over the token's characters, renormalised, floored, log) on real reports."""
+    import numpy as np
+
+    from nianbao.extraction.pipeline import default_locator, extract_bytes
+    from nianbao.extraction.text import locator as loc_module
+
+    def one_by_one(slots, tokens) -> list[list[float]]:
+        out = []
+        for token in tokens:
+            part = slots[token.start : max(token.end, token.start + 1)]
+            mass = np.add.reduce(part, axis=0) / len(part)
+            mass = np.maximum(mass / max(float(np.add.reduce(mass)), loc_module.LOG_FLOOR), loc_module.LOG_FLOOR)
+            out.append(np.log(mass).tolist())
+        return out
+
+    seen, rowwise = [], loc_module._token_logp
+
+    def checked(slots, tokens):
+        scores = rowwise(slots, tokens)
+        seen.append((scores == one_by_one(slots, tokens), max((t.end - t.start for t in tokens), default=0)))
+        return scores
+
+    locator = default_locator()
+    monkeypatch.setattr(loc_module, "_token_logp", checked)
+    for path in sorted((shared / "seeds").glob("*.txt"))[:3]:
+        extract_bytes(path.read_bytes(), name=path.name, locator=locator)
+    assert len(seen) > 20 and all(same for same, _ in seen)
+    assert any(longest >= 2 for _, longest in seen)
+    from nianbao.extraction.text.patterns import Token  # tokens of 1 to 12 characters, 8+ summed pairwise
+
+    slots = np.random.default_rng(0).random((60, 7), dtype=np.float32) ** 3
+    tokens = [Token(s, s + n, "", 0) for s, n in ((0, 1), (2, 3), (6, 8), (15, 12), (30, 0), (40, 7), (50, 9))]
+    assert rowwise(slots, tokens) == one_by_one(slots, tokens)

@@ -129,4 +129,4 @@ def slot_score(slot_logp: Sequence[Sequence[float]] | None, positions: Sequence[
     """Model score of placing value ``i`` in column ``positions[i]`` (0 without a model)."""
     if slot_logp is None:
         return 0.0
-    return float(sum(slot_logp[i][col] for i, col in enumerate(positions)))
+    return float(sum([row[col] for row, col in zip(slot_logp, positions, strict=False)]))  # a list sums faster

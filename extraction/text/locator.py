@@ -179,13 +179,7 @@ class ModelLocator(RuleLocator):
         slots = self._derived(
             ("slots", n_cols), lambda probs: probs[:, self._slot_b[:n_cols]] + probs[:, self._slot_i[:n_cols]]
         )
-        out = []
-        for token in tokens:
-            part = slots[token.start : max(token.end, token.start + 1)]
-            mass = np.add.reduce(part, axis=0) / len(part)  # the mean (same bits), without the wrapper
-            mass = np.maximum(mass / max(float(np.add.reduce(mass)), LOG_FLOOR), LOG_FLOOR)
-            out.append(np.log(mass).tolist())
-        return SlotScores(out, _printed_gaps(self._nt.norm, tokens, fields, version))
+        return SlotScores(_token_logp(slots, tokens), _printed_gaps(self._nt.norm, tokens, fields, version))
 
     def piece_scorer(self) -> Callable[[int, int, int], float] | None:
         """Piece scores from per-character B-/I- slot log-probabilities (prefix sums, O(1) each)."""
@@ -233,6 +227,29 @@ class ModelLocator(RuleLocator):
             if mine:
                 extra.append(Label(row.key, *max(mine)[1]))
         return extra
+
+
+def _token_logp(slots: np.ndarray, tokens: Sequence[Token]) -> list[list[float]]:
+    """Per token, the log of its mean slot mass over its characters, renormalised (floored at
+    ``LOG_FLOOR``), for all of a row's tokens at once, with the bits of one
+    ``np.add.reduce(part, axis=0)`` per token: that adds up to 7 rows one after the other (as
+    done here), 8 or more pairwise (such tokens are summed by it)."""
+    if not tokens:
+        return []
+    starts = np.array([t.start for t in tokens])
+    lengths = np.array([max(t.end - t.start, 1) for t in tokens])
+    sums = slots[starts]
+    for offset in range(1, min(int(lengths.max()), _SEQUENTIAL)):
+        longer = lengths > offset
+        sums[longer] += slots[starts[longer] + offset]
+    for i in np.flatnonzero(lengths >= _SEQUENTIAL).tolist():
+        sums[i] = np.add.reduce(slots[starts[i] : starts[i] + lengths[i]], axis=0)
+    mass = sums / lengths[:, None].astype(np.float32)
+    total = np.maximum(np.add.reduce(mass, axis=1, keepdims=True), LOG_FLOOR)
+    return np.log(np.maximum(mass / total, LOG_FLOOR)).tolist()
+
+
+_SEQUENTIAL = 8  # numpy's reduce adds fewer rows than this in order, more pairwise
 
 
 def _leading_empty_field(
