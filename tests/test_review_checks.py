@@ -12,7 +12,7 @@ import random
 import pytest
 
 from nianbao import extract_text
-from nianbao.training.generator.generate import GenConfig, generate_report
+from nianbao.training.generator.generate import GenConfig, generate, generate_report
 
 Key = tuple[str, str, str]
 
@@ -93,3 +93,23 @@ def test_crawled_rows_whose_split_is_unsure_take_the_blame_of_the_column_sums(te
     got = {_key(c): c["value"] for c in doc["cells"]}
     wrong = {_key(c) for c in sample["cells"] if not c.get("ambiguous") and got[_key(c)] != c["value"]}
     assert wrong and wrong <= set(review)
+
+
+def test_a_row_whose_values_could_sit_in_other_columns_is_not_cleared_by_its_own_sum() -> None:
+    """Blanks dropped (``lines``): a row printing fewer values than columns fits them several ways,
+    and its own sum holds whichever way. Its cells in a failed column rule stay involved: every
+    cell the text leaves undecided that sits in a failed column rule is under review."""
+    checked = 0
+    for sample in generate(8, seed=77, styles=("lines",)):
+        doc = extract_text(sample["text"])
+        review = {_key(r) for r in doc["review"]}
+        in_failed_columns = {
+            _key(c)
+            for check in doc["checks"]
+            if check["ok"] is False and ".col_sum." in check["rule"]
+            for c in check["cells"]
+        }
+        undecided = {_key(c) for c in sample["cells"] if c.get("ambiguous")} & in_failed_columns
+        assert undecided <= review, sorted(undecided - review)
+        checked += len(undecided)
+    assert checked > 50

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import cast
 
 from nianbao.contract import ReviewEntry
+from nianbao.extraction.checks.blame import involved_rules
 from nianbao.extraction.checks.table import CheckResult
 from nianbao.extraction.document.cells import Cell, CellKey
 
@@ -48,23 +49,22 @@ def score_cells(cells: Iterable[Cell], checks: list[CheckResult], calibrator=Non
 
 
 def failed_rules(checks: list[CheckResult], cells: Iterable[Cell] = ()) -> dict[CellKey, list[str]]:
-    """The failed rules each cell is involved in.
-
-    A failed check involves the cells that could be at fault: those of its cells that no
-    check which holds vouches for (a cell that adds up in another rule is not what broke this
-    one). A check does not vouch for an unsure cell (``cells`` that are ambiguous or settled by
-    the table: another reading of its row moves values between columns and keeps the row's own
-    sum). When every cell of the failed check is vouched for (errors that cancel in the other
-    rules), all its cells are involved.
-    """
+    """The failed rules each cell is involved in: the cells that could have broken each rule
+    (``checks/blame.py``); ``cells`` that are ambiguous or settled by the table are unsure."""
+    cells = list(cells)
     unsure = {cell.key for cell in cells if cell.ambiguous or settled_by_table(cell)}
-    vouched = {key for check in checks if check.ok is True for key in check.cells if key not in unsure}
-    failed: dict[CellKey, list[str]] = {}
-    for check in checks:
-        if check.ok is False:
-            for key in [key for key in check.cells if key not in vouched] or check.cells:
-                failed.setdefault(key, []).append(check.rule)
-    return failed
+    rows: dict[tuple[str, str], bool] = {}
+    for cell in cells:
+        rows[cell.table, cell.row] = rows.get((cell.table, cell.row), True) and _one_placement(cell)
+    return involved_rules(checks, unsure, {row for row, one in rows.items() if one})
+
+
+def _one_placement(cell: Cell) -> bool:
+    """The row's printed values fit its columns one way only (the decoder had a single
+    candidate; a row without that evidence: when every cell is printed)."""
+    if "candidates" in cell.evidence:
+        return cell.evidence["candidates"] <= 1
+    return cell.state in ("number", "na")
 
 
 def _prior(cell: Cell, rules: list[str]) -> float:
