@@ -75,6 +75,28 @@ def test_model_dir_without_onnx_is_exported_once(tmp_path) -> None:
     assert (tmp_path / ONNX_FILE).exists()
     text = "二、主动公开政府信息情况\n第二十条 第（一）项 信息内容 本年制发件数 12 3\n"
     np.testing.assert_allclose(tagger.probabilities(text), OnnxTagger.load(DEFAULT).probabilities(text), atol=1e-5)
+    assert _op_types(tmp_path / ONNX_FILE) == _op_types(DEFAULT / ONNX_FILE)  # the export path ships this graph
+
+
+def _op_types(path: Path) -> dict[str, int]:
+    onnx = pytest.importorskip("onnx")
+    from collections import Counter
+
+    return dict(Counter(node.op_type for node in onnx.load(str(path)).graph.node))
+
+
+def test_shipped_graph_runs_each_layers_attention_as_one_node(tmp_path) -> None:
+    """The export fuses every layer's attention into ONNX Runtime's ``Attention`` (no Softmax or
+    head transposes left; test_shipped_onnx_matches_torch_on_real_reports checks its numbers). A
+    graph whose attention is not the exporter's (here: already fused) is left as it is."""
+    from nianbao.models.onnx_fusion import fuse_attention
+
+    layers = json.loads((DEFAULT / "config.json").read_text("utf-8"))["num_hidden_layers"]
+    ops = _op_types(DEFAULT / ONNX_FILE)
+    assert ops.get("Attention") == layers and "Softmax" not in ops and "Transpose" not in ops
+    copy = tmp_path / ONNX_FILE
+    copy.write_bytes((DEFAULT / ONNX_FILE).read_bytes())
+    assert fuse_attention(copy, 4) == 0 and copy.read_bytes() == (DEFAULT / ONNX_FILE).read_bytes()
 
 
 PROBE = """
