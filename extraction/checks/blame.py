@@ -6,15 +6,17 @@ sum is blind to values moved between its columns, a column's sum to values moved
 rows. So a cell is cleared of a failed check only when the rules that hold rule out every way
 it could have broken it:
 
-- its value: some rule holding takes it in;
-- for a failed column rule, its column: its row's printed values fit its columns one way only
-  (``placed_rows``), or every other cell of its row is in a column rule that holds (a value
-  moved there would have broken it);
-- for a failed row rule, its row: every other cell of its column is in a row rule that holds.
+- of a failed column rule: a row rule that holds takes it in (its value, and no value left or
+  joined its row), and its column is sure: its row's printed values fit its columns one way
+  only (``placed_rows``), or every other cell of its row is in a column rule that holds (a
+  value moved there would have broken it);
+- of a failed row rule: a column rule that holds takes it in, and every other cell of its
+  column is in a row rule that holds.
 
-An unsure cell (its row has several readings) is never cleared, nor is a cell whose row or
-column has one. When every cell of a failed rule is cleared (errors that cancel elsewhere),
-all its cells are involved. Prose checks (``narrative.*``) involve all their cells.
+A prose check that holds (``narrative.*``: the prose states the cell's own count) counts as
+either kind. An unsure cell (its row has several readings) is never cleared, nor is a cell
+whose row or column has one. When every cell of a failed rule is cleared (errors that cancel
+elsewhere), all its cells are involved. A failed prose check involves all its cells.
 """
 
 from __future__ import annotations
@@ -53,21 +55,23 @@ class Blame:
     def _holds(self, key: CellKey, orientation: str | None = None) -> bool:
         """Some rule (of ``orientation``, if given) that takes ``key`` in holds."""
         return key not in self.unsure and any(
-            check.ok is True and (orientation is None or _orientation(check) == orientation)
+            check.ok is True
+            and (orientation is None or check.rule.startswith("narrative.") or _orientation(check) == orientation)
             for check in self.by_cell[key]
         )
 
     def cleared(self, key: CellKey, failed: CheckResult) -> bool:
         """The rules that hold rule out every way ``key`` could have broken ``failed``."""
-        if not self._holds(key):
-            return False
         orientation = _orientation(failed)
-        if orientation == "col":  # moved within its row: another column's rule would break
-            return (key[0], key[1]) in self.placed_rows or all(
-                self._holds(other, "col") for other in self.rows[key[0], key[1]] if other != key
+        if orientation == "col":
+            return self._holds(key, "row") and (
+                (key[0], key[1]) in self.placed_rows
+                or all(self._holds(other, "col") for other in self.rows[key[0], key[1]] if other != key)
             )
-        if orientation == "row":  # moved within its column: another row's rule would break
-            return all(self._holds(other, "row") for other in self.cols[key[0], key[2]] if other != key)
+        if orientation == "row":
+            return self._holds(key, "col") and all(
+                self._holds(other, "row") for other in self.cols[key[0], key[2]] if other != key
+            )
         return False
 
     def involved(self, failed: CheckResult) -> list[CellKey]:
