@@ -90,6 +90,39 @@ def test_an_ocr_damaged_row_label_is_matched_to_the_row_it_resembles_most() -> N
     assert _owner("(六)其他处埋", requests_2021)[0] is None
 
 
+def test_a_row_labels_owner_is_the_best_of_comparing_every_row() -> None:
+    """``_owner`` skips comparisons that cannot win and remembers texts; its answer is the one of
+    comparing a text with every row and group label, on template labels damaged at random."""
+    import random
+    from difflib import SequenceMatcher
+
+    from nianbao.extraction.templates import get_template
+    from nianbao.extraction.text import locator
+
+    def every_row(text: str, table) -> tuple[str | None, float]:
+        core, squeezed = locator._core(text), locator._squeeze(text)
+        best: tuple[str | None, float] = (None, locator.ROW_MATCH)
+        for key, row_core, printed, *_ in locator._targets(table):
+            ratio = max(SequenceMatcher(None, core, row_core).ratio(), SequenceMatcher(None, squeezed, printed).ratio())
+            if ratio > best[1] or (ratio == best[1] and key is None):
+                best = (key, ratio)
+        return best
+
+    rng = random.Random(3)
+    for year in ("2019", "2021"):
+        template = get_template(year)
+        for table in (template.requests, template.active):
+            labels = [row.label for row in table.rows]
+            for _ in range(150):
+                chars = list(rng.choice(labels))
+                # OCR-like damage: a character replaced, dropped or doubled
+                for _ in range(rng.randint(0, min(4, len(chars) - 1))):
+                    i = rng.randrange(len(chars))
+                    chars[i : i + 1] = rng.choice([[rng.choice("会升埋公开处理不予")], [], [chars[i]] * 2])
+                text = "".join(chars)
+                assert locator._owner(text, table) == every_row(text, table) == locator._owner(text, table)
+
+
 def test_ocr_damaged_granted_rows_come_out_right() -> None:
     """On generated OCR reports the two rows whose damaged labels the patterns miss and whose
     words resemble another row (予以公开 / 不予公开, 部分公开) are read right by the model."""
