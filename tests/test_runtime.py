@@ -38,6 +38,20 @@ def test_shipped_onnx_matches_torch_on_real_reports(shared) -> None:
         np.testing.assert_allclose(ours.sum(axis=1), 1.0, atol=1e-4)
 
 
+def test_windows_one_at_a_time_give_the_batched_probabilities(shared) -> None:
+    """The runtime runs one window at a time; batches of windows give the same bits."""
+    from nianbao.models.runtime import _row_max
+
+    tagger = OnnxTagger.load(DEFAULT)
+    norm = NormText((shared / "seeds" / SEEDS[1]).read_text("utf-8")).norm
+    one = tagger.probabilities(norm)
+    assert len(norm) > 3 * tagger.window
+    for size in (3, 8):
+        assert np.array_equal(tagger.probabilities(norm, batch_size=size), one)
+    logits = np.random.default_rng(0).normal(size=(3, 17, len(tagger.labels))).astype(np.float32)
+    assert np.array_equal(_row_max(logits), logits.max(axis=-1, keepdims=True))
+
+
 def test_short_text_and_empty_text() -> None:
     tagger = OnnxTagger.load(DEFAULT)
     assert tagger.probabilities("").shape == (0, len(tagger.labels))
