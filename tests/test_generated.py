@@ -79,30 +79,35 @@ def test_model_locator_beats_rules_on_ocr_confusions() -> None:
 def test_an_ocr_damaged_row_label_is_matched_to_the_row_it_resembles_most() -> None:
     """``(一)予以会升`` is 予以公开 by its number; ``(三)不予公开`` is a group row (no values), not
     予以公开 by its words; ``(六)其他处理`` is a row in 2019 and a group in 2021."""
-    from nianbao.extraction.templates import get_template
-    from nianbao.extraction.text.locator import _owner
+    from nianbao.extraction.templates import get_template, requests_search_table
+    from nianbao.extraction.text.row_match import row_owner
 
     requests_2019, requests_2021 = get_template("2019").requests, get_template("2021").requests
-    assert _owner("(一)予以会升", requests_2019)[0] == "granted"
-    assert _owner("(三)不予公开", requests_2019)[0] is None
-    assert _owner("(二)部分公升", requests_2021)[0] == "partially_granted"
-    assert _owner("(六)其他处埋", requests_2019)[0] == "other"
-    assert _owner("(六)其他处埋", requests_2021)[0] is None
+    assert row_owner("(一)予以会升", requests_2019)[0] == "granted"
+    assert row_owner("(三)不予公开", requests_2019)[0] is None
+    assert row_owner("(二)部分公升", requests_2021)[0] == "partially_granted"
+    assert row_owner("(六)其他处埋", requests_2019)[0] == "other"
+    assert row_owner("(六)其他处埋", requests_2021)[0] is None
+    # where （六）其他处理 is a row of the searched table (2021 prints it alone or over its sub-rows),
+    # it is that row, and 3.其他's patterns do not take it for 其他 when OCR damages 处理
+    searched = requests_search_table("2021")
+    assert row_owner("（六）其他处埋", searched)[0] == "other"
+    assert not any(p.search("（六）其他处埋") for p in searched.row("other_other").patterns)
 
 
 def test_a_row_labels_owner_is_the_best_of_comparing_every_row() -> None:
-    """``_owner`` skips comparisons that cannot win and remembers texts; its answer is the one of
+    """``row_owner`` skips comparisons that cannot win and remembers texts; its answer is the one of
     comparing a text with every row and group label, on template labels damaged at random."""
     import random
     from difflib import SequenceMatcher
 
     from nianbao.extraction.templates import get_template
-    from nianbao.extraction.text import locator
+    from nianbao.extraction.text import row_match
 
     def every_row(text: str, table) -> tuple[str | None, float]:
-        core, squeezed = locator._core(text), locator._squeeze(text)
-        best: tuple[str | None, float] = (None, locator.ROW_MATCH)
-        for key, row_core, printed, *_ in locator._targets(table):
+        core, squeezed = row_match._core(text), row_match._squeeze(text)
+        best: tuple[str | None, float] = (None, row_match.ROW_MATCH)
+        for key, row_core, printed, *_ in row_match._targets(table):
             ratio = max(SequenceMatcher(None, core, row_core).ratio(), SequenceMatcher(None, squeezed, printed).ratio())
             if ratio > best[1] or (ratio == best[1] and key is None):
                 best = (key, ratio)
@@ -120,7 +125,7 @@ def test_a_row_labels_owner_is_the_best_of_comparing_every_row() -> None:
                     i = rng.randrange(len(chars))
                     chars[i : i + 1] = rng.choice([[rng.choice("会升埋公开处理不予")], [], [chars[i]] * 2])
                 text = "".join(chars)
-                assert locator._owner(text, table) == every_row(text, table) == locator._owner(text, table)
+                assert row_match.row_owner(text, table) == every_row(text, table) == row_match.row_owner(text, table)
 
 
 def test_ocr_damaged_granted_rows_come_out_right() -> None:

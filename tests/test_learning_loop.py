@@ -12,11 +12,12 @@ generated reports of the layout that the shipped model read wrongly, the tables 
 column slots decide (active, requests) come out fully right and the appeals table better.
 
 Known limit, asserted as such: the appeals table, read as one row of 15, prints up to 30
-separators here, past the layout feature's cap of 15 (``models/labels.py``), so fine-tuning
-cannot teach the model its far columns: the appeals table gets better, never worse, but not
-fully right (24 generated reports, seed 31: 28 wrong appeals cells over the held-out reports
-before the loop, 16 after; the shipped model now reads this layout's active and requests tables
-nearly right before any correction, as the decoder reads the printed empty fields).
+separators here, past the layout feature's cap of 15 (``models/labels.py``), so the model
+cannot read its far columns and the locator leaves such a row to the convention
+(``extraction/text/locator.py``), before and after the loop alike: its wrong cells stay what they
+were (24 generated reports, seed 31: 47 wrong appeals cells over the held-out reports before
+the loop and after; active and requests 14 wrong before, none after). No held-out report is
+fully right: each has appeals cells the convention places wrongly.
 """
 
 from __future__ import annotations
@@ -164,5 +165,5 @@ def test_corrections_teach_the_layout_to_reports_nobody_reviewed(loop) -> None:
         new = _wrong(_extract(loop["tuned"], loop["root"] / f"gen{i}.txt"), pool[i]["cells"])
         before, after = before + old, after + new
         assert new["active"] == new["requests"] == 0, (i, old, new)  # the tables its slots decide: fully right
-        assert new["appeals"] <= old["appeals"], (i, old, new)  # the known limit: never worse
-    assert after["appeals"] < before["appeals"]  # and better over the held-out reports
+        assert new["appeals"] == old["appeals"], (i, old, new)  # the known limit: the convention's, unchanged
+    assert before["active"] + before["requests"] > 0, before  # the shipped model read them wrongly: the loop taught it

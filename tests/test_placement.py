@@ -138,14 +138,14 @@ def test_correcting_one_cell_of_an_ambiguous_placement_replaces_the_row() -> Non
 def test_the_layout_states_an_empty_first_field_unless_the_row_has_an_extra_one(
     label: str, values: str, undecided: bool
 ) -> None:
-    from nianbao.extraction.text.locator import _leading_empty_field
     from nianbao.extraction.text.patterns import Token
+    from nianbao.extraction.text.row_layout import leading_empty_field
 
     row = label + values
     tokens = [Token(m.start() + len(label), m.end() + len(label), m.group(0), 0) for m in re.finditer(r"\d+", values)]
     n_cols = 15 if label == "总计" else 7
-    assert _leading_empty_field(row, tokens, n_cols) is undecided
-    assert _leading_empty_field(row, tokens, n_cols, version=2) is undecided  # same with the newer feature
+    assert leading_empty_field(row, tokens, n_cols) is undecided
+    assert leading_empty_field(row, tokens, n_cols, version=2) is undecided  # same with the newer feature
 
 
 def test_a_markdown_value_row_below_its_label_states_its_empty_label_cell() -> None:
@@ -153,16 +153,16 @@ def test_a_markdown_value_row_below_its_label_states_its_empty_label_cell() -> N
     eight fields, the first the empty label cell. The version 1 feature carries on the count of
     the rows above, so the row looks shifted and the convention decides; version 2 counts the row
     from its own first ``|`` and the model reads it."""
-    from nianbao.extraction.text.locator import _leading_empty_field
     from nianbao.extraction.text.patterns import Token
+    from nianbao.extraction.text.row_layout import leading_empty_field
 
     text = "| 四、结转下年度继续办理 |  |  |  |  |  |  |  |\n|  |  | 4 |  | 3 | 2 | 17 | 26 |\n"
     start = text.index("|  |  | 4")
     tokens = [Token(m.start() + start, m.end() + start, m.group(0), 1) for m in re.finditer(r"\d+", text[start:])]
-    assert _leading_empty_field(text, tokens, 7, version=1)
-    assert not _leading_empty_field(text, tokens, 7, version=2)
+    assert leading_empty_field(text, tokens, 7, version=1)
+    assert not leading_empty_field(text, tokens, 7, version=2)
     shifted = text.replace("|  |  | 4 |", "|  |  |  | 4 |")  # one field too many even without the label cell
-    assert _leading_empty_field(shifted, [Token(t.start + 3, t.end + 3, t.raw, 1) for t in tokens], 7, version=2)
+    assert leading_empty_field(shifted, [Token(t.start + 3, t.end + 3, t.raw, 1) for t in tokens], 7, version=2)
 
 
 def test_where_the_layout_prints_empty_fields_the_model_reads_them_however_sure() -> None:
@@ -212,3 +212,22 @@ def test_slot_scores_of_a_row_are_each_tokens_own_mean(shared: Path, monkeypatch
     slots = np.random.default_rng(0).random((60, 7), dtype=np.float32) ** 3
     tokens = [Token(s, s + n, "", 0) for s, n in ((0, 1), (2, 3), (6, 8), (15, 12), (30, 0), (40, 7), (50, 9))]
     assert rowwise(slots, tokens) == one_by_one(slots, tokens)
+
+
+def test_a_tab_every_line_ends_with_is_not_an_empty_field() -> None:
+    """A dump that ends every row with a tab (``…\\t0\\t0\\t\\n``): a row printing six values and
+    that tab does not state an empty last column, so its placement is the convention's (and the
+    row goes to review), not the model's prior; a row whose own fields leave gaps is read."""
+    from nianbao.extraction.text.row_layout import line_ending, side_by_side
+
+    full = "一、本年新收\t0\t0\t0\t0\t0\t0\t0\t\n"
+    short = "(一)予以公开\t0\t0\t0\t0\t0\t0\t\n"
+    text = full + short
+    assert line_ending(text, len(full) + short.rindex("0") + 1, 7)
+    gaps = full + "(一)予以公开\t0\t0\t\t\t\n"  # more separators than the full row ends with: empty fields
+    assert not line_ending(gaps, gaps.rindex("0") + 1, 7)
+    plain = "一、本年新收\t1\t2\t3\t4\t5\t6\t21\n(一)予以公开\t1\t\t\n"  # full rows end with no tab
+    assert not line_ending(plain, plain.rindex("1") + 1, 7)
+    assert side_by_side((1, 1, 6, 0), 6)  # \t0\t0\t0\t0\t0\t0
+    assert not side_by_side((3, 1, 7, 0), 3)  # \t1\t\t\t1\t\t\t2: even gaps, the label's one tab is the unit
+    assert side_by_side((2, 2, 6, 0), 3)  # two tabs between every field

@@ -12,28 +12,28 @@ unusual wording) by matching its ROW spans to the template's labels.
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from difflib import SequenceMatcher
 from pathlib import Path
 
 import numpy as np
 
 from nianbao.extraction.placement.decoder import SlotScores
-from nianbao.extraction.templates import Table, section_patterns, template_data
+from nianbao.extraction.templates import Table, section_patterns
 from nianbao.extraction.text.normalize import NormText
 from nianbao.extraction.text.patterns import NUMERALS, Label, Section, Token, find_sections
-from nianbao.models.labels import SEPARATORS, boundaries, field_at, layout_marks, span_label
+from nianbao.extraction.text.row_layout import (
+    leading_empty_field,
+    line_ending,
+    printed_gaps,
+    row_fields,
+    side_by_side,
+)
+from nianbao.extraction.text.row_match import row_owner
+from nianbao.models.labels import span_label
 
-_NUMBERING = re.compile(r"^[一二三四五六七八九十]*[、.]?[(（]?[一二三四五六七八九十]*[)）]?\d*[.、]?")
 DROP_BELOW = 0.02
-ROW_MATCH = 0.6
 LOG_FLOOR = 1e-6  # probabilities below this count as this (log-scores stay finite)
 CONTEXT = 160  # characters the tagger reads before a table region
-LOOK_BACK = 256  # characters read back from a row's first value to find where its line's fields start
-_TARGETS: dict[tuple[str, tuple[str, ...]], list] = {}  # see _targets
-_OWNERS: dict[tuple, tuple[str | None, float]] = {}  # see _owner
 
 
 class RuleLocator:
@@ -91,9 +91,6 @@ class ModelLocator(RuleLocator):
         self._pieces: tuple[np.ndarray, np.ndarray] | None = None
         self._derived_of: np.ndarray | None = None
         self._derived_cache: dict[object, np.ndarray] = {}
-        self._value_of: np.ndarray | None = None  # the probs _value_mass and _value_list were computed from
-        self._value_mass: np.ndarray = np.zeros(0, dtype=np.float32)
-        self._value_list: list[float] = []
 
     def prepare(self, nt: NormText) -> None:
         """Remember the report; :meth:`cover` runs the tagger over its tables."""
@@ -161,32 +158,38 @@ class ModelLocator(RuleLocator):
     def value_probability(self, start: int, end: int) -> float | None:
         if self.probs is None or end <= start:
             return None
-        if self._value_of is not self.probs:  # ~600 calls per report, most for one character
-            mass = self._derived("value", lambda probs: probs[:, self._value_ids].sum(axis=1))
-            self._value_of, self._value_mass, self._value_list = self.probs, mass, mass.tolist()
+        mass = self._derived("value", lambda probs: probs[:, self._value_ids].sum(axis=1))
         if end - start == 1:
-            return self._value_list[start]  # float(mass[start]), looked up once per report
-        part = self._value_mass[start:end]
+            return float(mass[start])
+        part = mass[start:end]
         return float(np.add.reduce(part) / len(part))  # the mean, without ndarray.mean's wrapper
 
     def slot_logp(self, tokens: Sequence[Token], n_cols: int) -> list[list[float]] | None:
         """Per token, the log of its mean slot probability over its characters, renormalised.
 
-        ``stated`` (:class:`SlotScores`) when the row prints empty fields. None when its first
-        field is empty and it prints one field too many (a tab dump's merged label cell: an
-        empty first column and a shifted row look alike there; see :func:`_leading_empty_field`),
-        so the convention decides.
+        ``stated`` (:class:`SlotScores`) when the row prints empty fields. None, so the
+        convention decides, where the layout does not say where the row's values go (see
+        ``row_layout``): its first field is empty and it prints one field too many (a tab dump's
+        merged label cell), its values sit side by side and are fewer than the columns, or its
+        fields count past the model's layout feature.
         """
         if self.probs is None or not self._slot_b or n_cols > len(self._slot_b):
             return None
         version = self.tagger.layout_version
-        fields = _row_fields(self._nt.norm, tokens, version) if tokens else None  # once for both tests below
-        if _leading_empty_field(self._nt.norm, tokens, n_cols, fields):
+        fields = row_fields(self._nt.norm, tokens, version) if tokens else None  # once for both tests below
+        if fields and fields[3] and line_ending(self._nt.norm, tokens[-1].end, n_cols):
+            fields = (*fields[:3], 0)
+        if fields and fields[2] > self.tagger.layout_cap:
+            return None  # the row's far fields count past the model's layout feature: it cannot read their slots
+        stated = bool(tokens) and printed_gaps(self._nt.norm, tokens, fields, version)
+        if fields and not stated and len(tokens) < n_cols and side_by_side(fields, len(tokens)):
+            return None  # fewer values than columns, side by side: the layout does not say where the gaps are
+        if leading_empty_field(self._nt.norm, tokens, n_cols, fields):
             return None
         slots = self._derived(
             ("slots", n_cols), lambda probs: probs[:, self._slot_b[:n_cols]] + probs[:, self._slot_i[:n_cols]]
         )
-        return SlotScores(_token_logp(slots, tokens), _printed_gaps(self._nt.norm, tokens, fields, version))
+        return SlotScores(_token_logp(slots, tokens), stated)
 
     def piece_scorer(self) -> Callable[[int, int, int], float] | None:
         """Piece scores from per-character B-/I- slot log-probabilities (prefix sums, O(1) each)."""
@@ -223,7 +226,7 @@ class ModelLocator(RuleLocator):
         order = [row.key for row in table.rows]
         extra: list[Label] = []
         candidates = [(s, e) for s, e, label, _ in self.spans if label == "ROW" and region[0] <= s < region[1]]
-        owners = {span: _owner(nt.norm[span[0] : span[1]], table) for span in candidates}
+        owners = {span: row_owner(nt.norm[span[0] : span[1]], table) for span in candidates}
         for row in table.rows:
             if row.key in have:
                 continue
@@ -259,94 +262,6 @@ def _token_logp(slots: np.ndarray, tokens: Sequence[Token]) -> list[list[float]]
 _SEQUENTIAL = 8  # numpy's reduce adds fewer rows than this in order, more pairwise
 
 
-def _leading_empty_field(
-    norm: str, tokens: Sequence[Token], n_cols: int, fields: RowFields | None = None, version: int = 1
-) -> bool:
-    """True when the layout does not say where a row's values go: its first field is empty
-    (more separators between the label and the first value than between two values:
-    ``label\t\t0\t0``) and the row prints more fields than it has columns
-    (``2.重复申请\t\t0\t0\t0\t0\t0\t0\t``: eight fields for seven columns).
-
-    A tab dump's merged label cell prints such an extra empty field, so there an empty first
-    column and a shifted row look alike and the convention decides; where the row's fields add
-    up (``| label |  | 2 | 5 |``, ``label\n\n5\n3``, an appeals row of 15 fields with empty
-    ones at both ends), the empty first field is the layout's own statement and the model reads it.
-    """
-    if len(tokens) < 2:  # a lone value: no separator unit to count its fields in
-        return False
-    unit, first_field, last_field, trailing = fields or _row_fields(norm, tokens, version)
-    if first_field <= unit:
-        return False
-    return last_field // unit + trailing > n_cols
-
-
-def _printed_gaps(norm: str, tokens: Sequence[Token], fields: RowFields | None = None, version: int = 1) -> bool:
-    """True when the row prints an empty field before, between or after its values (more
-    separators there than between two neighbouring values): the layout states where they sit."""
-    if not tokens:
-        return False
-    unit, first_field, _, trailing = fields or _row_fields(norm, tokens, version)
-    between = [_separators(norm, a.end, b.start, version) for a, b in zip(tokens, tokens[1:], strict=False)]
-    return first_field > unit or max(between, default=0) > unit or trailing > 0
-
-
-RowFields = tuple[int, int, int, int]  # unit, first and last value's field, trailing empty fields
-
-
-def _row_fields(norm: str, tokens: Sequence[Token], version: int = 1) -> RowFields:
-    """A row's separator unit (fewest separators between two values; 1 for a lone value), the
-    layout feature (uncapped) of its first and last value, and the empty fields printed after
-    its last value on that line (a markdown row's closing ``|`` and frame not counted).
-
-    With the version 2 feature a markdown value row printed without its label
-    (``|  |  | 4 |…``: a PDF converter's row below its label) counts from its own first ``|``,
-    so its first field is the empty label cell: not one of the row's columns.
-    """
-    first, last = tokens[0], tokens[-1]
-    pairs = zip(tokens, tokens[1:], strict=False)
-    unit = min((_separators(norm, a.end, b.start, version) for a, b in pairs), default=1) or 1
-    offset = max(0, first.start - LOOK_BACK)
-    line_end = norm.find("\n", last.start)
-    marks = layout_marks(norm, offset, len(norm) if line_end < 0 else line_end, version)  # as the model reads it
-    label_cell = unit if version >= 2 and _unlabelled_markdown_row(norm, first.start) else 0
-    first_field = field_at(norm, first.start, offset, marks, version) - label_cell
-    last_field = field_at(norm, last.start, offset, marks, version) - label_cell
-    trailing = max(0, _trailing(norm, last.end, version) - unit - _frame(norm, first.start)) // unit
-    return unit, first_field, last_field, trailing
-
-
-def _unlabelled_markdown_row(norm: str, start: int) -> bool:
-    """True when the line of ``start`` opens with ``|`` and prints nothing but separators before it."""
-    line_start = norm.rfind("\n", 0, start) + 1
-    opening = norm[line_start:start]
-    return opening.lstrip().startswith("|") and not opening.strip(" \t|\u3000")
-
-
-def _separators(norm: str, start: int, end: int, version: int = 1) -> int:
-    return boundaries(norm[start:end], version)
-
-
-def _trailing(norm: str, end: int, version: int = 1) -> int:
-    """Separators after a row's last value up to and including the end of its line."""
-    newline = norm.find("\n", end)
-    return _separators(norm, end, newline + 1 if newline >= 0 else len(norm), version)
-
-
-def _frame(norm: str, start: int) -> int:
-    """Separators opening the line of the row's label (markdown's leading ``|``)."""
-    label_end = start
-    while label_end > 0 and (norm[label_end - 1] in SEPARATORS or norm[label_end - 1].isspace()):
-        label_end -= 1
-    line_start = norm.rfind("\n", 0, label_end) + 1
-    count = 0
-    for ch in norm[line_start:label_end]:
-        if ch in SEPARATORS:
-            count += 1
-        elif not ch.isspace():
-            break
-    return count
-
-
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """Overlapping or touching spans joined, in order."""
     out: list[tuple[int, int]] = []
@@ -377,71 +292,6 @@ def _load_calibrator(model_dir: Path):
 
     path = Path(model_dir) / "calibrator.json"
     return CellCalibrator.load(path) if path.exists() else None
-
-
-def _owner(text: str, table: Table) -> tuple[str | None, float]:
-    """The row a ROW span's text resembles most (None: a group row such as ``（三）不予公开``, or
-    nothing above :data:`ROW_MATCH`), and how much. Compared with each row's label without its
-    numbering and as the template prints it, numbering included (``(一)予以会升``, OCR-damaged:
-    予以公开 by its number, not 不予公开 by its words).
-
-    Remembered per text and table (row labels recur from report to report); a comparison runs
-    only where the characters the two strings share could reach the best ratio so far (the
-    bound ``SequenceMatcher.quick_ratio`` uses), so the answer is the one of comparing all."""
-    table_key = _table_key(table)
-    known = _OWNERS.get((text, table_key))
-    if known is not None:
-        return known
-    core, squeezed = _core(text), _squeeze(text)
-    core_counts, squeezed_counts = Counter(core), Counter(squeezed)
-    best: tuple[str | None, float] = (None, ROW_MATCH)
-    for key, row_core, printed, row_counts, printed_counts in _targets(table):
-        ratio = -1.0
-        if _ratio_bound(core_counts, len(core), row_counts, len(row_core)) >= best[1]:
-            ratio = SequenceMatcher(None, core, row_core).ratio()
-        if _ratio_bound(squeezed_counts, len(squeezed), printed_counts, len(printed)) >= best[1]:
-            ratio = max(ratio, SequenceMatcher(None, squeezed, printed).ratio())
-        if ratio > best[1] or (ratio == best[1] and key is None):
-            best = (key, ratio)
-    if len(_OWNERS) >= 4096:
-        _OWNERS.clear()
-    _OWNERS[(text, table_key)] = best
-    return best
-
-
-def _ratio_bound(a: Counter, len_a: int, b: Counter, len_b: int) -> float:
-    """At least ``SequenceMatcher(None, a, b).ratio()``: 2 x the characters the two share / their lengths."""
-    if not len_a + len_b:
-        return 1.0
-    return 2.0 * sum((a & b).values()) / (len_a + len_b)
-
-
-def _table_key(table: Table) -> tuple[str, tuple[str, ...]]:
-    return (table.name, tuple(row.key for row in table.rows))
-
-
-def _targets(table: Table) -> list[tuple[str | None, str, str, Counter, Counter]]:
-    """Per row its key, core label and printed label (and their characters counted); group
-    rows (no values) under None."""
-    cache_key = _table_key(table)
-    if cache_key not in _TARGETS:
-        data = template_data().get(f"{table.name}_rows", [])
-        printed = {row["key"]: row.get("printed", row["label"]) for row in data}
-        rows = [(row.key, _core(row.label), _squeeze(printed.get(row.key, row.label))) for row in table.rows]
-        keys = {row.key for row in table.rows}
-        groups = sorted({row["group"] for row in data if "group" in row and row["key"] in keys})
-        rows += [(None, _core(group), _squeeze(group)) for group in groups]
-        _TARGETS[cache_key] = [(key, core, label, Counter(core), Counter(label)) for key, core, label in rows]
-    return _TARGETS[cache_key]
-
-
-def _squeeze(label: str) -> str:
-    return "".join(NormText(label).norm.split())
-
-
-def _core(label: str) -> str:
-    squeezed = "".join(label.split())
-    return _NUMBERING.sub("", squeezed)
 
 
 def _neighbours(labels: list[Label], order: list[str], key: str, region: tuple[int, int]) -> tuple[int, int]:

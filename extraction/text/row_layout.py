@@ -1,0 +1,144 @@
+"""How a printed row lays out its fields: the unit of separators between two values, each
+value's field, the empty fields it prints before, between and after its values.
+
+The locator asks these before it lets the model's column-slot scores place a row: whether the
+layout states where the row's empty cells are (:func:`printed_gaps`), or leaves it to the
+convention (a tab dump's merged label cell, :func:`leading_empty_field`; values side by side,
+fewer than the columns, :func:`side_by_side`; the tab a table ends every line with,
+:func:`line_ending`). Counted as the model's layout feature counts (``models/labels.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from nianbao.extraction.text.patterns import Token
+from nianbao.models.labels import SEPARATORS, boundaries, field_at, layout_marks
+
+LOOK_BACK = 256  # characters read back from a row's first value to find where its line's fields start
+_VALUE_RUN = re.compile(r"(?<![^\t|\n ])[\d.,/]+(?![^\t|\n ])")  # a value standing in its own field
+RowFields = tuple[int, int, int, int]  # unit, first and last value's field, trailing empty fields
+
+
+def leading_empty_field(
+    norm: str, tokens: Sequence[Token], n_cols: int, fields: RowFields | None = None, version: int = 1
+) -> bool:
+    """True when the layout does not say where a row's values go: its first field is empty
+    (more separators between the label and the first value than between two values:
+    ``label\t\t0\t0``) and the row prints more fields than it has columns
+    (``2.重复申请\t\t0\t0\t0\t0\t0\t0\t``: eight fields for seven columns).
+
+    A tab dump's merged label cell prints such an extra empty field, so there an empty first
+    column and a shifted row look alike and the convention decides; where the row's fields add
+    up (``| label |  | 2 | 5 |``, ``label\n\n5\n3``, an appeals row of 15 fields with empty
+    ones at both ends), the empty first field is the layout's own statement and the model reads it.
+    """
+    if len(tokens) < 2:  # a lone value: no separator unit to count its fields in
+        return False
+    unit, first_field, last_field, trailing = fields or row_fields(norm, tokens, version)
+    if first_field <= unit:
+        return False
+    return last_field // unit + trailing > n_cols
+
+
+def printed_gaps(norm: str, tokens: Sequence[Token], fields: RowFields | None = None, version: int = 1) -> bool:
+    """True when the row prints an empty field before, between or after its values (more
+    separators there than between two neighbouring values): the layout states where they sit."""
+    if not tokens:
+        return False
+    unit, first_field, _, trailing = fields or row_fields(norm, tokens, version)
+    between = [_separators(norm, a.end, b.start, version) for a, b in zip(tokens, tokens[1:], strict=False)]
+    return first_field > unit or max(between, default=0) > unit or trailing > 0
+
+
+def row_fields(norm: str, tokens: Sequence[Token], version: int = 1) -> RowFields:
+    """A row's separator unit (fewest separators between two values; 1 for a lone value), the
+    layout feature (uncapped) of its first and last value, and the empty fields printed after
+    its last value on that line (a markdown row's closing ``|`` and frame not counted).
+
+    With the version 2 feature a markdown value row printed without its label
+    (``|  |  | 4 |…``: a PDF converter's row below its label) counts from its own first ``|``,
+    so its first field is the empty label cell: not one of the row's columns.
+    """
+    first, last = tokens[0], tokens[-1]
+    pairs = zip(tokens, tokens[1:], strict=False)
+    unit = min((_separators(norm, a.end, b.start, version) for a, b in pairs), default=1) or 1
+    offset = max(0, first.start - LOOK_BACK)
+    line_end = norm.find("\n", last.start)
+    marks = layout_marks(norm, offset, len(norm) if line_end < 0 else line_end, version)  # as the model reads it
+    label_cell = unit if version >= 2 and _unlabelled_markdown_row(norm, first.start) else 0
+    first_field = field_at(norm, first.start, offset, marks, version) - label_cell
+    last_field = field_at(norm, last.start, offset, marks, version) - label_cell
+    trailing = max(0, _trailing(norm, last.end, version) - unit - _frame(norm, first.start)) // unit
+    return unit, first_field, last_field, trailing
+
+
+def side_by_side(fields: RowFields, n_values: int) -> bool:
+    """True when a row's values sit in consecutive fields: ``\t0\t0\t0``, not ``\t1\t\t\t1``
+    (whose even gaps make the fewest separators between two values 3: the field after the
+    label, 1, is the narrower unit)."""
+    unit, first_field, last_field, _ = fields
+    unit = min(unit, max(first_field, 1))
+    return last_field - first_field == unit * (n_values - 1)
+
+
+def line_ending(norm: str, end: int, n_cols: int, reach: int = 3) -> bool:
+    """True when what follows a row's last value on its line (``\t`` in ``…\t0\t0\t\n``) is how
+    this table ends every line: a full row nearby (``n_cols`` values or more) ends the same way.
+    Then it is not an empty field."""
+    newline = norm.find("\n", end)
+    tail = norm[end : len(norm) if newline < 0 else newline]
+    if not tail.strip(" "):
+        return False
+    line_start = norm.rfind("\n", 0, end) + 1
+    starts = [line_start]
+    for _ in range(reach):  # the lines above
+        if starts[-1] == 0:
+            break
+        starts.append(norm.rfind("\n", 0, starts[-1] - 1) + 1)
+    after = newline
+    for _ in range(reach):  # and below
+        if after < 0:
+            break
+        starts.append(after + 1)
+        after = norm.find("\n", after + 1)
+    for start in starts[1:]:
+        stop = norm.find("\n", start)
+        line = norm[start : len(norm) if stop < 0 else stop]
+        body = line[: len(line) - len(tail)] if line.endswith(tail) else ""
+        if body[-1:].isdigit() and len(_VALUE_RUN.findall(body)) >= n_cols:
+            return True
+    return False
+
+
+def _unlabelled_markdown_row(norm: str, start: int) -> bool:
+    """True when the line of ``start`` opens with ``|`` and prints nothing but separators before it."""
+    line_start = norm.rfind("\n", 0, start) + 1
+    opening = norm[line_start:start]
+    return opening.lstrip().startswith("|") and not opening.strip(" \t|\u3000")
+
+
+def _separators(norm: str, start: int, end: int, version: int = 1) -> int:
+    return boundaries(norm[start:end], version)
+
+
+def _trailing(norm: str, end: int, version: int = 1) -> int:
+    """Separators after a row's last value up to and including the end of its line."""
+    newline = norm.find("\n", end)
+    return _separators(norm, end, newline + 1 if newline >= 0 else len(norm), version)
+
+
+def _frame(norm: str, start: int) -> int:
+    """Separators opening the line of the row's label (markdown's leading ``|``)."""
+    label_end = start
+    while label_end > 0 and (norm[label_end - 1] in SEPARATORS or norm[label_end - 1].isspace()):
+        label_end -= 1
+    line_start = norm.rfind("\n", 0, label_end) + 1
+    count = 0
+    for ch in norm[line_start:label_end]:
+        if ch in SEPARATORS:
+            count += 1
+        elif not ch.isspace():
+            break
+    return count
