@@ -11,19 +11,12 @@ wrong is where review is spent on cells the evidence says are right.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import get_args
 
+from nianbao.contract import ReviewReason
 from nianbao.evaluation.scorer import CellOutcome
 
-REASONS = (
-    "low_confidence",
-    "ambiguous_placement",
-    "ambiguous_split",
-    "check_failed",
-    "narrative_mismatch",
-    "row_not_found",
-    "unparsed_value",
-    "prose_evidence",
-)
+REASONS: tuple[str, ...] = get_args(ReviewReason)
 CHECKS = frozenset({"check_failed", "narrative_mismatch"})
 COLUMNS = (*REASONS, "checks_only", "confidence_only")
 

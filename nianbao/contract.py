@@ -21,12 +21,12 @@ CELL_STATES: tuple[CellState, ...] = get_args(CellState)
 TemplateName = Literal["2019", "2021", "unknown"]
 Script = Literal["simplified", "traditional"]
 InputFormat = Literal["text", "html", "docx", "pdf"]
-ReviewReason = Literal[
+ReviewReason = Literal[  # in the order `nianbao evaluate` prints them
     "low_confidence",
-    "check_failed",
-    "narrative_mismatch",
     "ambiguous_placement",
     "ambiguous_split",
+    "check_failed",
+    "narrative_mismatch",
     "row_not_found",
     "unparsed_value",
     "prose_evidence",
