@@ -8,6 +8,7 @@ or spaCy.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +51,24 @@ def test_windows_one_at_a_time_give_the_batched_probabilities(shared) -> None:
         assert np.array_equal(tagger.probabilities(norm, batch_size=size), one)
     logits = np.random.default_rng(0).normal(size=(3, 17, len(tagger.labels))).astype(np.float32)
     assert np.array_equal(_row_max(logits), logits.max(axis=-1, keepdims=True))
+
+
+def test_value_probability_follows_what_the_tagger_read_last(shared) -> None:
+    """A token's value probability is the mean value mass of its characters over the tagger's
+    current reading: the table regions after ``cover``, the whole report after ``ensure``."""
+    from nianbao.extraction.pipeline import default_locator
+
+    locator = default_locator()
+    norm = NormText((shared / "seeds" / SEEDS[0]).read_text("utf-8"))
+    locator.prepare(norm)
+    assert locator.value_probability(0, 1) is None  # nothing read yet
+    start = next(m.start() for m in re.finditer(r"\d\d", norm.norm) if m.start() > 600)
+    for read in (lambda: locator.cover([(start - 50, start + 50)]), locator.ensure):
+        read()
+        mass = locator.probs[:, locator._value_ids].sum(axis=1)
+        assert locator.value_probability(start, start + 1) == float(mass[start])
+        assert locator.value_probability(start, start + 2) == float(np.add.reduce(mass[start : start + 2]) / 2)
+        assert locator.value_probability(1, 2) == float(mass[1])  # outside the regions: 0 after cover
 
 
 def test_short_text_and_empty_text() -> None:

@@ -91,6 +91,9 @@ class ModelLocator(RuleLocator):
         self._pieces: tuple[np.ndarray, np.ndarray] | None = None
         self._derived_of: np.ndarray | None = None
         self._derived_cache: dict[object, np.ndarray] = {}
+        self._value_of: np.ndarray | None = None  # the probs _value_mass and _value_list were computed from
+        self._value_mass: np.ndarray = np.zeros(0, dtype=np.float32)
+        self._value_list: list[float] = []
 
     def prepare(self, nt: NormText) -> None:
         """Remember the report; :meth:`cover` runs the tagger over its tables."""
@@ -158,10 +161,12 @@ class ModelLocator(RuleLocator):
     def value_probability(self, start: int, end: int) -> float | None:
         if self.probs is None or end <= start:
             return None
-        mass = self._derived("value", lambda probs: probs[:, self._value_ids].sum(axis=1))
+        if self._value_of is not self.probs:  # ~600 calls per report, most for one character
+            mass = self._derived("value", lambda probs: probs[:, self._value_ids].sum(axis=1))
+            self._value_of, self._value_mass, self._value_list = self.probs, mass, mass.tolist()
         if end - start == 1:
-            return float(mass[start])
-        part = mass[start:end]
+            return self._value_list[start]  # float(mass[start]), looked up once per report
+        part = self._value_mass[start:end]
         return float(np.add.reduce(part) / len(part))  # the mean, without ndarray.mean's wrapper
 
     def slot_logp(self, tokens: Sequence[Token], n_cols: int) -> list[list[float]] | None:
