@@ -231,3 +231,23 @@ def test_a_tab_every_line_ends_with_is_not_an_empty_field() -> None:
     assert side_by_side((1, 1, 6, 0), 6)  # \t0\t0\t0\t0\t0\t0
     assert not side_by_side((3, 1, 7, 0), 3)  # \t1\t\t\t1\t\t\t2: even gaps, the label's one tab is the unit
     assert side_by_side((2, 2, 6, 0), 3)  # two tabs between every field
+
+
+def test_a_row_past_the_models_layout_feature_is_read_from_its_printed_fields() -> None:
+    """Every cell boundary two tabs: the appeals row prints 30 separators, past the feature's cap
+    of 15, so its columns are read from the fields it prints; a row whose steps do not fit a
+    common unit inside the row's columns is left to the convention."""
+    from nianbao.extraction.text.patterns import Token
+    from nianbao.extraction.text.row_layout import field_slots
+
+    def tokens(text: str, start: int) -> list[Token]:
+        found = re.finditer(r"\d+", text[start:])
+        return [Token(m.start() + start, m.end() + start, m.group(0), 1) for m in found]
+
+    appeals = "尚未审结\t\t总计\n2\t\t23\t\t1\t\t1\t\t27\t\t9\t\t\t\t1\t\t\t\t10\t\t\t\t\t\n"
+    assert field_slots(appeals, tokens(appeals, appeals.index("\n")), 15, 2) == [0, 1, 2, 3, 4, 5, 7, 9]
+    late = "总计\n\t\t\t\t3\t\t\t\t\t\t5\n"  # opening with two empty fields
+    assert field_slots(late, tokens(late, late.index("\n")), 15, 2) == [2, 5]
+    labelled = "二、上年结转\t\t\t\t2\t\t5\t\t\t\t\t\t\t\t7\n"
+    assert field_slots(labelled, tokens(labelled, 6), 7, 2) == [1, 2, 6]
+    assert field_slots(labelled, tokens(labelled, 6), 6, 2) is None  # the last value past the columns

@@ -22,6 +22,7 @@ from nianbao.extraction.templates import Table, section_patterns
 from nianbao.extraction.text.normalize import NormText
 from nianbao.extraction.text.patterns import NUMERALS, Label, Section, Token, find_sections
 from nianbao.extraction.text.row_layout import (
+    field_slots,
     leading_empty_field,
     line_ending,
     printed_gaps,
@@ -32,6 +33,7 @@ from nianbao.extraction.text.row_match import row_owner
 from nianbao.models.labels import span_label
 
 DROP_BELOW = 0.02
+SURE_READ = 0.95  # a slot read from the printed fields, past the model's layout feature
 LOG_FLOOR = 1e-6  # probabilities below this count as this (log-scores stay finite)
 CONTEXT = 160  # characters the tagger reads before a table region
 
@@ -184,8 +186,8 @@ class ModelLocator(RuleLocator):
         fields = row_fields(self._nt.norm, tokens, version) if tokens else None  # once for both tests below
         if fields and fields[3] and line_ending(self._nt.norm, tokens[-1].end, n_cols):
             fields = (*fields[:3], 0)
-        if fields and fields[2] > self.tagger.layout_cap:
-            return None  # the row's far fields count past the model's layout feature: it cannot read their slots
+        if fields and fields[2] > self.tagger.layout_cap:  # past the model's layout feature: the fields say
+            return _read_slots(field_slots(self._nt.norm, tokens, n_cols, version), n_cols)
         stated = bool(tokens) and printed_gaps(self._nt.norm, tokens, fields, version)
         if fields and not stated and len(tokens) < n_cols and side_by_side(fields, len(tokens)):
             return None  # fewer values than columns, side by side: the layout does not say where the gaps are
@@ -304,6 +306,14 @@ def _neighbours(labels: list[Label], order: list[str], key: str, region: tuple[i
     before = [lab.end for lab in labels if order.index(lab.row) < index]
     after = [lab.start for lab in labels if order.index(lab.row) > index]
     return (max(before) if before else region[0], min(after) if after else region[1])
+
+
+def _read_slots(slots: list[int] | None, n_cols: int) -> SlotScores | None:
+    """Slot scores that state the columns the row's fields give (None: the convention decides)."""
+    if slots is None:
+        return None
+    sure, other = np.log(SURE_READ), np.log((1 - SURE_READ) / max(n_cols - 1, 1))
+    return SlotScores([[sure if col == slot else other for col in range(n_cols)] for slot in slots], True)
 
 
 def make_locator(model: str | Path | None) -> RuleLocator:

@@ -10,6 +10,7 @@ fewer than the columns, :func:`side_by_side`; the tab a table ends every line wi
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -72,6 +73,25 @@ def row_fields(norm: str, tokens: Sequence[Token], version: int = 1) -> RowField
     last_field = field_at(norm, last.start, offset, marks, version) - label_cell
     trailing = max(0, _trailing(norm, last.end, version) - unit - _frame(norm, first.start)) // unit
     return unit, first_field, last_field, trailing
+
+
+def field_slots(norm: str, tokens: Sequence[Token], n_cols: int, version: int = 1) -> list[int] | None:
+    """Each value's column read from the fields the row prints (uncapped), or None when they do
+    not say. The unit is the greatest common divisor of the steps between values and from the
+    row's start: a labelled row's first column is one unit after its label, a row opening its
+    own line counts from the line break (``总计\n12\t\t\t\t3``: 12 and 3 in columns 0 and 2,
+    every field two tabs). For rows the model's layout feature cannot count to the end of."""
+    offset = max(0, tokens[0].start - LOOK_BACK)
+    marks = layout_marks(norm, offset, tokens[-1].end, version)
+    fields = [field_at(norm, token.start, offset, marks, version) for token in tokens]
+    line_start = norm.rfind("\n", 0, tokens[0].start) + 1
+    opens_line = line_start > 0 and not norm[line_start : tokens[0].start].strip(" \t|\u3000")
+    steps = [fields[0] - opens_line] + [b - a for a, b in zip(fields, fields[1:], strict=False)]
+    unit = math.gcd(*steps)
+    if unit <= 0 or min(steps[1:], default=1) <= 0:
+        return None
+    slots = [(field - opens_line) // unit - (0 if opens_line else 1) for field in fields]
+    return slots if 0 <= slots[0] and slots[-1] < n_cols else None
 
 
 def side_by_side(fields: RowFields, n_values: int) -> bool:
