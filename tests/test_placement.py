@@ -251,3 +251,18 @@ def test_a_row_past_the_models_layout_feature_is_read_from_its_printed_fields() 
     labelled = "二、上年结转\t\t\t\t2\t\t5\t\t\t\t\t\t\t\t7\n"
     assert field_slots(labelled, tokens(labelled, 6), 7, 2) == [1, 2, 6]
     assert field_slots(labelled, tokens(labelled, 6), 6, 2) is None  # the last value past the columns
+
+
+def test_many_placements_are_scored_with_the_same_bits_as_one_at_a_time() -> None:
+    import random
+    from itertools import combinations
+
+    from nianbao.extraction.placement.decoder import slot_score
+    from nianbao.extraction.placement.search import _slot_scores
+
+    rng = random.Random(5)
+    for n_values, n_cols in ((3, 7), (6, 7), (8, 15)):
+        logp = [[math.log(rng.random() or 1e-6) for _ in range(n_cols)] for _ in range(n_values)]
+        options = list(combinations(range(n_cols), n_values))
+        assert _slot_scores(logp, options) == [slot_score(logp, p) for p in options]
+        assert _slot_scores(None, options) == [0.0] * len(options)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from math import comb, exp, inf
 
+import numpy as np
+
 from nianbao.extraction.placement.decoder import Scored, choose, evidence_only, slot_score
 
 # Arithmetic key of a placement: higher is better, compared as a tuple.
@@ -62,7 +64,8 @@ def place(
         options = list(combinations(range(n_cols), n_values))
     many = getattr(scorer, "many", None)  # a scorer may key many placements at once (same keys)
     keys = many(options) if many is not None and len(options) > BATCH else [scorer(dict(enumerate(p))) for p in options]
-    scored = [Scored(p, key, slot_score(evidence, p)) for p, key in zip(options, keys, strict=True)]
+    models = _slot_scores(evidence, options) if len(options) > BATCH else [slot_score(evidence, p) for p in options]
+    scored = [Scored(p, key, model) for p, key, model in zip(options, keys, models, strict=True)]
     choice = choose(scored)
     return Placement(
         choice.best.key,
@@ -73,6 +76,18 @@ def place(
         choice.margin,
         _mean_prob(slot_logp, choice.best.key),
     )
+
+
+def _slot_scores(slot_logp: Sequence[Sequence[float]] | None, options: list[tuple[int, ...]]) -> list[float]:
+    """:func:`slot_score` of every placement at once: value by value, left to right, so each sum
+    is the same additions in the same order (the same bits)."""
+    if slot_logp is None:
+        return [0.0] * len(options)
+    logp, positions = np.asarray(slot_logp, dtype=np.float64), np.asarray(options, dtype=np.intp)
+    total = np.zeros(len(options)) + logp[0, positions[:, 0]]
+    for value in range(1, positions.shape[1]):
+        total = total + logp[value, positions[:, value]]
+    return total.tolist()
 
 
 MARGIN_SCALE = 10.0  # nats: a margin this large (or no runner-up) reads as 1
