@@ -177,13 +177,14 @@ class ModelLocator(RuleLocator):
         ``stated`` (:class:`SlotScores`) when the row prints empty fields. None, so the
         convention decides, where the layout does not say where the row's values go (see
         ``row_layout``): its first field is empty and it prints one field too many (a tab dump's
-        merged label cell), its values sit side by side and are fewer than the columns, or its
-        fields count past the model's layout feature.
+        merged label cell), or its values sit side by side and are fewer than the columns. A row
+        whose fields count past the model's layout feature is read from the fields it prints
+        (``field_slots``), not by the model.
         """
         if self.probs is None or not self._slot_b or n_cols > len(self._slot_b):
             return None
         version = self.tagger.layout_version
-        fields = row_fields(self._nt.norm, tokens, version) if tokens else None  # once for both tests below
+        fields = row_fields(self._nt.norm, tokens, version) if tokens else None  # once for every test below
         if fields and fields[3] and line_ending(self._nt.norm, tokens[-1].end, n_cols):
             fields = (*fields[:3], 0)
         if fields and fields[2] > self.tagger.layout_cap:  # past the model's layout feature: the fields say
