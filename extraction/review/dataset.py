@@ -26,11 +26,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nianbao.extraction.checks.table import run_checks
-from nianbao.extraction.document.cells import Cell
-from nianbao.extraction.placement.arithmetic import APPEAL_ROWS
 from nianbao.extraction.review.models import Field, Revision
 from nianbao.extraction.review.store import ReviewStore
+from nianbao.extraction.review.training_data import cell_checks
 from nianbao.extraction.review.views import FieldView, RevisionView, revision_view
 
 Item = tuple[str, dict[str, Any]]
@@ -65,15 +63,7 @@ def reviewed_cell(field: FieldView, extracted: RevisionView | None) -> dict[str,
     first = extracted or head
     reviewed = head.reviewer is not None
     cell: dict[str, Any] = {
-        "table": field.table,
-        "row": field.row,
-        "col": field.col,
-        "value": head.value,
-        "raw": head.raw,
-        "unit": head.unit,
-        "state": head.state,
-        "start": head.start,
-        "end": head.end,
+        **field.cell(),
         "confidence": field.confidence,
         "extracted_value": first.value,
         "extracted_raw": first.raw,
@@ -93,15 +83,7 @@ def reviewed_cell(field: FieldView, extracted: RevisionView | None) -> dict[str,
 
 def arithmetic(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The template's arithmetic run again on these cells (the extractor's rules)."""
-    objects = {
-        (c["table"], c["row"], c["col"]): Cell(
-            c["table"], c["row"], c["col"], c["value"], c["raw"], c["unit"], c["state"]
-        )
-        for c in cells
-    }
-    request_rows = list(dict.fromkeys(c["row"] for c in cells if c["table"] == "requests"))
-    appeal_rows = [row for row in APPEAL_ROWS if any(c["table"] == "appeals" and c["row"] == row for c in cells)]
-    return [check.as_json() for check in run_checks(objects.get, request_rows, appeal_rows)]
+    return [check.as_json() for check in cell_checks(cells)]
 
 
 def reviewed_document(store: ReviewStore, report_id: int, version: int = 1) -> dict[str, Any]:

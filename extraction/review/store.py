@@ -328,14 +328,7 @@ class ReviewStore(ReviewActions, ReviewerAccounts):
         self, field: FieldView, reviewer_id: int, action: str, raw: str | None, state: str | None, note: str
     ) -> Revision:
         head = field.head
-        cell = {
-            "value": head.value,
-            "raw": head.raw,
-            "unit": head.unit,
-            "state": head.state,
-            "start": head.start,
-            "end": head.end,
-        }
+        cell = head.cell_values()
         if action == "edit":
             cell = self._edited(field, raw if raw is not None else "", state)
         return Revision(

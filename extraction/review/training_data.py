@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.annotations import validate, write_jsonl
-from nianbao.extraction.checks.table import run_checks
+from nianbao.extraction.checks.table import CheckResult, run_checks
 from nianbao.extraction.document.cells import Cell, CellKey
 from nianbao.extraction.placement.arithmetic import APPEAL_ROWS
 from nianbao.extraction.review.store import FieldView, ReviewStore
@@ -34,17 +34,7 @@ EXPORT_FORMAT = "nianbao-review/1"
 def gold_cell(field: FieldView) -> dict[str, Any]:
     """The contract cell a field's newest revision stands for (with its review status)."""
     head = field.head
-    cell: dict[str, Any] = {
-        "table": field.table,
-        "row": field.row,
-        "col": field.col,
-        "value": head.value,
-        "raw": head.raw,
-        "unit": head.unit,
-        "state": head.state,
-        "start": head.start,
-        "end": head.end,
-    }
+    cell = field.cell()
     if head.reviewer is not None:
         cell["review"] = {"status": head.status, "reviewer": head.reviewer, "revision": head.id}
     return cell
@@ -52,6 +42,11 @@ def gold_cell(field: FieldView) -> dict[str, Any]:
 
 def failed_checks(cells: list[dict[str, Any]]) -> list[str]:
     """The rules that fail on these cells (the same checks the extractor runs)."""
+    return [check.rule for check in cell_checks(cells) if check.ok is False]
+
+
+def cell_checks(cells: list[dict[str, Any]]) -> list[CheckResult]:
+    """The template's arithmetic run again on these contract cells (the extractor's rules)."""
     objects = {
         (c["table"], c["row"], c["col"]): Cell(
             c["table"], c["row"], c["col"], c["value"], c["raw"], c["unit"], c["state"]
@@ -60,7 +55,7 @@ def failed_checks(cells: list[dict[str, Any]]) -> list[str]:
     }
     request_rows = list(dict.fromkeys(c["row"] for c in cells if c["table"] == "requests"))
     appeal_rows = [row for row in APPEAL_ROWS if any(c["table"] == "appeals" and c["row"] == row for c in cells)]
-    return [check.rule for check in run_checks(objects.get, request_rows, appeal_rows) if check.ok is False]
+    return run_checks(objects.get, request_rows, appeal_rows)
 
 
 def redecoded(text: str, name: str, fields: list[FieldView]) -> dict[CellKey, dict[str, Any]]:

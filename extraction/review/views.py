@@ -40,6 +40,17 @@ class RevisionView:
     end: int | None
     note: str
 
+    def cell_values(self) -> dict[str, Any]:
+        """The contract cell's value fields this revision holds."""
+        return {
+            "value": self.value,
+            "raw": self.raw,
+            "unit": self.unit,
+            "state": self.state,
+            "start": self.start,
+            "end": self.end,
+        }
+
 
 @dataclass(frozen=True)
 class FieldView:
@@ -60,6 +71,10 @@ class FieldView:
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.table, self.row, self.col)
+
+    def cell(self) -> dict[str, Any]:
+        """The contract cell its newest revision stands for."""
+        return {"table": self.table, "row": self.row, "col": self.col, **self.head.cell_values()}
 
 
 @dataclass(frozen=True)
