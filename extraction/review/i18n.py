@@ -6,21 +6,17 @@ visible word of the pages goes through :func:`translate`. Report text is never t
 
 from __future__ import annotations
 
+from typing import get_args
+
+from nianbao.contract import ReviewReason
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 LANG_COOKIE = "nb_lang"
 
-# The review reasons the extractor gives (extraction/document/confidence.py), as the filter offers them.
-REASONS = (
-    "low_confidence",
-    "ambiguous_placement",
-    "ambiguous_split",
-    "check_failed",
-    "narrative_mismatch",
-    "row_not_found",
-    "unparsed_value",
-    "disagrees_with_review",
-)
+# The review reasons the extractor gives (the contract's ReviewReason) that the filter offers (all but
+# prose_evidence), and the review app's own reason: a reviewer's value the next extraction disagrees with.
+REASONS = (*(r for r in get_args(ReviewReason) if r != "prose_evidence"), "disagrees_with_review")
 
 WORDS: dict[str, tuple[str, str]] = {
     "app": ("年报数据审核", "nianbao review"),
