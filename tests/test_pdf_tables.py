@@ -15,6 +15,7 @@ import pytest
 
 from nianbao import extract_bytes
 from nianbao.errors import MESSAGES, message
+from nianbao.evaluation.bench.pdf import deflated_zeros, pdf_of_objects
 from nianbao.evaluation.gold import compare
 from nianbao.extraction.inputs.render import NBSP, render_input
 
@@ -72,24 +73,7 @@ def pdf_with_content(stream: bytes, filters: str = "/FlateDecode", extra: bytes 
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
         b"<< /Length %d /Filter %s %s>>\nstream\n" % (len(stream), filters.encode(), extra) + stream + b"\nendstream",
     ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
-
-
-def deflated_zeros(megabytes: int) -> bytes:
-    packer = zlib.compressobj(9)
-    chunk = bytes(1 << 20)
-    return b"".join(packer.compress(chunk) for _ in range(megabytes)) + packer.flush()
+    return pdf_of_objects(objects)
 
 
 def test_flate_bomb_is_refused_with_a_sentence() -> None:
