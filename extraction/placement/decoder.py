@@ -63,6 +63,7 @@ class Choice:
     best: Scored
     alternatives: tuple[Scored, ...]
     margin: float  # the winner's lead over the runner-up (0 when tied, inf without one)
+    allowed: tuple[Scored, ...] = ()  # every candidate the arithmetic allows (a later joint choice's options)
 
     @property
     def ambiguous(self) -> bool:
@@ -90,11 +91,11 @@ def choose(candidates: Sequence[Scored]) -> Choice:
     if overruled > AMBIGUOUS_MARGIN:  # the model and the arithmetic disagree: a person decides
         favourite = min((c for c in candidates if c.model == top), key=lambda c: c.key)
         both = {c.key: c for c in (*tied, favourite, arithmetic_pick)}
-        return Choice(min(tied, key=_order), tuple(sorted(both.values(), key=lambda c: c.key)), 0.0)
+        return Choice(min(tied, key=_order), tuple(sorted(both.values(), key=lambda c: c.key)), 0.0, tuple(allowed))
     if len(tied) > 1:
-        return Choice(min(tied, key=_order), tuple(tied), 0.0)
+        return Choice(min(tied, key=_order), tuple(tied), 0.0, tuple(allowed))
     margin = lead - ranked[1].model if len(ranked) > 1 else math.inf
-    return Choice(ranked[0], (ranked[0],), margin)
+    return Choice(ranked[0], (ranked[0],), margin, tuple(allowed))
 
 
 def evidence_only(slot_logp: Sequence[Sequence[float]] | None) -> list[list[float]] | None:

@@ -3,17 +3,22 @@
 A row whose values fit several placements (``10`` and ``10`` in a 7-column row) is first
 placed by its own row sum and the model's slot scores. The 三 column sums and the balance
 一+二 = 三（七）+四 then tie the rows together: coordinate ascent over each undecided row's
-alternatives takes, row by row, :func:`decoder.choose` with every identity the row takes
-part in (the column identities and its own sum) as the arithmetic key; a row stays ambiguous only if several
-placements still fit within the
-margin, alone or together with the same column move in the other undecided rows (a table
-whose rows all print ``n`` and ``n`` fits any applicant column).
+readings (every reading its own arithmetic allows, not only those the model left tied) takes,
+row by row, :func:`decoder.choose` with every identity the row takes part in (the column
+identities and its own sum) as the arithmetic key. Where identities still fail, the rows the
+model decided alone join in, and every combination of the rows' readings is scored at once
+(rows that only move together, such as a run split the same way in 一 and 三（七）, are out of
+reach of one row at a time): the highest model score among the combinations the arithmetic
+allows wins. A row stays ambiguous only if several placements still fit within the margin,
+alone, together with other rows, or with the same column move in the other undecided rows (a
+table whose rows all print ``n`` and ``n`` fits any applicant column).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from math import prod
 
 import numpy as np
 
@@ -27,11 +32,13 @@ from nianbao.extraction.placement.arithmetic import (
     TOLERANCE,
     row_arithmetic,
 )
-from nianbao.extraction.placement.decoder import AMBIGUOUS_MARGIN, Scored, choose
+from nianbao.extraction.placement.decoder import AMBIGUOUS_MARGIN, BROKEN_MARGIN, Scored, choose
 from nianbao.extraction.placement.search import Placement
 
 MAX_PASSES = 3
+MAX_JOINT = 20_000  # combinations of free rows' readings searched at once
 Vector = tuple[np.ndarray, np.ndarray]  # values, printed-as-number mask
+_ZERO: Vector = (np.zeros(len(REQUEST_COLS)), np.zeros(len(REQUEST_COLS), dtype=bool))
 
 
 @dataclass
@@ -43,7 +50,7 @@ class PendingRow:
     build: Callable[[Placement], list[Cell]]
 
     def __post_init__(self) -> None:
-        self.options = self.placement.alternatives
+        self.options = self.placement.options or self.placement.alternatives
         self._vectors: dict[tuple[int, ...], Vector] = {}
 
     def vector_at(self, positions: tuple[int, ...]) -> Vector:
@@ -151,20 +158,95 @@ def _symmetric_ties(vectors: dict[str, Vector], rows: list[PendingRow], best: tu
     return ties
 
 
+def _option_arrays(row: PendingRow) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per reading of the row: its column values, printed mask, own-sum key and model score."""
+    vectors = [row.vector_at(p) for p in row.options]
+    own = np.array([_row_fit(row, p) for p in row.options])
+    model = np.array([row.model(p) for p in row.options])
+    return np.array([v for v, _ in vectors]), np.array([m for _, m in vectors]), own, model
+
+
+def _combination_keys(vectors: dict[str, Vector], rows: list[PendingRow], combos: np.ndarray) -> tuple:
+    """``(-failed, passed)`` of every combination (one per line of ``combos``) and its model score."""
+    varying, own, model = {}, np.zeros((len(combos), 2)), np.zeros(len(combos))
+    for index, row in enumerate(rows):
+        values, masks, fits, scores = _option_arrays(row)
+        pick = combos[:, index]
+        varying[row.key] = (values[pick], masks[pick])
+        own, model = own + fits[pick], model + scores[pick]
+
+    def get(name: str) -> tuple[np.ndarray, np.ndarray]:
+        if name in varying:
+            return varying[name]
+        values, mask = vectors.get(name, _ZERO)
+        shape = (len(combos), len(REQUEST_COLS))
+        return np.broadcast_to(values, shape), np.broadcast_to(mask, shape)
+
+    total, assessable = get(BALANCE_RIGHT[0])
+    parts = sum((get(row)[0] for row in HANDLED_ROWS if row in vectors), np.zeros_like(total))
+    left = sum(get(row)[0] for row in BALANCE_LEFT)
+    right = sum(get(row)[0] for row in BALANCE_RIGHT)
+    checks = [np.abs(parts - total) <= TOLERANCE, np.abs(left - right) <= TOLERANCE]
+    passed = sum((ok & assessable).sum(axis=1) for ok in checks)
+    failed = sum((~ok & assessable).sum(axis=1) for ok in checks)
+    return -failed + own[:, 0], passed + own[:, 1], model
+
+
+def _candidates(minus_failed: np.ndarray, passed: np.ndarray, model: np.ndarray) -> np.ndarray:
+    """The combinations :func:`decoder.choose` can pick or tie with (same decision, fewer to rank)."""
+    best = minus_failed == minus_failed.max()
+    best &= passed == passed[best].max()
+    overruled = model.max() - model[best].max()
+    if overruled > BROKEN_MARGIN:
+        return np.flatnonzero(best | (model >= model.max() - BROKEN_MARGIN))
+    return np.flatnonzero(best | (model == model.max()))
+
+
+def _jointly(vectors: dict[str, Vector], rows: list[PendingRow]) -> dict[int, set] | None:
+    """Every combination of the rows' readings at once (when not too many): rows that only move
+    together (a run split the same way in 一 and 三（七）, tied by the balance) are out of reach
+    of the row-by-row ascent. Takes the best combination by :func:`decoder.choose` (identities,
+    then the summed model scores) when its arithmetic beats the current one; returns each row's
+    tied readings, or None when not searched or not better."""
+    if prod(len(row.options) for row in rows) > MAX_JOINT:
+        return None
+    index = {row.key: {p: i for i, p in enumerate(row.options)} for row in rows}
+    combos = np.indices([len(row.options) for row in rows]).reshape(len(rows), -1).T
+    minus_failed, passed, model = _combination_keys(vectors, rows, combos)
+    current = np.flatnonzero((combos == [index[r.key][r.placement.positions] for r in rows]).all(axis=1))[0]
+    scored = [
+        Scored(tuple(int(i) for i in combos[k]), (int(minus_failed[k]), int(passed[k])), float(model[k]))
+        for k in _candidates(minus_failed, passed, model)
+    ]
+    choice = choose(scored)
+    if choice.best.arithmetic <= (int(minus_failed[current]), int(passed[current])):
+        return None
+    for row, option in zip(rows, choice.best.key, strict=True):
+        row.placement = replace(row.placement, positions=row.options[option])
+        vectors[row.key] = row.vector_at(row.options[option])
+    return {i: {row.options[c.key[i]] for c in choice.alternatives} for i, row in enumerate(rows)}
+
+
 def refine(cells: dict[CellKey, Cell], rows: list[PendingRow]) -> None:
     """Re-place ambiguous rows to satisfy the column identities; updates ``cells`` in place."""
     free = [row for row in rows if row.placement.ambiguous and len(row.options) > 1]
-    if not free:
-        return
     vectors = _table_vectors(cells)
     for row in free:
         vectors[row.key] = row.vector_at(row.placement.positions)
     _ascend(vectors, free)
+    if _column_score(vectors)[0] < 0:  # identities still fail: a row the model decided alone may be misread
+        widened = [row for row in rows if len(row.options) > 1]
+        if len(widened) > len(free):
+            free = widened
+            _ascend(vectors, free)
+    together = _jointly(vectors, free) if free and _column_score(vectors)[0] < 0 else None
+    if not free:
+        return
     best = _column_score(vectors)
     symmetric = _symmetric_ties(vectors, free, best)
     for index, row in enumerate(free):
         chosen = row.model(row.placement.positions)
-        tied = {c.key for c in _choice(vectors, row).alternatives}
+        tied = {c.key for c in _choice(vectors, row).alternatives} | (together or {}).get(index, set())
         tied |= {p for p in symmetric.get(index, set()) if chosen - row.model(p) <= AMBIGUOUS_MARGIN}
         tied.add(row.placement.positions)
         alternatives = tuple(sorted(tied))

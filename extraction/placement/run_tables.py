@@ -80,7 +80,8 @@ def _pending(
     by_key = {tuple(p.start for p in split) + (len(split),): split for split in options}
     choice = choose(_scored_splits(list(by_key.items()), piece_score))
     keys = tuple(sorted(c.key for c in choice.alternatives))
-    scores = {c.key: c.model for c in choice.alternatives}
+    kept = (*choice.allowed, *choice.alternatives)
+    scores = {c.key: c.model for c in kept}
 
     def build(placement: Placement) -> list[Cell]:
         chosen = by_key[placement.positions]
@@ -94,7 +95,8 @@ def _pending(
             cell.evidence["margin"] = margin_feature(placement.margin)
         return cells
 
-    placement = Placement(choice.best.key, choice.ambiguous, len(by_key), keys, scores, choice.margin)
+    options = tuple(sorted({c.key for c in kept}))
+    placement = Placement(choice.best.key, choice.ambiguous, len(by_key), keys, scores, choice.margin, options=options)
     return PendingRow(row.key, placement, build)
 
 

@@ -36,6 +36,7 @@ class Placement:
     scores: dict = field(default_factory=dict, compare=False)  # positions -> model score
     margin: float = inf
     slot_prob: float | None = None  # mean model probability of the chosen slots
+    options: tuple[tuple[int, ...], ...] = ()  # every reading the row's arithmetic allows (joint choice)
 
 
 def place(
@@ -67,14 +68,16 @@ def place(
     models = _slot_scores(evidence, options) if len(options) > BATCH else [slot_score(evidence, p) for p in options]
     scored = [Scored(p, key, model) for p, key, model in zip(options, keys, models, strict=True)]
     choice = choose(scored)
+    kept = (*choice.allowed, *choice.alternatives)
     return Placement(
         choice.best.key,
         choice.ambiguous,
         len(scored),
         tuple(sorted(c.key for c in choice.alternatives)),
-        {c.key: c.model for c in choice.alternatives},
+        {c.key: c.model for c in kept},
         choice.margin,
         _mean_prob(slot_logp, choice.best.key),
+        tuple(sorted({c.key for c in kept})),
     )
 
 
