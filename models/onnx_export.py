@@ -18,7 +18,7 @@ from nianbao.models.runtime import ONNX_FILE
 OPSET = 17
 
 
-def export_onnx(model_dir: str | Path, target: str | Path | None = None) -> Path:
+def export_onnx(model_dir: str | Path, target: str | Path | None = None, quantize: bool = True) -> Path:
     """Write ``model.onnx`` for the transformers model in ``model_dir``; returns its path.
 
     The graph takes ``input_ids`` and, for a model that reads the layout feature,
@@ -33,11 +33,12 @@ def export_onnx(model_dir: str | Path, target: str | Path | None = None) -> Path
     Attention is exported in its plain (``eager``) form: the SDPA form traces into NaN guards
     (``IsNaN``/``Where`` over every attention score) that took a third of the run time in
     ONNX Runtime; the plain graph computes the same logits (to ~1e-6) about 1.4x faster.
-    int8 dynamic quantisation was measured and left out: attention, not the weight matrices,
-    dominates this small model, and it was no faster.
 
     Each layer's attention is then fused into ONNX Runtime's ``Attention`` operator
-    (``nianbao.models.onnx_fusion``): the same logits in one node instead of ~20.
+    (``nianbao.models.onnx_fusion``): the same logits in one node instead of ~20. With
+    ``quantize`` (the default; what ``nianbao train`` ships) the weights are then stored as int8,
+    one scale per output column, and the activations quantised as each window runs
+    (:func:`quantize_int8`).
     """
     import torch
     from transformers import BertForTokenClassification
@@ -54,10 +55,10 @@ def export_onnx(model_dir: str | Path, target: str | Path | None = None) -> Path
         inputs["token_type_ids"] = torch.ones_like(ids)
     path = Path(target) if target else model_dir / ONNX_FILE
     try:
-        _export(_unmasked(model), inputs, path, int(model.config.num_attention_heads))
+        _export(_unmasked(model), inputs, path, int(model.config.num_attention_heads), quantize)
     except PermissionError:
         path = Path(tempfile.mkdtemp(prefix="nianbao-onnx-")) / ONNX_FILE
-        _export(_unmasked(model), inputs, path, int(model.config.num_attention_heads))
+        _export(_unmasked(model), inputs, path, int(model.config.num_attention_heads), quantize)
     return path
 
 
@@ -76,7 +77,7 @@ def _unmasked(model):
     return Unmasked()
 
 
-def _export(model, inputs: dict, path: Path, num_heads: int) -> None:
+def _export(model, inputs: dict, path: Path, num_heads: int, quantize: bool) -> None:
     import torch
 
     from nianbao.models.onnx_fusion import fuse_attention
@@ -96,7 +97,40 @@ def _export(model, inputs: dict, path: Path, num_heads: int) -> None:
             dynamo=False,
         )
     fuse_attention(partial, num_heads)
+    if quantize:
+        quantize_int8(partial)
     partial.replace(path)
+
+
+def quantize_int8(path: Path) -> None:
+    """Rewrite ``path`` in place with int8 weights (ONNX Runtime's dynamic quantisation).
+
+    The fused ``Attention`` nodes become ``QAttention``, the other matrix products
+    ``MatMulInteger`` (run as ``DynamicQuantizeMatMul``) and the embedding tables int8 too:
+    int8 weights with one scale per output column, the activations quantised to uint8 over each
+    window as it runs. Measured on the shipped model, one intra-op thread, windows of 256:
+    1.60 → 1.29 ms of CPU per window (this CPU has VNNI). The probabilities move by at most
+    ~0.1 and the top label changes on ~0.16% of characters (near ties); ``nianbao evaluate``
+    (144 generated reports with seed 4242 and 144 with seed 77, 8 per style, plus the eleven
+    real ones) gave the float graph's figures: cell accuracy, reports fully right, wrong cells,
+    all of them in review.
+    ``OnnxTagger.load`` turns off ``SkipLayerNormFusion``: on this graph the fused node is ~4x
+    slower than ``Add`` + ``LayerNormalization`` at hidden size 96.
+    """
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantized = path.with_suffix(".int8")
+    with warnings.catch_warnings(), _quiet("root"):
+        warnings.simplefilter("ignore")
+        quantize_dynamic(
+            str(path),
+            str(quantized),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},  # the contrib Attention's outputs
+        )
+    quantized.replace(path)
 
 
 class _quiet:

@@ -6,7 +6,7 @@ window, stride, temperature). Everything the runtime needs is read from those fi
 works with any label set. Windowing is the torch tagger's: overlapping windows of
 ``[CLS] chars [SEP]``, probabilities averaged where windows overlap; windows are never padded
 (the exported graph has no attention mask). ONNX Runtime runs with one intra-op thread (one
-worker, one core).
+worker, one core). The shipped graph holds int8 weights (``nianbao.models.onnx_export``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from nianbao.models.labels import CLS, PAD, SEP, CharVocab, decode_spans, field_array, windows
+from nianbao.models.labels import CLS, DIGIT, SEP, UNK, CharVocab, decode_spans, field_array, windows
 
 ONNX_FILE = "model.onnx"
+# ONNX Runtime's fusion of a residual Add and LayerNormalization into SkipLayerNormalization: on
+# the int8 graph (``onnx_export.quantize_int8``) its four fused nodes took 0.66-1.04 ms per window
+# of 256 at hidden size 96, the separate Add and LayerNormalization nodes ~0.18 ms. The float
+# graph is not fused either way (same bits with and without).
+DISABLED_FUSIONS = ["SkipLayerNormFusion"]
 
 
 def session_options(threads: int = 1):
@@ -60,6 +65,7 @@ class OnnxTagger:
         self.labels = tuple(labels)
         self.window, self.stride, self.temperature = window, stride, temperature
         self._inputs = {i.name for i in session.get_inputs()}
+        self._ids: _CharIds | None = None
         self.seconds = 0.0  # time spent in probabilities() by this process (read by ``nianbao bench``)
 
     @classmethod
@@ -79,7 +85,10 @@ class OnnxTagger:
 
             path = export_onnx(directory)
         session = ort.InferenceSession(
-            str(path), sess_options=session_options(threads), providers=["CPUExecutionProvider"]
+            str(path),
+            sess_options=session_options(threads),
+            providers=["CPUExecutionProvider"],
+            disabled_optimizers=DISABLED_FUSIONS,
         )
         itos = json.loads((directory / "vocab.json").read_text("utf-8"))
         config = meta["config"]
@@ -99,51 +108,59 @@ class OnnxTagger:
         """Character ids (see :class:`CharVocab`: the model reads layout, not amounts)."""
         return self.vocab.encode(text)
 
-    def probabilities(self, norm: str, batch_size: int = 1) -> np.ndarray:
+    def encode_array(self, text: str) -> np.ndarray:
+        """:meth:`encode` as an int64 array, each distinct character looked up once (``str.translate``)."""
+        if len(self.vocab) >= 0xD800:  # ids past the surrogates have no character of their own
+            return np.asarray(self.encode(text), dtype=np.int64)
+        if self._ids is None:
+            self._ids = _CharIds(self.vocab)
+        return np.frombuffer(text.translate(self._ids).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+
+    def probabilities(self, norm: str) -> np.ndarray:
         """Per-character label probabilities, shape ``(len(norm), len(self.labels))``.
 
-        ``batch_size`` windows run at once. One at a time is the fastest (1.51 against 1.56 ms
-        of CPU per window of 256 in batches of 4, 1.61 in batches of 8: the attention scores of
-        one window stay in cache) and needs the least memory; the logits are the same bits.
+        Windows run one at a time: the fastest (1.51 against 1.56 ms of CPU per window of 256 in
+        batches of 4 with the float graph: the attention scores of one window stay in cache), and
+        with the int8 graph the only way a window's probabilities do not depend on the windows
+        beside it (its activations are quantised over the whole input). The softmax then runs
+        once over every window's logits (the same bits as window by window: each value's
+        arithmetic is elementwise or along its own row of labels).
         """
         started = time.perf_counter()
-        ids = np.asarray(self.encode(norm), dtype=np.int64)
+        ids = self.encode_array(norm)
         layout = field_array(norm, self.layout_cap, self.layout_version) if "token_type_ids" in self._inputs else None
         spans = windows(len(ids), self.window, self.stride)
+        probs = _softmax(self._logits(ids, spans, layout), self.temperature)
         total = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         counts = np.zeros((len(ids), 1), dtype=np.float32)
-        for chunk in _batches(spans, batch_size):
-            probs = self._run(ids, chunk, layout)
-            for row, (start, end) in enumerate(chunk):
-                total[start:end] += probs[row, 1 : 1 + end - start]
-                counts[start:end] += 1
+        for row, (start, end) in enumerate(spans):
+            total[start:end] += probs[row, 1 : 1 + end - start]
+            counts[start:end] += 1
         probs = total / np.maximum(counts, 1)
         self.seconds += time.perf_counter() - started
         return probs
 
-    def _run(self, ids: np.ndarray, chunk: list[tuple[int, int]], layout: np.ndarray | None = None) -> np.ndarray:
-        """Softmax of ``logits / temperature`` for a batch of windows (padded to the longest:
-        only a graph with an ``attention_mask`` input may be given windows of mixed lengths)."""
-        width = max(end - start for start, end in chunk) + 2
-        batch = np.full((len(chunk), width), PAD, dtype=np.int64)
-        mask = np.zeros_like(batch)
+    def _logits(self, ids: np.ndarray, spans: list[tuple[int, int]], layout: np.ndarray | None) -> np.ndarray:
+        """The logits of every window, ``(windows, width + 2, labels)``, each ``[CLS] chars [SEP]``
+        run alone. ``windows`` gives every window of a text one length, so nothing is padded and
+        the graph needs no attention mask (a graph exported with one is given all ones)."""
+        width = spans[0][1] - spans[0][0]
+        assert all(end - start == width for start, end in spans), "windows of one length"
+        index = np.asarray([start for start, _ in spans])[:, None] + np.arange(width)
+        batch = np.empty((len(spans), width + 2), dtype=np.int64)
+        batch[:, 0], batch[:, -1], batch[:, 1:-1] = CLS, SEP, ids[index]
         types = np.zeros_like(batch)
-        for row, (start, end) in enumerate(chunk):
-            batch[row, 0], batch[row, 1 + end - start] = CLS, SEP
-            batch[row, 1 : 1 + end - start] = ids[start:end]
-            mask[row, : end - start + 2] = 1
-            if layout is not None:
-                types[row, 1 : 1 + end - start] = layout[start:end]
-        feeds = {"input_ids": batch}
-        if "attention_mask" in self._inputs:
-            feeds["attention_mask"] = mask
-        if "token_type_ids" in self._inputs:
-            feeds["token_type_ids"] = types
-        logits = self.session.run(["logits"], feeds)[0] / self.temperature
-        logits -= _row_max(logits)
-        np.exp(logits, out=logits)
-        logits /= logits.sum(axis=-1, keepdims=True)
-        return logits
+        if layout is not None:
+            types[:, 1:-1] = layout[index]
+        out = np.empty((len(spans), width + 2, len(self.labels)), dtype=np.float32)
+        for row in range(len(spans)):
+            feeds = {"input_ids": batch[row : row + 1]}
+            if "attention_mask" in self._inputs:
+                feeds["attention_mask"] = np.ones_like(feeds["input_ids"])
+            if "token_type_ids" in self._inputs:
+                feeds["token_type_ids"] = types[row : row + 1]
+            out[row] = self.session.run(["logits"], feeds)[0][0]
+        return out
 
     def label_ids(self, label: str) -> list[int]:
         """The columns of ``B-label`` and ``I-label`` (those that exist)."""
@@ -154,21 +171,34 @@ class OnnxTagger:
         return decode_spans(probs, threshold, self.labels)
 
 
+def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """Softmax of ``logits / temperature`` over the last axis."""
+    logits = logits / temperature
+    logits -= _row_max(logits)
+    np.exp(logits, out=logits)
+    logits /= logits.sum(axis=-1, keepdims=True)
+    return logits
+
+
+class _CharIds(dict):
+    """Code point → the character whose code is its id (for ``str.translate``); each character
+    classified on first sight exactly as :meth:`CharVocab.encode` classifies it."""
+
+    def __init__(self, vocab: CharVocab) -> None:
+        super().__init__()
+        self.stoi = vocab.stoi
+        self.zero = vocab.stoi.get("[ZERO]", DIGIT)
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        found = (self.zero if ch == "0" else DIGIT) if ch.isdigit() else self.stoi.get(ch, UNK)
+        if len(self) < 65536:  # text of every script cannot grow it without bound
+            self[code] = chr(found)
+        return chr(found)
+
+
 def _row_max(logits: np.ndarray) -> np.ndarray:
     """``logits.max(axis=-1, keepdims=True)``, taken over the labels as whole columns (a max over
     43 values at a time is slow in numpy; the maximum is the same in any order)."""
     flat = logits.reshape(-1, logits.shape[-1])
     return np.maximum.reduce(np.ascontiguousarray(flat.T), axis=0).reshape(*logits.shape[:-1], 1)
-
-
-def _batches(spans: list[tuple[int, int]], size: int) -> list[list[tuple[int, int]]]:
-    """Consecutive windows in batches of at most ``size``, a batch ending where the window
-    length changes: nothing is padded, so the graph needs no attention mask (see
-    ``models/onnx_export.py``). ``windows`` gives one length per text, so batches stay full."""
-    out: list[list[tuple[int, int]]] = []
-    for span in spans:
-        if out and len(out[-1]) < size and out[-1][0][1] - out[-1][0][0] == span[1] - span[0]:
-            out[-1].append(span)
-        else:
-            out.append([span])
-    return out
