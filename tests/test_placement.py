@@ -233,6 +233,28 @@ def test_a_tab_every_line_ends_with_is_not_an_empty_field() -> None:
     assert side_by_side((2, 2, 6, 0), 3)  # two tabs between every field
 
 
+def test_even_gaps_between_values_are_empty_fields_when_the_first_value_says_so() -> None:
+    """``| 部事务信息 | 57 |  |  | 1 |  |  | 58 |``: three separators between every two values, but
+    the first value is one field after its label, so the unit is one separator and the row prints
+    its empty fields (the model reads where its values go); the same for a PDF converter's value
+    row printed below its label (``|  | 81 |  |  | 16 |…``: its first cell is the empty label
+    cell). A layout whose every boundary is two tabs keeps its unit of two."""
+    from nianbao.extraction.text.patterns import Token
+    from nianbao.extraction.text.row_layout import printed_gaps, row_fields
+
+    def tokens(line: str) -> list[Token]:
+        return [Token(m.start(), m.end(), m.group(0), 1) for m in re.finditer(r"(?<![\d.])\d+(?![\d.])", line)]
+
+    labelled = "x\n| 部事务信息 | 57 |  |  | 1 |  |  | 58 |\n"
+    detached = "x\n|  | 81 |  |  | 16 |  |  | 97 |\n"
+    for line in (labelled, detached):
+        assert row_fields(line, tokens(line), 2)[:3] == (1, 1, 7) and printed_gaps(line, tokens(line), None, 2)
+    full = "x\n| 二、上年结转 | 3 | 4 | 7 |\n"
+    assert not printed_gaps(full, tokens(full), None, 2)
+    two_tabs = "x\n总计\t\t12\t\t\t\t3\n"
+    assert row_fields(two_tabs, tokens(two_tabs), 2)[0] == 2 and printed_gaps(two_tabs, tokens(two_tabs), None, 2)
+
+
 def test_a_row_past_the_models_layout_feature_is_read_from_its_printed_fields() -> None:
     """Every cell boundary two tabs: the appeals row prints 30 separators, past the feature's cap
     of 15, so its columns are read from the fields it prints; a row whose steps do not fit a

@@ -68,9 +68,11 @@ def row_fields(norm: str, tokens: Sequence[Token], version: int = 1) -> RowField
     offset = max(0, first.start - LOOK_BACK)
     line_end = norm.find("\n", last.start)
     marks = layout_marks(norm, offset, len(norm) if line_end < 0 else line_end, version)  # as the model reads it
-    label_cell = unit if version >= 2 and _unlabelled_markdown_row(norm, first.start) else 0
+    label_cell = 1 if version >= 2 and _unlabelled_markdown_row(norm, first.start) else 0  # one markdown field
     first_field = field_at(norm, first.start, offset, marks, version) - label_cell
     last_field = field_at(norm, last.start, offset, marks, version) - label_cell
+    if first_field > 0:  # the first value's field counts in units too: ``| a | 1 |  |  | 2 |`` has unit 1, not 3
+        unit = math.gcd(unit, first_field)
     trailing = max(0, _trailing(norm, last.end, version) - unit - _frame(norm, first.start)) // unit
     return unit, first_field, last_field, trailing
 
