@@ -80,3 +80,21 @@ def test_normalised_views_follow_the_per_character_definition(shared) -> None:
         assert nt.norm == "".join(normalize_char(ch) for ch in text)
         kept = [i for i, ch in enumerate(nt.norm) if not ch.isspace()]
         assert nt.squeeze_index == kept and nt.squeezed == "".join(nt.norm[i] for i in kept)
+
+
+def test_traditional_share_counts_the_cjk_characters_simplification_changes(shared) -> None:
+    """``traditional_share`` (one ``str.translate`` pass) is the per-character count: of the
+    characters in U+4E00-U+9FFF, the share that simplification changes; other characters do not
+    count. It tells a traditional report from a simplified one."""
+    from nianbao.extraction.text.normalize import _simplify_char, traditional_share
+
+    def counted(text: str) -> float:
+        cjk = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+        return sum(_simplify_char(ch) != ch for ch in cjk) / len(cjk) if cjk else 0.0
+
+    texts = ["", "abc 123", "國家機關", "国家机关 國 abc", "".join(map(chr, range(0x4E00, 0x5400))), "\u9fff\ua000"]
+    texts += [path.read_text("utf-8") for path in sorted((shared / "seeds").glob("*.txt"))]
+    for text in texts:
+        assert traditional_share(text) == counted(text)
+    assert traditional_share("國機關") == 1.0 and traditional_share("国家机关") == 0.0
+    assert traditional_share("國家abc") == 0.5

@@ -86,6 +86,8 @@ def involved_rules(
 ) -> dict[CellKey, list[str]]:
     """The failed rules each cell is involved in (see the module docstring); ``placed_rows``: the
     ``(table, row)`` whose printed values fit the columns one way only."""
+    if all(check.ok is not False for check in checks):
+        return {}  # nothing failed: no index to build
     blame = Blame(checks, unsure, placed_rows)
     failed: dict[CellKey, list[str]] = {}
     for check in checks:

@@ -51,6 +51,8 @@ def score_cells(cells: Iterable[Cell], checks: list[CheckResult], calibrator=Non
 def failed_rules(checks: list[CheckResult], cells: Iterable[Cell] = ()) -> dict[CellKey, list[str]]:
     """The failed rules each cell is involved in: the cells that could have broken each rule
     (``checks/blame.py``); ``cells`` that are ambiguous or settled by the table are unsure."""
+    if all(check.ok is not False for check in checks):
+        return {}  # nothing failed (most reports): no cell is involved
     cells = list(cells)
     unsure = {cell.key for cell in cells if cell.ambiguous or settled_by_table(cell)}
     rows: dict[tuple[str, str], bool] = {}

@@ -59,13 +59,27 @@ class _CharTable(dict):
 _TABLE = _CharTable()
 
 
+class _TraditionalTable(dict):
+    """``str.translate`` table for :func:`traditional_share`: a CJK character simplification
+    changes → ``"1"``, another CJK character → ``"0"``, anything else deleted."""
+
+    def __missing__(self, code: int) -> str | None:
+        ch = chr(code)
+        out = ("1" if _simplify_char(ch) != ch else "0") if "\u4e00" <= ch <= "\u9fff" else None
+        if len(self) < _CharTable.LIMIT:
+            self[code] = out
+        return out
+
+
+_TRADITIONAL = _TraditionalTable()
+
+
 def traditional_share(text: str) -> float:
     """The share of CJK characters that simplification changes."""
-    cjk = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
-    if not cjk:
+    marks = text.translate(_TRADITIONAL)
+    if not marks:
         return 0.0
-    changed = sum(1 for ch in cjk if _simplify_char(ch) != ch)
-    return changed / len(cjk)
+    return marks.count("1") / len(marks)
 
 
 @dataclass
