@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from nianbao.models.labels import (
@@ -123,3 +125,54 @@ def test_version_2_counts_a_field_closed_by_a_pipe_at_the_line_end_once() -> Non
     assert [field_ids(lines, version=2)[i] for i in at] == [1, 3, 5, 8]
     assert [field_ids(lines, version=1)[i] for i in at] == [2, 6, 10, 15]  # two per field: the far ones capped
     assert boundaries(" |\n |\n", version=2) == 2 and boundaries(" |\n |\n", version=1) == 4
+
+
+def _plain_decode(probs: np.ndarray, threshold: float, labels: tuple[str, ...]) -> list:
+    """decode_spans character by character, a span's probability averaged span by span."""
+    from nianbao.models.labels import merge_slots
+
+    names, merged = merge_slots(probs, labels)
+    spans: list = []
+    current: list = []
+
+    def close() -> None:
+        start, end, label = current
+        ids = [names.index(f"B-{label}"), names.index(f"I-{label}")]
+        spans.append((start, end, label, float(merged[start:end, ids].sum(axis=1).mean())))
+
+    for i, best in enumerate(merged.argmax(axis=1)):
+        tag = names[best]
+        if tag == "O" or merged[i, best] < threshold:
+            if current:
+                close()
+                current = []
+            continue
+        prefix, label = tag.split("-", 1)
+        if current and (prefix == "B" or current[2] != label):
+            close()
+            current = []
+        current = [i, i + 1, label] if not current else [current[0], i + 1, label]
+    if current:
+        close()
+    return spans
+
+
+def test_span_decoding_matches_the_character_by_character_reading(shared) -> None:
+    """``decode_spans`` (all characters and spans at once) gives the spans and the bits of the
+    probabilities of the plain loop: on the shipped tagger's reading of the real reports, and on
+    random probabilities with spans of every length (B- and I- runs, label changes, ties)."""
+    from nianbao.extraction.text.normalize import NormText
+    from nianbao.models.runtime import OnnxTagger
+
+    tagger = OnnxTagger.load(Path(__file__).resolve().parents[1] / "models" / "default")
+    cases = [
+        tagger.probabilities(NormText(p.read_text("utf-8")).norm) for p in sorted((shared / "seeds").glob("*.txt"))
+    ]
+    rng = np.random.default_rng(7)
+    for length in (0, 1, 2, 9, 400):
+        probs = rng.random((length, len(tagger.labels))).astype(np.float32) ** 6
+        cases.append(probs / probs.sum(axis=1, keepdims=True))
+    assert sum(len(_plain_decode(p, 0.5, tagger.labels)) for p in cases[:2]) > 100
+    for probs in cases:
+        for threshold in (0.3, 0.5, 0.8):
+            assert decode_spans(probs, threshold, tagger.labels) == _plain_decode(probs, threshold, tagger.labels)

@@ -14,6 +14,7 @@ Row and column keys are read from the templates data (``templates.json``), never
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import chain
 
 import numpy as np
 
@@ -85,18 +86,18 @@ def placed_arithmetic(
     """
     if not options:
         return []
-    at = np.asarray(options, dtype=np.intp).reshape(len(options), -1)
+    at = np.fromiter(chain.from_iterable(options), dtype=np.intp).reshape(len(options), -1)
     width = max(max(sums, default=0), int(at.max(initial=0))) + 1
     grid = np.full((len(options), width), np.nan)
     grid[np.arange(len(options))[:, None], at] = np.array([np.nan if v is None else float(v) for v in numbers])
+    zeroed = np.where(np.isnan(grid), 0.0, grid).T.copy()  # a part that is not a number adds 0; a row per column
     failed = np.zeros(len(options), dtype=np.int64)
     holding = np.zeros(len(options), dtype=np.int64)
     for total_index, parts in sums.items():
         total = grid[:, total_index]
         added = np.zeros(len(options))
         for i in parts:
-            part = grid[:, i]
-            added = added + np.where(np.isnan(part), 0.0, part)
+            added += zeroed[i]
         assessed = ~np.isnan(total)
         fits = np.abs(total - added) <= TOLERANCE
         holding += assessed & fits
