@@ -134,8 +134,12 @@ def masked(nt: NormText) -> str:
 
 def line_number(nt: NormText, offset: int) -> int:
     """The 0-based line of ``offset`` in the masked text (newlines before it), in O(log n)."""
-    newlines = nt.memo("newlines", lambda: [m.start() for m in re.finditer("\n", masked(nt))])
-    return bisect_left(newlines, offset)
+    return bisect_left(_newlines(nt), offset)
+
+
+def _newlines(nt: NormText) -> list[int]:
+    """Where the masked text's newlines are (once per report)."""
+    return nt.memo("newlines", lambda: [m.start() for m in re.finditer("\n", masked(nt))])
 
 
 def find_tokens(nt: NormText, start: int, end: int) -> list[Token]:
@@ -145,16 +149,15 @@ def find_tokens(nt: NormText, start: int, end: int) -> list[Token]:
 
 
 def _find_tokens(nt: NormText, start: int, end: int) -> tuple[Token, ...]:
-    norm = masked(nt)
+    norm, original, newlines = masked(nt), nt.original, _newlines(nt)
     tokens: list[Token] = []
     for match in VALUE.finditer(norm, start, end):
-        if match.group(0) == "无" and _in_vertical_label(norm, match.start(), match.end()):
+        begin, stop = match.span()
+        if match.group(0) == "无" and _in_vertical_label(norm, begin, stop):
             continue
-        tokens.append(
-            Token(match.start(), match.end(), nt.original[match.start() : match.end()], line_number(nt, match.start()))
-        )
-    for match in _BLANK_LINE.finditer(nt.original, start, end):
-        tokens.append(Token(match.start(), match.end(), "", line_number(nt, match.start()), True))
+        tokens.append(Token(begin, stop, original[begin:stop], bisect_left(newlines, begin)))
+    for match in _BLANK_LINE.finditer(original, start, end):
+        tokens.append(Token(match.start(), match.end(), "", bisect_left(newlines, match.start()), True))
     tokens.sort(key=lambda t: t.start)
     return tuple(tokens)
 
