@@ -145,14 +145,15 @@ def test_shipped_graph_runs_each_layers_attention_as_one_node(tmp_path) -> None:
     """The export fuses every layer's attention into ONNX Runtime's ``Attention`` (no Softmax or
     head transposes left; test_shipped_onnx_matches_torch_on_real_reports checks its numbers),
     then stores every weight matrix as int8 (``QAttention``, ``MatMulInteger``: no float
-    ``MatMul`` left). A graph whose attention is not the exporter's (here: already fused) is left
-    as it is."""
+    ``MatMul`` left) and keeps the embedding tables float. A graph whose attention is not the
+    exporter's (here: already fused) is left as it is."""
     from nianbao.models.onnx_fusion import fuse_attention
 
     layers = json.loads((DEFAULT / "config.json").read_text("utf-8"))["num_hidden_layers"]
     ops = _op_types(DEFAULT / ONNX_FILE)
     assert ops.get("QAttention") == layers and "Softmax" not in ops and "Transpose" not in ops
     assert ops.get("MatMulInteger") == 3 * layers + 1 and "MatMul" not in ops and "Attention" not in ops
+    assert "DequantizeLinear" not in ops  # the embedding tables stay float (nothing to dequantise per window)
     copy = tmp_path / ONNX_FILE
     copy.write_bytes((DEFAULT / ONNX_FILE).read_bytes())
     assert fuse_attention(copy, 4) == 0 and copy.read_bytes() == (DEFAULT / ONNX_FILE).read_bytes()
