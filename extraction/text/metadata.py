@@ -93,7 +93,12 @@ def _title_from_lines(nt: NormText, head_end: int) -> tuple[str | None, int | No
 
 
 def read_meta(nt: NormText, body_start: int) -> ReportMeta:
-    """Agency and year from the title (the text before the first heading), else from the prose."""
+    """Agency and year from the title (the text before the first heading), else from the prose
+    (read once per report and body start: the prose checks and the document both ask)."""
+    return nt.memo(("meta", body_start), lambda: _read_meta(nt, body_start))
+
+
+def _read_meta(nt: NormText, body_start: int) -> ReportMeta:
     script = "traditional" if traditional_share(nt.original) > 0.02 else "simplified"
     head_end = body_start if body_start else min(len(nt.norm), 600)
     agency, year = _title_from_lines(nt, head_end)
