@@ -95,6 +95,40 @@ def test_an_ocr_damaged_row_label_is_matched_to_the_row_it_resembles_most() -> N
     assert not any(p.search("（六）其他处埋") for p in searched.row("other_other").patterns)
 
 
+def test_a_label_too_damaged_to_resemble_its_row_is_read_where_the_template_puts_it() -> None:
+    """``行攻外罚`` (行政处罚, half its characters damaged) resembles no row enough; it is the one
+    unclaimed ROW span between 行政许可 and 行政强制, the only row missing there, so it is 行政处罚.
+    ``（六）其他外埋`` is （六）其他处理, not 3.其他 (whose number is an Arabic one)."""
+    from nianbao.extraction.templates import requests_search_table
+
+    sample = generate_report(random.Random(5), GenConfig("tab", "2019"))
+    text = sample["text"].replace("行政处罚", "行攻外罚", 1)
+    assert text != sample["text"]
+    got = {(c["table"], c["row"], c["col"]): c["value"] for c in extract_text(text)["cells"]}
+    penalty = [c for c in sample["cells"] if c["row"] == "penalty"]
+    assert penalty and all(got[(c["table"], c["row"], c["col"])] == c["value"] for c in penalty)
+    from nianbao.extraction.text.locator import RuleLocator
+
+    rules = extract_text(text, locator=RuleLocator())  # without the model's ROW spans the row is not found
+    assert all(c["state"] == "missing" for c in rules["cells"] if c["row"] == "penalty")
+    searched = requests_search_table("2021")
+    assert not any(p.search("（六）其他外埋") for p in searched.row("other_other").patterns)
+    assert any(p.search("3.其他") for p in searched.row("other_other").patterns)
+
+
+def test_ocr_reports_are_read_right_on_every_cell_the_text_decides() -> None:
+    from nianbao.training.generator.generate import random_config
+
+    rng = random.Random(11)
+    for _ in range(8):
+        sample = generate_report(rng, random_config(rng, ("ocr",)))
+        got = {
+            (c["table"], c["row"], c["col"]): (c["value"], c["state"]) for c in extract_text(sample["text"])["cells"]
+        }
+        wrong = [c["row"] for c in sample["cells"] if got[(c["table"], c["row"], c["col"])] != (c["value"], c["state"])]
+        assert not wrong, wrong
+
+
 def test_a_row_labels_owner_is_the_best_of_comparing_every_row() -> None:
     """``row_owner`` skips comparisons that cannot win and remembers texts; its answer is the one of
     comparing a text with every row and group label, on template labels damaged at random."""

@@ -29,7 +29,7 @@ from nianbao.extraction.text.row_layout import (
     row_fields,
     side_by_side,
 )
-from nianbao.extraction.text.row_match import row_owner
+from nianbao.extraction.text.row_match import ORDER_MATCH, ROW_MATCH, row_owner, row_similarity
 from nianbao.models.labels import span_label
 
 DROP_BELOW = 0.02
@@ -244,7 +244,8 @@ class ModelLocator(RuleLocator):
             ]
             if mine:
                 extra.append(Label(row.key, *max(mine)[1]))
-        return extra
+        extra += _by_order(nt, table, region, found + extra, owners)
+        return sorted(extra, key=lambda label: order.index(label.row))
 
 
 def _token_logp(slots: np.ndarray, tokens: Sequence[Token]) -> list[list[float]]:
@@ -300,6 +301,34 @@ def _load_calibrator(model_dir: Path):
 
     path = Path(model_dir) / "calibrator.json"
     return CellCalibrator.load(path) if path.exists() else None
+
+
+def _by_order(nt: NormText, table: Table, region: tuple[int, int], labels: list[Label], owners: dict) -> list[Label]:
+    """Rows still missing, each from the ROW span that resembles it most (at least
+    ``ORDER_MATCH``) among those no row or group owns, where the template's order puts it: between
+    its found neighbours, and the only row missing there (several: the order does not say which)."""
+    order = [row.key for row in table.rows]
+    taken = {(label.start, label.end) for label in labels}
+    free = [span for span, (key, ratio) in owners.items() if key is None and ratio <= ROW_MATCH and span not in taken]
+    out: list[Label] = []
+    for row in table.rows:
+        have = {label.row for label in labels + out}
+        if row.key in have or not free:
+            continue
+        index = order.index(row.key)
+        before = max((order.index(k) for k in have if order.index(k) < index), default=-1)
+        after = min((order.index(k) for k in have if order.index(k) > index), default=len(order))
+        if after - before > 2:
+            continue
+        lower, upper = _neighbours(labels + out, order, row.key, region)
+        near = sorted(
+            ((row_similarity(nt.norm[s:e], table, row.key), (s, e)) for s, e in free if lower <= s < upper),
+            reverse=True,
+        )
+        if near and near[0][0] >= ORDER_MATCH and (len(near) == 1 or near[1][0] < near[0][0]):
+            out.append(Label(row.key, *near[0][1]))
+            free.remove(near[0][1])
+    return out
 
 
 def _neighbours(labels: list[Label], order: list[str], key: str, region: tuple[int, int]) -> tuple[int, int]:

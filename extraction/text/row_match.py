@@ -1,5 +1,7 @@
 """Which template row a label the patterns missed is: a model ROW span matched to the row it
-resembles most, numbering included, group rows (``（三）不予公开``) competing."""
+resembles most, numbering included, group rows (``（三）不予公开``) competing; or, resembling no
+row enough, the one span where the template's row order puts a missing row (``行攻外罚`` between
+行政许可 and 行政强制: 行政处罚, half its characters damaged)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from nianbao.extraction.text.normalize import NormText
 
 _NUMBERING = re.compile(r"^[一二三四五六七八九十]*[、.]?[(（]?[一二三四五六七八九十]*[)）]?\d*[.、]?")
 ROW_MATCH = 0.6
+ORDER_MATCH = 0.4  # a span alone where the template's order puts a missing row needs only this much
 _TARGETS: dict[tuple[str, tuple[str, ...]], list] = {}  # see _targets
 _OWNERS: dict[tuple, tuple[str | None, float]] = {}  # see row_owner
 
@@ -44,6 +47,15 @@ def row_owner(text: str, table: Table) -> tuple[str | None, float]:
         _OWNERS.clear()
     _OWNERS[(text, table_key)] = best
     return best
+
+
+def row_similarity(text: str, table: Table, key: str) -> float:
+    """How much a ROW span's text resembles one row's label (the measure of :func:`row_owner`)."""
+    core, squeezed = _core(text), _squeeze(text)
+    for row_key, row_core, printed, _, _ in _targets(table):
+        if row_key == key:
+            return max(SequenceMatcher(None, core, row_core).ratio(), SequenceMatcher(None, squeezed, printed).ratio())
+    return 0.0
 
 
 def _ratio_bound(a: Counter, len_a: int, b: Counter, len_b: int) -> float:
