@@ -255,6 +255,52 @@ def test_even_gaps_between_values_are_empty_fields_when_the_first_value_says_so(
     assert row_fields(two_tabs, tokens(two_tabs), 2)[0] == 2 and printed_gaps(two_tabs, tokens(two_tabs), None, 2)
 
 
+def test_a_markdown_row_of_one_cell_per_column_after_its_label_cell_says_where_its_values_go() -> None:
+    """Cell k of ``| label | c0 | … | c6 |`` is column k-1, whether the label cell holds the label or
+    is empty (a PDF converter's value row printed below its label): eight cells for seven columns.
+    The appeals table printed as one row of 15 cells has no label cell (its empty first cell is a
+    column), and a row whose cells do not count so is left to the model."""
+    from nianbao.extraction.text.patterns import Token
+    from nianbao.extraction.text.row_layout import markdown_slots
+
+    def tokens(line: str) -> list[Token]:
+        return [Token(m.start(), m.end(), m.group(0), 1) for m in re.finditer(r"(?<![\d.])\d+(?![\d.])", line)]
+
+    labelled = "x\n| 一、本年新 |  | 5 |  | 3 | 2 | 19 | 29 |\n"
+    detached = "x\n|  |  | 4 |  | 3 | 2 | 17 | 26 |\n"
+    assert markdown_slots(labelled, tokens(labelled), 7) == [1, 3, 4, 5, 6]
+    assert markdown_slots(detached, tokens(detached), 7) == [1, 3, 4, 5, 6]
+    appeals = "x\n|  |  | 4 |  | 4 | 1 |  |  | 5 | 6 |  |  |  | 3 | 3 |\n"
+    assert markdown_slots(appeals, tokens(appeals), 15) is None
+    short = "x\n| 一、本年新 | 5 | 3 | 2 | 19 | 29 |\n"  # cells missing: the model reads it
+    assert markdown_slots(short, tokens(short), 7) is None
+    tabs = "x\n一、本年新\t\t5\t\t3\t2\t19\t29\n"
+    assert markdown_slots(tabs, tokens(tabs), 7) is None
+
+
+def test_the_rules_read_markdown_rows_that_print_their_empty_cells() -> None:
+    """With the rules alone (no tagger), a markdown table printing every empty cell is read from
+    its cells: every decided cell of generated ``markdown_empty`` reports of rows printed whole."""
+    import random
+
+    from nianbao import extract_text
+    from nianbao.extraction.text.locator import RuleLocator
+    from nianbao.training.generator.generate import generate_report, random_config
+
+    rng = random.Random(4242)
+    for seed in range(8):
+        sample = generate_report(rng, random_config(rng, ("markdown_empty",)))
+        doc = extract_text(sample["text"], locator=RuleLocator())
+        got = {(c["table"], c["row"], c["col"]): (c["value"], c["state"]) for c in doc["cells"]}
+        wrong = [
+            (c["row"], c["col"])
+            for c in sample["cells"]
+            if c["table"] in ("active", "requests")
+            and got[(c["table"], c["row"], c["col"])] != (c["value"], c["state"])
+        ]
+        assert not wrong, (seed, wrong)
+
+
 def test_a_row_past_the_models_layout_feature_is_read_from_its_printed_fields() -> None:
     """Every cell boundary two tabs: the appeals row prints 30 separators, past the feature's cap
     of 15, so its columns are read from the fields it prints; a row whose steps do not fit a

@@ -25,6 +25,7 @@ from nianbao.extraction.text.row_layout import (
     field_slots,
     leading_empty_field,
     line_ending,
+    markdown_slots,
     printed_gaps,
     row_fields,
     side_by_side,
@@ -45,7 +46,8 @@ class RuleLocator:
     calibrator = None
 
     def prepare(self, nt: NormText) -> None:
-        """Per-report work before locating (none for rules)."""
+        """Remember the report (its markdown rows' cells are read from its text)."""
+        self._nt = nt
 
     def cover(self, regions: Iterable[tuple[int, int]]) -> None:
         """Per-report work once the table regions are known (none for rules)."""
@@ -63,8 +65,12 @@ class RuleLocator:
         return None
 
     def slot_logp(self, tokens: Sequence[Token], n_cols: int) -> list[list[float]] | None:
-        """Log-probabilities of each token's column slot (None: no model, every slot alike)."""
-        return None
+        """Log-probabilities of each token's column slot: stated where a markdown row prints one
+        cell per column after its label cell (``row_layout.markdown_slots``), else None (no
+        model, every slot alike)."""
+        if not tokens or getattr(self, "_nt", None) is None:
+            return None
+        return _read_slots(markdown_slots(self._nt.norm, tokens, n_cols), n_cols)
 
     def piece_scorer(self) -> Callable[[int, int, int], float] | None:
         """Log-probability of ``text[start:end]`` being one value in slot ``k`` (None: no model)."""
@@ -181,6 +187,9 @@ class ModelLocator(RuleLocator):
         whose fields count past the model's layout feature is read from the fields it prints
         (``field_slots``), not by the model.
         """
+        read = super().slot_logp(tokens, n_cols)  # a markdown row's cells say where its values go
+        if read is not None:
+            return read
         if self.probs is None or not self._slot_b or n_cols > len(self._slot_b):
             return None
         version = self.tagger.layout_version

@@ -5,13 +5,15 @@ The locator asks these before it lets the model's column-slot scores place a row
 layout states where the row's empty cells are (:func:`printed_gaps`), or leaves it to the
 convention (a tab dump's merged label cell, :func:`leading_empty_field`; values side by side,
 fewer than the columns, :func:`side_by_side`; the tab a table ends every line with,
-:func:`line_ending`). Counted as the model's layout feature counts (``models/labels.py``).
+:func:`line_ending`), or says it outright (a markdown row of one cell per column after its label
+cell, :func:`markdown_slots`). Counted as the model's layout feature counts (``models/labels.py``).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from bisect import bisect
 from collections.abc import Sequence
 
 from nianbao.extraction.text.patterns import Token
@@ -94,6 +96,24 @@ def field_slots(norm: str, tokens: Sequence[Token], n_cols: int, version: int = 
         return None
     slots = [(field - opens_line) // unit - (0 if opens_line else 1) for field in fields]
     return slots if 0 <= slots[0] and slots[-1] < n_cols else None
+
+
+def markdown_slots(norm: str, tokens: Sequence[Token], n_cols: int) -> list[int] | None:
+    """Each value's column in a markdown row that prints one cell per column after its label
+    cell (``| 一、本年新 |  | 5 |  | 3 |…``, or a PDF converter's value row printed below its label,
+    ``|  |  | 4 |  | 3 |…``, whose first cell is the empty label cell): cell k is column k-1. None
+    where the row's cells do not count so (merged, missing or no label cell: the appeals table
+    printed as one row of 15 has none, and there an empty first cell is its first column)."""
+    line_start = norm.rfind("\n", 0, tokens[0].start) + 1
+    line_end = norm.find("\n", tokens[-1].end)
+    line = norm[line_start : len(norm) if line_end < 0 else line_end]
+    if "\n" in line or not (line.lstrip().startswith("|") and line.rstrip().endswith("|")):
+        return None
+    bars = [i + line_start for i, ch in enumerate(line) if ch == "|"]
+    if len(bars) - 1 != n_cols + 1:
+        return None
+    slots = [bisect(bars, token.start) - 2 for token in tokens]
+    return slots if slots[0] >= 0 and len(set(slots)) == len(slots) else None
 
 
 def side_by_side(fields: RowFields, n_values: int) -> bool:
