@@ -55,6 +55,25 @@ def test_a_broken_report_is_not_hidden_by_moving_values() -> None:
     assert unsure.best.key == (0, 6)
 
 
+def test_choosing_among_the_contenders_decides_as_among_all() -> None:
+    """``contenders`` keeps the candidates ``choose`` can pick or tie with; the decision (winner,
+    alternatives, margin, allowed readings) is the same, on random keys and scores, with the model
+    agreeing with the arithmetic, tied with it, overruling it and overruled by it."""
+    import random
+
+    from nianbao.extraction.placement.decoder import contenders
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        n = rng.randint(1, 12)
+        keys = [(-rng.randint(0, 2), rng.randint(0, 2)) for _ in range(n)]
+        spread = rng.choice([0.0, 1.0, 5.0, 20.0])
+        models = [round(-rng.random() * spread, 1) for _ in range(n)]
+        every = [Scored((i,), k, m) for i, (k, m) in enumerate(zip(keys, models, strict=True))]
+        few = [every[i] for i in contenders(keys, models)]
+        assert choose(few) == choose(every)
+
+
 def test_explicit_empty_cells_decide_with_the_model() -> None:
     # 12\t3\t\t\t1\t\t16: the row sum fits many placements; the separators tell the model
     values = [12.0, 3.0, 1.0, 16.0]

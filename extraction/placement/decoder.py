@@ -98,6 +98,16 @@ def choose(candidates: Sequence[Scored]) -> Choice:
     return Choice(ranked[0], (ranked[0],), margin, tuple(allowed))
 
 
+def contenders(keys: Sequence[tuple[int, ...]], models: Sequence[float]) -> list[int]:
+    """Indices of the candidates :func:`choose` can pick or tie with: the ones with the best
+    arithmetic key, the model's favourites and, where the model overrules the arithmetic, those
+    within ``BROKEN_MARGIN`` of it. ``choose`` over them decides as over all (fewer to build)."""
+    best, top = max(keys), max(models)
+    best_model = max(m for k, m in zip(keys, models, strict=True) if k == best)
+    floor = top - BROKEN_MARGIN if top - best_model > BROKEN_MARGIN else math.inf
+    return [i for i, (k, m) in enumerate(zip(keys, models, strict=True)) if k == best or m == top or m >= floor]
+
+
 def evidence_only(slot_logp: Sequence[Sequence[float]] | None) -> list[list[float]] | None:
     """A row's slot log-probabilities where they are evidence, else None: when the model is
     sure of every value's slot, or the row prints its empty fields (``stated``).

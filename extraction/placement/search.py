@@ -16,7 +16,7 @@ from math import comb, exp, inf
 
 import numpy as np
 
-from nianbao.extraction.placement.decoder import Scored, choose, evidence_only, slot_score
+from nianbao.extraction.placement.decoder import Scored, choose, contenders, evidence_only, slot_score
 
 # Arithmetic key of a placement: higher is better, compared as a tuple.
 Scorer = Callable[[dict[int, int]], tuple[int, ...]]
@@ -66,13 +66,12 @@ def place(
     many = getattr(scorer, "many", None)  # a scorer may key many placements at once (same keys)
     keys = many(options) if many is not None and len(options) > BATCH else [scorer(dict(enumerate(p))) for p in options]
     models = _slot_scores(evidence, options) if len(options) > BATCH else [slot_score(evidence, p) for p in options]
-    scored = [Scored(p, key, model) for p, key, model in zip(options, keys, models, strict=True)]
-    choice = choose(scored)
+    choice = choose([Scored(options[i], keys[i], models[i]) for i in contenders(keys, models)])
     kept = (*choice.allowed, *choice.alternatives)
     return Placement(
         choice.best.key,
         choice.ambiguous,
-        len(scored),
+        len(options),
         tuple(sorted(c.key for c in choice.alternatives)),
         {c.key: c.model for c in kept},
         choice.margin,
