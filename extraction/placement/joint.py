@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from math import prod
+from typing import cast
 
 import numpy as np
 
@@ -32,7 +33,7 @@ from nianbao.extraction.placement.arithmetic import (
     TOLERANCE,
     row_arithmetic,
 )
-from nianbao.extraction.placement.decoder import AMBIGUOUS_MARGIN, BROKEN_MARGIN, Scored, choose
+from nianbao.extraction.placement.decoder import AMBIGUOUS_MARGIN, Scored, choose, contenders
 from nianbao.extraction.placement.search import Placement
 
 MAX_PASSES = 3
@@ -192,16 +193,6 @@ def _combination_keys(vectors: dict[str, Vector], rows: list[PendingRow], combos
     return -failed + own[:, 0], passed + own[:, 1], model
 
 
-def _candidates(minus_failed: np.ndarray, passed: np.ndarray, model: np.ndarray) -> np.ndarray:
-    """The combinations :func:`decoder.choose` can pick or tie with (same decision, fewer to rank)."""
-    best = minus_failed == minus_failed.max()
-    best &= passed == passed[best].max()
-    overruled = model.max() - model[best].max()
-    if overruled > BROKEN_MARGIN:
-        return np.flatnonzero(best | (model >= model.max() - BROKEN_MARGIN))
-    return np.flatnonzero(best | (model == model.max()))
-
-
 def _jointly(vectors: dict[str, Vector], rows: list[PendingRow]) -> dict[int, set] | None:
     """Every combination of the rows' readings at once (when not too many): rows that only move
     together (a run split the same way in 一 and 三（七）, tied by the balance) are out of reach
@@ -214,17 +205,18 @@ def _jointly(vectors: dict[str, Vector], rows: list[PendingRow]) -> dict[int, se
     combos = np.indices([len(row.options) for row in rows]).reshape(len(rows), -1).T
     minus_failed, passed, model = _combination_keys(vectors, rows, combos)
     current = np.flatnonzero((combos == [index[r.key][r.placement.positions] for r in rows]).all(axis=1))[0]
-    scored = [
-        Scored(tuple(int(i) for i in combos[k]), (int(minus_failed[k]), int(passed[k])), float(model[k]))
-        for k in _candidates(minus_failed, passed, model)
-    ]
+    keys = list(zip(minus_failed.astype(int).tolist(), passed.astype(int).tolist(), strict=True))
+    models = model.tolist()
+    scored = [Scored(tuple(combos[k].tolist()), keys[k], models[k]) for k in contenders(keys, models)]
     choice = choose(scored)
-    if choice.best.arithmetic <= (int(minus_failed[current]), int(passed[current])):
+    if choice.best.arithmetic <= keys[current]:
         return None
-    for row, option in zip(rows, choice.best.key, strict=True):
+    combo: tuple[int, ...] = cast(tuple[int, ...], choice.best.key)  # Scored keys here: option indices
+    for row, option in zip(rows, combo, strict=True):
         row.placement = replace(row.placement, positions=row.options[option])
         vectors[row.key] = row.vector_at(row.options[option])
-    return {i: {row.options[c.key[i]] for c in choice.alternatives} for i, row in enumerate(rows)}
+    tied = [cast(tuple[int, ...], c.key) for c in choice.alternatives]
+    return {i: {row.options[t[i]] for t in tied} for i, row in enumerate(rows)}
 
 
 def refine(cells: dict[CellKey, Cell], rows: list[PendingRow]) -> None:
