@@ -16,7 +16,7 @@ table whose rows all print ``n`` and ``n`` fits any applicant column).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, replace
 from math import prod
 from typing import cast
@@ -85,18 +85,24 @@ def _table_vectors(cells: dict[CellKey, Cell]) -> dict[str, Vector]:
     return {row: _vector(row_cells) for row, row_cells in rows.items()}
 
 
+def _identity_counts(get: Callable[[str], Vector], present: Container[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Failed and passed counts of the 三 column sums and the balance (the rules of ``checks``),
+    per line of the vectors ``get`` gives: one table, or one line per combination of readings.
+    Handled rows count where ``present``; an absent balance row reads as zeros."""
+    total, assessable = get(BALANCE_RIGHT[0])
+    parts = sum((get(row)[0] for row in HANDLED_ROWS if row in present), np.zeros_like(total))
+    left = sum(get(row)[0] for row in BALANCE_LEFT)
+    right = sum(get(row)[0] for row in BALANCE_RIGHT)
+    checks = (np.abs(parts - total) <= TOLERANCE, np.abs(left - right) <= TOLERANCE)
+    failed = sum((~ok & assessable).sum(axis=-1) for ok in checks)
+    passed = sum((ok & assessable).sum(axis=-1) for ok in checks)
+    return failed, passed
+
+
 def _column_score(vectors: dict[str, Vector]) -> tuple[int, int]:
-    """(−failed, passed) over the 三 column sums and the balance (the rules of ``checks``)."""
-    zero = (np.zeros(len(REQUEST_COLS)), np.zeros(len(REQUEST_COLS), dtype=bool))
-    total, assessable = vectors.get(BALANCE_RIGHT[0], zero)
-    parts = sum((vectors[row][0] for row in HANDLED_ROWS if row in vectors), np.zeros(len(REQUEST_COLS)))
-    left = sum(vectors.get(row, zero)[0] for row in BALANCE_LEFT)
-    right = sum(vectors.get(row, zero)[0] for row in BALANCE_RIGHT)
-    ok_sum = np.abs(parts - total) <= TOLERANCE
-    ok_balance = np.abs(left - right) <= TOLERANCE
-    passed = int((ok_sum & assessable).sum() + (ok_balance & assessable).sum())
-    failed = int((~ok_sum & assessable).sum() + (~ok_balance & assessable).sum())
-    return (-failed, passed)
+    """(−failed, passed) over the 三 column sums and the balance."""
+    failed, passed = _identity_counts(lambda name: vectors.get(name, _ZERO), vectors)
+    return (-int(failed), int(passed))
 
 
 def _score_with(vectors: dict[str, Vector], changes: list[tuple[PendingRow, tuple[int, ...]]]) -> tuple[int, int]:
@@ -176,20 +182,14 @@ def _combination_keys(vectors: dict[str, Vector], rows: list[PendingRow], combos
         varying[row.key] = (values[pick], masks[pick])
         own, model = own + fits[pick], model + scores[pick]
 
-    def get(name: str) -> tuple[np.ndarray, np.ndarray]:
+    def get(name: str) -> Vector:
         if name in varying:
             return varying[name]
         values, mask = vectors.get(name, _ZERO)
         shape = (len(combos), len(REQUEST_COLS))
         return np.broadcast_to(values, shape), np.broadcast_to(mask, shape)
 
-    total, assessable = get(BALANCE_RIGHT[0])
-    parts = sum((get(row)[0] for row in HANDLED_ROWS if row in vectors), np.zeros_like(total))
-    left = sum(get(row)[0] for row in BALANCE_LEFT)
-    right = sum(get(row)[0] for row in BALANCE_RIGHT)
-    checks = [np.abs(parts - total) <= TOLERANCE, np.abs(left - right) <= TOLERANCE]
-    passed = sum((ok & assessable).sum(axis=1) for ok in checks)
-    failed = sum((~ok & assessable).sum(axis=1) for ok in checks)
+    failed, passed = _identity_counts(get, vectors)
     return -failed + own[:, 0], passed + own[:, 1], model
 
 
