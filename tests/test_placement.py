@@ -61,6 +61,8 @@ def test_choosing_among_the_contenders_decides_as_among_all() -> None:
     agreeing with the arithmetic, tied with it, overruling it and overruled by it."""
     import random
 
+    import numpy as np
+
     from nianbao.extraction.placement.decoder import contenders
 
     rng = random.Random(7)
@@ -72,6 +74,7 @@ def test_choosing_among_the_contenders_decides_as_among_all() -> None:
         every = [Scored((i,), k, m) for i, (k, m) in enumerate(zip(keys, models, strict=True))]
         few = [every[i] for i in contenders(keys, models)]
         assert choose(few) == choose(every)
+        assert contenders(np.array(keys), np.array(models)) == contenders(keys, models)  # place's arrays
 
 
 def test_explicit_empty_cells_decide_with_the_model() -> None:
@@ -344,6 +347,8 @@ def test_many_placements_are_scored_with_the_same_bits_as_one_at_a_time() -> Non
     import random
     from itertools import combinations
 
+    import numpy as np
+
     from nianbao.extraction.placement.decoder import slot_score
     from nianbao.extraction.placement.search import _slot_scores
 
@@ -351,5 +356,6 @@ def test_many_placements_are_scored_with_the_same_bits_as_one_at_a_time() -> Non
     for n_values, n_cols in ((3, 7), (6, 7), (8, 15)):
         logp = [[math.log(rng.random() or 1e-6) for _ in range(n_cols)] for _ in range(n_values)]
         options = list(combinations(range(n_cols), n_values))
-        assert _slot_scores(logp, options) == [slot_score(logp, p) for p in options]
-        assert _slot_scores(None, options) == [0.0] * len(options)
+        at = np.array(options)
+        assert _slot_scores(logp, at).tolist() == [slot_score(logp, p) for p in options]
+        assert _slot_scores(None, at).tolist() == [0.0] * len(options)

@@ -14,7 +14,6 @@ Row and column keys are read from the templates data (``templates.json``), never
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import chain
 
 import numpy as np
 
@@ -75,31 +74,32 @@ def row_arithmetic(values: Sequence[float | None], sums: RowSums) -> tuple[int, 
 
 
 def placed_arithmetic(
-    numbers: Sequence[float | None], options: Sequence[Sequence[int]], sums: RowSums
-) -> list[tuple[int, int, int]]:
+    numbers: Sequence[float | None], options: Sequence[Sequence[int]] | np.ndarray, sums: RowSums
+) -> np.ndarray:
     """:func:`row_arithmetic` of many placements at once, plus the count of printed totals.
 
-    ``numbers[i]`` is printed value ``i`` (None: not a number) and ``options[p][i]`` its
-    column in placement ``p``; each placement's grid is ``numbers`` put at their columns.
-    Returns ``(-failed, holding, totals)`` per placement, the same figures as
-    ``row_arithmetic`` on each grid (parts added in the same order, the same tolerance).
+    ``numbers[i]`` is printed value ``i`` (None: not a number) and ``options[p][i]`` its column
+    in placement ``p`` (rows of an array, or tuples); each placement's grid is ``numbers`` put
+    at their columns. Returns a row ``(-failed, holding, totals)`` per placement, the same
+    figures as ``row_arithmetic`` on each grid (parts added in the same order, the same
+    tolerance).
     """
-    if not options:
-        return []
-    at = np.fromiter(chain.from_iterable(options), dtype=np.intp).reshape(len(options), -1)
+    if not len(options):
+        return np.zeros((0, 3), dtype=np.int64)
+    at = np.asarray(options, dtype=np.intp).reshape(len(options), -1)
     width = max(max(sums, default=0), int(at.max(initial=0))) + 1
-    grid = np.full((len(options), width), np.nan)
-    grid[np.arange(len(options))[:, None], at] = np.array([np.nan if v is None else float(v) for v in numbers])
+    grid = np.full((len(at), width), np.nan)
+    grid[np.arange(len(at))[:, None], at] = np.array([np.nan if v is None else float(v) for v in numbers])
     zeroed = np.where(np.isnan(grid), 0.0, grid).T.copy()  # a part that is not a number adds 0; a row per column
-    failed = np.zeros(len(options), dtype=np.int64)
-    holding = np.zeros(len(options), dtype=np.int64)
+    failed = np.zeros(len(at), dtype=np.int64)
+    holding = np.zeros(len(at), dtype=np.int64)
     for total_index, parts in sums.items():
         total = grid[:, total_index]
-        added = np.zeros(len(options))
+        added = np.zeros(len(at))
         for i in parts:
             added += zeroed[i]
         assessed = ~np.isnan(total)
         fits = np.abs(total - added) <= TOLERANCE
         holding += assessed & fits
         failed += assessed & ~fits
-    return list(zip((-failed).tolist(), holding.tolist(), (failed + holding).tolist(), strict=True))
+    return np.stack([-failed, holding, failed + holding], axis=1)

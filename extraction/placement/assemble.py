@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
+import numpy as np
+
 from nianbao.extraction.document.cells import Cell, CellKey
 from nianbao.extraction.placement.align import (
     Group,
@@ -153,8 +155,8 @@ class _SumScorer:
         totals = sum(1 for total in sums if grid[total] is not None)
         return (*row_arithmetic(grid, sums), totals)
 
-    def many(self, options: Sequence[tuple[int, ...]]) -> list[tuple[int, int, int]]:
-        return placed_arithmetic(self.numbers, options, self.sums)
+    def many(self, at: np.ndarray) -> np.ndarray:
+        return placed_arithmetic(self.numbers, at, self.sums)
 
 
 def _sum_scorer(values: Sequence[str], sums: RowSums) -> _SumScorer:

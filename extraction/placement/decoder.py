@@ -33,6 +33,8 @@ import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 AMBIGUOUS_MARGIN = math.log(20.0)  # a runner-up at least 1/20 as likely as the winner
 BROKEN_MARGIN = 8.0
 SURE_SLOT = 0.9  # the model's scores count where it is this sure (see evidence_only)
@@ -98,14 +100,21 @@ def choose(candidates: Sequence[Scored]) -> Choice:
     return Choice(ranked[0], (ranked[0],), margin, tuple(allowed))
 
 
-def contenders(keys: Sequence[tuple[int, ...]], models: Sequence[float]) -> list[int]:
+def contenders(keys: Sequence[tuple[int, ...]] | np.ndarray, models: Sequence[float] | np.ndarray) -> list[int]:
     """Indices of the candidates :func:`choose` can pick or tie with: the ones with the best
     arithmetic key, the model's favourites and, where the model overrules the arithmetic, those
-    within ``BROKEN_MARGIN`` of it. ``choose`` over them decides as over all (fewer to build)."""
-    best, top = max(keys), max(models)
-    best_model = max(m for k, m in zip(keys, models, strict=True) if k == best)
+    within ``BROKEN_MARGIN`` of it. ``choose`` over them decides as over all (fewer to build).
+
+    ``keys`` is one key per candidate (tuples of ints, or their rows in an array), compared as
+    ``choose`` compares them (lexicographically); the work is numpy's, for thousands at once."""
+    table, scores = np.asarray(keys), np.asarray(models, dtype=np.float64)
+    best = np.ones(len(scores), dtype=bool)
+    for column in table.reshape(len(scores), -1).T:  # the lexicographic maximum, column by column
+        best &= column == column[best].max()
+    top = scores.max()
+    best_model = scores[best].max()
     floor = top - BROKEN_MARGIN if top - best_model > BROKEN_MARGIN else math.inf
-    return [i for i, (k, m) in enumerate(zip(keys, models, strict=True)) if k == best or m == top or m >= floor]
+    return np.flatnonzero(best | (scores == top) | (scores >= floor)).tolist()
 
 
 def evidence_only(slot_logp: Sequence[Sequence[float]] | None) -> list[list[float]] | None:

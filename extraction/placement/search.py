@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 from math import comb, exp, inf
 
@@ -60,13 +61,18 @@ def place(
         positions = tuple(range(n_values))
         return Placement(positions, True, 0, (positions,))
     evidence = evidence_only(slot_logp)
-    options = [p for p in combinations(range(n_cols), n_values) if allowed is None or allowed(p)]
-    if not options:
-        options = list(combinations(range(n_cols), n_values))
+    options, at = _options(n_cols, n_values, allowed)
     many = getattr(scorer, "many", None)  # a scorer may key many placements at once (same keys)
-    keys = many(options) if many is not None and len(options) > BATCH else [scorer(dict(enumerate(p))) for p in options]
-    models = _slot_scores(evidence, options) if len(options) > BATCH else [slot_score(evidence, p) for p in options]
-    choice = choose([Scored(options[i], keys[i], models[i]) for i in contenders(keys, models)])
+    if many is not None and len(options) > BATCH:
+        table = many(at)
+        models = _slot_scores(evidence, at)
+        kept_at = contenders(table, models)
+        scored = [Scored(options[i], tuple(key), score) for i, key, score in _rows(kept_at, table, models)]
+    else:
+        keys = [scorer(dict(enumerate(p))) for p in options]
+        slots = [slot_score(evidence, p) for p in options]
+        scored = [Scored(options[i], keys[i], slots[i]) for i in contenders(keys, slots)]
+    choice = choose(scored)
     kept = (*choice.allowed, *choice.alternatives)
     return Placement(
         choice.best.key,
@@ -80,16 +86,42 @@ def place(
     )
 
 
-def _slot_scores(slot_logp: Sequence[Sequence[float]] | None, options: list[tuple[int, ...]]) -> list[float]:
-    """:func:`slot_score` of every placement at once: value by value, left to right, so each sum
-    is the same additions in the same order (the same bits)."""
+def _options(n_cols: int, n_values: int, allowed: Allowed | None) -> tuple[list[tuple[int, ...]], np.ndarray]:
+    """The order-preserving placements ``allowed`` keeps (all when it keeps none), as tuples and
+    as an array of positions (a row per placement)."""
+    options, at = _all_options(n_cols, n_values)
+    if allowed is not None:
+        kept = [i for i, p in enumerate(options) if allowed(p)]
+        if kept:
+            return [options[i] for i in kept], at[kept]
+    return options, at
+
+
+def _rows(indices: list[int], table: np.ndarray, models: np.ndarray) -> zip:
+    """``(index, key row, model score)`` of the chosen candidates, as Python ints and floats."""
+    return zip(indices, table[indices].tolist(), models[indices].tolist(), strict=True)
+
+
+@lru_cache(maxsize=256)
+def _all_options(n_cols: int, n_values: int) -> tuple[list[tuple[int, ...]], np.ndarray]:
+    """Every placement of ``n_values`` values in ``n_cols`` columns, in ``combinations`` order
+    (made once per shape: a row of 15 with 7 values has 6,435). Read-only."""
+    options = list(combinations(range(n_cols), n_values))
+    at = np.array(options, dtype=np.intp).reshape(len(options), n_values)
+    at.flags.writeable = False
+    return options, at
+
+
+def _slot_scores(slot_logp: Sequence[Sequence[float]] | None, at: np.ndarray) -> np.ndarray:
+    """:func:`slot_score` of every placement (a row of ``at``) at once: value by value, left to
+    right, so each sum is the same additions in the same order (the same bits)."""
     if slot_logp is None:
-        return [0.0] * len(options)
-    logp, positions = np.asarray(slot_logp, dtype=np.float64), np.asarray(options, dtype=np.intp)
-    total = np.zeros(len(options)) + logp[0, positions[:, 0]]
-    for value in range(1, positions.shape[1]):
-        total = total + logp[value, positions[:, value]]
-    return total.tolist()
+        return np.zeros(len(at))
+    logp = np.asarray(slot_logp, dtype=np.float64)
+    total = np.zeros(len(at)) + logp[0, at[:, 0]]
+    for value in range(1, at.shape[1]):
+        total = total + logp[value, at[:, value]]
+    return total
 
 
 MARGIN_SCALE = 10.0  # nats: a margin this large (or no runner-up) reads as 1
