@@ -12,6 +12,7 @@ field (``| 二、上年结转 |  |…`` … ``|  | 84 | 0 |…``); :func:`detach
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from nianbao.extraction.text.patterns import Label, Token
@@ -77,7 +78,8 @@ def group_tokens(
         if runs:
             previous = runs[-1][-1]
             between = norm[previous.end : token.start]
-            crosses = any(previous.end <= b < token.start for b in sorted_breaks)
+            after = bisect_left(sorted_breaks, previous.end)  # the first break at or after the previous token
+            crosses = after < len(sorted_breaks) and sorted_breaks[after] < token.start
             crosses = crosses or (inline and token.line != previous.line)
             if not crosses and set(between) <= _SEPARATORS:
                 runs[-1].append(token)
@@ -96,25 +98,24 @@ def align(labels: list[Label], groups: list[Group], region_end: int) -> dict[str
     if not n_labels or not n_groups:
         return {}
 
-    def pair_score(i: int, j: int) -> int:
-        group = groups[j]
-        lower = labels[i - 1].end if i > 0 else -1
-        upper = labels[i + 1].start if i + 1 < n_labels else region_end
-        if group.start < lower or group.end > upper:
-            return 0
-        if group.start >= labels[i].end:
-            return 22
-        return 20 if group.end <= labels[i].start else 0
-
     best = [[0] * (n_groups + 1) for _ in range(n_labels + 1)]
     choice = [[0] * (n_groups + 1) for _ in range(n_labels + 1)]
+    starts, ends = [g.start for g in groups], [g.end for g in groups]
     for i in range(n_labels - 1, -1, -1):
+        lower = labels[i - 1].end if i > 0 else -1
+        upper = labels[i + 1].start if i + 1 < n_labels else region_end
+        label_start, label_end = labels[i].start, labels[i].end
+        here, below, steps = best[i], best[i + 1], choice[i]
         for j in range(n_groups - 1, -1, -1):
-            options = [(best[i + 1][j], 1), (best[i][j + 1], 2)]
-            score = pair_score(i, j)
-            if score:
-                options.append((score + best[i + 1][j + 1], 3))
-            best[i][j], choice[i][j] = max(options)
+            # the best of (skip the label, 1), (skip the group, 2), (pair them, 3): ties to the higher step
+            value, step = below[j], 1
+            if here[j + 1] >= value:
+                value, step = here[j + 1], 2
+            if lower <= starts[j] and ends[j] <= upper:  # a group within its neighbours' bounds may pair
+                score = 22 if starts[j] >= label_end else 20 if ends[j] <= label_start else 0
+                if score and score + below[j + 1] >= value:
+                    value, step = score + below[j + 1], 3
+            here[j], steps[j] = value, step
     result: dict[str, Group] = {}
     i = j = 0
     while i < n_labels and j < n_groups:

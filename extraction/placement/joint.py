@@ -53,6 +53,7 @@ class PendingRow:
     def __post_init__(self) -> None:
         self.options = self.placement.options or self.placement.alternatives
         self._vectors: dict[tuple[int, ...], Vector] = {}
+        self.arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None  # _option_arrays
 
     def vector_at(self, positions: tuple[int, ...]) -> Vector:
         """The row's numbers per requests column for one placement (cached)."""
@@ -133,12 +134,11 @@ def _row_fit(row: PendingRow, positions: tuple[int, ...]) -> tuple[int, int]:
 
 
 def _choice(vectors: dict[str, Vector], row: PendingRow):
-    """The row's decision given the other rows: every identity it takes part in, then the model."""
-    scored = []
-    for p in row.options:
-        column, own = _score_with(vectors, [(row, p)]), _row_fit(row, p)
-        scored.append(Scored(p, (column[0] + own[0], column[1] + own[1]), row.model(p)))
-    return choose(scored)
+    """The row's decision given the other rows: every identity it takes part in, then the model
+    (every reading of the row keyed at once, as one row's combinations)."""
+    minus_failed, passed, model = _combination_keys(vectors, [row], np.arange(len(row.options))[:, None])
+    keys = zip(minus_failed.astype(int).tolist(), passed.astype(int).tolist(), strict=True)
+    return choose([Scored(p, key, score) for p, key, score in zip(row.options, keys, model.tolist(), strict=True)])
 
 
 def _shifted(positions: tuple[int, ...], a: int, b: int) -> tuple[int, ...]:
@@ -166,11 +166,14 @@ def _symmetric_ties(vectors: dict[str, Vector], rows: list[PendingRow], best: tu
 
 
 def _option_arrays(row: PendingRow) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per reading of the row: its column values, printed mask, own-sum key and model score."""
-    vectors = [row.vector_at(p) for p in row.options]
-    own = np.array([_row_fit(row, p) for p in row.options])
-    model = np.array([row.model(p) for p in row.options])
-    return np.array([v for v, _ in vectors]), np.array([m for _, m in vectors]), own, model
+    """Per reading of the row: its column values, printed mask, own-sum key and model score
+    (made once per row: its readings and their scores do not change)."""
+    if row.arrays is None:
+        vectors = [row.vector_at(p) for p in row.options]
+        own = np.array([_row_fit(row, p) for p in row.options])
+        model = np.array([row.model(p) for p in row.options])
+        row.arrays = np.array([v for v, _ in vectors]), np.array([m for _, m in vectors]), own, model
+    return row.arrays
 
 
 def _combination_keys(vectors: dict[str, Vector], rows: list[PendingRow], combos: np.ndarray) -> tuple:
@@ -182,12 +185,8 @@ def _combination_keys(vectors: dict[str, Vector], rows: list[PendingRow], combos
         varying[row.key] = (values[pick], masks[pick])
         own, model = own + fits[pick], model + scores[pick]
 
-    def get(name: str) -> Vector:
-        if name in varying:
-            return varying[name]
-        values, mask = vectors.get(name, _ZERO)
-        shape = (len(combos), len(REQUEST_COLS))
-        return np.broadcast_to(values, shape), np.broadcast_to(mask, shape)
+    def get(name: str) -> Vector:  # a row that does not vary stays one line (numpy broadcasts it)
+        return varying[name] if name in varying else vectors.get(name, _ZERO)
 
     failed, passed = _identity_counts(get, vectors)
     return -failed + own[:, 0], passed + own[:, 1], model
