@@ -69,8 +69,10 @@ def test_normalised_views_follow_the_per_character_definition(shared) -> None:
     """The normalised copy is ``normalize_char`` of every character and the squeezed view drops
     exactly the ``str.isspace`` characters, over every code point below the CJK blocks, a CJK
     block, the full-width forms, some of the other planes and the real seeds (the views are built
-    with ``str.translate``/``str.split``, not per character)."""
-    from nianbao.extraction.text.normalize import NormText, normalize_char
+    with ``str.translate``/``str.split`` and numpy over the code points, not per character)."""
+    from nianbao.extraction.text.normalize import SPACES, NormText, normalize_char
+
+    assert set(SPACES.tolist()) == {c for c in range(0x110000) if chr(c).isspace()}
 
     points = [*range(0x3400), *range(0x4E00, 0x5400), *range(0xFE00, 0x10000), *range(0x1D7C0, 0x1D800), 0x20000]
     texts = ["".join(map(chr, points)), "", "\u3000总 计\t\u00a012\n"]

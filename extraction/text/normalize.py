@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from opencc import OpenCC
 
 _T2S = OpenCC("t2s")
@@ -82,6 +83,21 @@ def traditional_share(text: str) -> float:
     return marks.count("1") / len(marks)
 
 
+# Every code point ``str.isspace()`` holds for (tests/test_normalize.py checks all of them).
+SPACES = np.array(
+    [*range(0x9, 0xE), *range(0x1C, 0x21), 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F]
+    + [0x205F, 0x3000],
+    dtype=np.uint32,
+)
+
+
+def kept_offsets(text: str) -> list[int]:
+    """Offsets of the characters that are not whitespace (``str.isspace``), in order: the
+    squeezed view's index map (numpy over the code points, not a Python loop)."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return np.flatnonzero(~np.isin(codes, SPACES)).tolist()
+
+
 @dataclass
 class NormText:
     """Original text, its 1:1 normalised copy and a whitespace-free view with an index map."""
@@ -101,7 +117,7 @@ class NormText:
     def __post_init__(self) -> None:
         self.norm = self.original.translate(_TABLE)
         self.squeezed = "".join(self.norm.split())  # str.split() splits where str.isspace()
-        self.squeeze_index = [i for i, ch in enumerate(self.norm) if not ch.isspace()]
+        self.squeeze_index = kept_offsets(self.norm)
 
     def squeezed_pos(self, offset: int) -> int:
         """Index in the squeezed view of the first kept character at or after ``offset``."""
