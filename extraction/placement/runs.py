@@ -159,7 +159,9 @@ def splits(
         vals.pop()
         wholes.pop()
 
-    def rec(i: int, cell: int) -> Iterator[list[Piece]]:
+    found_splits: list[list[Piece]] = []
+
+    def rec(i: int, cell: int) -> None:
         nonlocal count, nodes
         if cell == n:  # a leaf: a split when the run is used up
             nodes += 1
@@ -167,7 +169,7 @@ def splits(
                 stats["nodes"] = nodes
             if count < MAX_SPLITS and nodes <= MAX_NODES and i == length:
                 count += 1
-                yield list(acc)
+                found_splits.append(list(acc))
             return
         key = state(i, cell)
         known = dead.get(key)
@@ -194,7 +196,7 @@ def splits(
                     money and _valid_piece(candidate.raw, money, signed) and piece_value(candidate) == wanted
                 ):
                     push(candidate, number, whole)
-                    yield from rec(j, cell + 1)
+                    rec(j, cell + 1)
                     pop()
         else:
             # the shortest pieces first; stop where the rest of the run is too short for the cells left
@@ -204,12 +206,13 @@ def splits(
                 if j > stop or nodes > MAX_NODES:
                     break
                 push(candidate, number, whole)
-                yield from rec(j, cell + 1)
+                rec(j, cell + 1)
                 pop()
         if count == found and nodes <= MAX_NODES:
             dead[key] = nodes - before
 
-    yield from rec(0, 0)
+    rec(0, 0)  # a plain recursion collecting the splits: every caller reads them all
+    yield from found_splits
 
 
 def _open_parts(totals: dict[int, range], cell: int) -> tuple[tuple[bool, tuple[int, ...]], ...]:
