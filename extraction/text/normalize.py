@@ -1,8 +1,10 @@
-"""Character-for-character normalisation, so every offset stays an offset into the original.
+r"""Character-for-character normalisation, so every offset stays an offset into the original.
 
 The rules and the model read a normalised copy of the text in which traditional characters
 are simplified, full-width digits and punctuation are ASCII, and exotic spaces are spaces.
-Each character maps to exactly one character, so ``norm[i]`` stands for ``text[i]``.
+Each character maps to exactly one character, so ``norm[i]`` stands for ``text[i]``; line
+ends are the one rule that reads a neighbour: ``\r\n`` (Windows) becomes `` \n`` and a lone
+``\r`` (old Mac) ``\n``, so the layout reads one kind of line end.
 A *squeezed* view drops whitespace and keeps, for each kept character, its index in the
 original: labels wrapped over lines or spaced out (``总 计``) match there.
 """
@@ -98,6 +100,19 @@ def kept_offsets(text: str) -> list[int]:
     return np.flatnonzero(~np.isin(codes, SPACES)).tolist()
 
 
+def normalize_line_ends(text: str) -> str:
+    r"""``\r\n`` → `` \n`` and a lone ``\r`` → ``\n``, one character for one (offsets kept)."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", " \n").replace("\r", "\n")
+
+
+def normalize_text(text: str) -> str:
+    """The 1:1 normalised copy of a text: :func:`normalize_char` of every character, then
+    :func:`normalize_line_ends`."""
+    return normalize_line_ends(text.translate(_TABLE))
+
+
 @dataclass
 class NormText:
     """Original text, its 1:1 normalised copy and a whitespace-free view with an index map."""
@@ -115,7 +130,7 @@ class NormText:
         return self._memo[key]
 
     def __post_init__(self) -> None:
-        self.norm = self.original.translate(_TABLE)
+        self.norm = normalize_text(self.original)
         self.squeezed = "".join(self.norm.split())  # str.split() splits where str.isspace()
         self.squeeze_index = kept_offsets(self.norm)
 

@@ -1,4 +1,4 @@
-"""The rule-based locator: section headings, table regions, row labels and value tokens.
+"""The rule-based locator: section headings (``headings``), row labels and value tokens.
 
 Everything returned is positional: offsets into the original text. The locator reads the
 normalised copy (``NormText.norm``, 1:1 with the original) and matches labels in the
@@ -11,11 +11,12 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from nianbao.extraction.templates import Table, section_patterns, template_markers
-from nianbao.extraction.text.normalize import NormText
+from nianbao.extraction.templates import Table, template_markers
+from nianbao.extraction.text.headings import NUMERALS as NUMERALS
+from nianbao.extraction.text.headings import Section as Section
+from nianbao.extraction.text.headings import find_sections as find_sections
+from nianbao.extraction.text.normalize import NormText, normalize_line_ends
 
-NUMERALS = "一二三四五六"
-_HEADING = re.compile(r"^[ \t|]*(?P<num>[一二三四五六])\s*[、.,，]\s*(?P<body>\S.*?)[ \t|]*$", re.M)
 _FOOTER = re.compile(
     r"^[ \t]*(?:[-—–][ \t]*\d{1,3}[ \t]*[-—–]|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[/，,]?[ \t]*共[ \t]*\d+[ "
     r"\t]*页)?|\d{1,3}[ \t]*/[ \t]*\d{1,3})[ \t]*$",
@@ -30,14 +31,6 @@ VALUE = re.compile(
 _MD_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{2,}:?[ \t]*\|)+[ \t]*(?::?-{2,}:?)?[ \t]*$", re.M)
 # A cell that is printed but empty: a line holding only non-breaking or ideographic spaces.
 _BLANK_LINE = re.compile(r"^[ \t]*[\u00a0\u3000\u2002]+[ \t\u00a0\u3000\u2002]*$", re.M)
-
-
-@dataclass(frozen=True)
-class Section:
-    number: int
-    title: str
-    start: int
-    end: int
 
 
 @dataclass(frozen=True)
@@ -58,59 +51,6 @@ class Label:
     row: str
     start: int
     end: int
-
-
-def _heading_matches(number: int, body: str) -> bool:
-    if len(body) > 40:
-        return False
-    return any(p in body for p in section_patterns()[number])
-
-
-_TITLES = {
-    1: ("总体情况", "概述"),
-    2: ("主动公开政府信息情况",),
-    3: ("收到和处理政府信息公开申请情况",),
-    4: ("政府信息公开行政复议、行政诉讼情况", "政府信息公开行政复议和行政诉讼情况"),
-    5: ("政府信息公开工作存在的主要问题及改进情况", "存在的主要问题及改进情况", "存在的主要问题和改进情况"),
-    6: ("其他需要报告的事项",),
-}
-_LONG_LINE = 300
-
-
-def _line_heading(nt: NormText, number: int, cursor: int) -> Section | None:
-    for match in _HEADING.finditer(nt.norm, cursor):
-        if NUMERALS.index(match["num"]) + 1 == number and _heading_matches(number, match["body"]):
-            start, end = match.start("num"), match.end("body")
-            return Section(number, nt.original[start:end], start, end)
-    return None
-
-
-def _inline_heading(nt: NormText, number: int, cursor: int) -> Section | None:
-    """A heading inside a one-line body: the numeral and a standard title, ending with it."""
-    titles = "|".join(re.escape(t) for t in sorted(_TITLES[number], key=len, reverse=True))
-    pattern = re.compile(rf"{NUMERALS[number - 1]}\s*[、.]\s*(?:{titles})")
-    for match in pattern.finditer(nt.norm, cursor):
-        line_start = nt.norm.rfind("\n", 0, match.start()) + 1
-        line_end = nt.norm.find("\n", match.end())
-        if (line_end if line_end >= 0 else len(nt.norm)) - line_start > _LONG_LINE:
-            return Section(number, nt.original[match.start() : match.end()], match.start(), match.end())
-    return None
-
-
-def find_sections(nt: NormText) -> list[Section]:
-    """The six standard headings, each at most once, in document order.
-
-    A heading is a line ``N、title``; in a crawled one-line body it is ``N、`` and a standard
-    title inside the line.
-    """
-    found: list[Section] = []
-    cursor = 0
-    for number in range(1, 7):
-        section = _line_heading(nt, number, cursor) or _inline_heading(nt, number, cursor)
-        if section is not None:
-            found.append(section)
-            cursor = section.end
-    return found
 
 
 def detect_template(nt: NormText) -> str:
@@ -156,7 +96,8 @@ def _find_tokens(nt: NormText, start: int, end: int) -> tuple[Token, ...]:
         if match.group(0) == "无" and _in_vertical_label(norm, begin, stop):
             continue
         tokens.append(Token(begin, stop, original[begin:stop], bisect_left(newlines, begin)))
-    for match in _BLANK_LINE.finditer(original, start, end):
+    lined = nt.memo("lined", lambda: normalize_line_ends(original))  # the exotic spaces kept, \r\n read as \n
+    for match in _BLANK_LINE.finditer(lined, start, end):
         tokens.append(Token(match.start(), match.end(), "", bisect_left(newlines, match.start()), True))
     tokens.sort(key=lambda t: t.start)
     return tuple(tokens)

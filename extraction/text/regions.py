@@ -1,7 +1,10 @@
-"""Where each statistics table sits: between its section heading and the next one.
+"""Where each statistics table sits: between its section heading and whatever comes next.
 
-When a heading is missing (a garbled dump, a page that starts mid-report), anchor words that
-only the table prints stand in for it.
+When a heading is missing (a garbled dump, a page that starts mid-report, a numbering the
+headings finder does not read), anchor words that only the table prints stand in for it,
+searched between the headings found around it. A region ends at the first thing after its
+start that is not its table: a later heading or the start of another table (its heading or
+its anchor), so that one missed heading never lets a table's region swallow the next table.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ _ANCHORS = {
     "requests": re.compile(r"本年新收|申请人情况"),
     "appeals": re.compile(r"结果维持|行政复议"),
 }
+_SECTION_OF = {"active": 2, "requests": 3, "appeals": 4}  # the section each table is printed in
 _APPEALS_SPAN = 2500
+
+Regions = dict[str, tuple[int, int] | None]
 
 
 def _anchor(nt: NormText, name: str, start: int, end: int | None = None) -> int | None:
@@ -24,30 +30,44 @@ def _anchor(nt: NormText, name: str, start: int, end: int | None = None) -> int 
     return hit[1][0] if hit else None
 
 
-def find_regions(nt: NormText, sections: list[Section]) -> dict[str, tuple[int, int] | None]:
+def _anchor_between(nt: NormText, sections: list[Section], name: str, low: int, high: int | None) -> int | None:
+    """The table's anchor after ``low``, the headings before its own and before ``high`` and the
+    headings after its own."""
+    number = _SECTION_OF[name]
+    start = max([low, *(s.end for s in sections if s.number < number)])
+    ends = [s.start for s in sections if s.number > number] + ([high] if high is not None else [])
+    return _anchor(nt, name, start, min(ends) if ends else None)
+
+
+def _starts(nt: NormText, sections: list[Section]) -> dict[str, int | None]:
+    """Where each table's region starts: after its heading, else at its anchor (the requests
+    anchor first: it bounds the other two)."""
+    by_number = {s.number: s.end for s in sections}
+    requests = by_number.get(3)
+    if requests is None:
+        requests = _anchor_between(nt, sections, "requests", 0, None)
+    active = by_number.get(2)
+    if active is None:
+        active = _anchor_between(nt, sections, "active", 0, requests)
+    appeals = by_number.get(4)
+    if appeals is None and requests is not None:  # 行政复议 alone is too common a word to search blind
+        appeals = _anchor_between(nt, sections, "appeals", requests, None)
+    return {"active": active, "requests": requests, "appeals": appeals}
+
+
+def find_regions(nt: NormText, sections: list[Section]) -> Regions:
     """Offsets ``(start, end)`` of the active, requests and appeals tables, or None."""
-    by_number = {s.number: s for s in sections}
-
-    def heading_end(number: int) -> int | None:
-        return by_number[number].end if number in by_number else None
-
-    def next_start(number: int) -> int | None:
-        later = [s.start for s in sections if s.number > number]
-        return min(later) if later else None
-
+    starts = _starts(nt, sections)
     text_end = len(nt.original)
-    requests_start = heading_end(3) or _anchor(nt, "requests", 0)
-    appeals_start = heading_end(4)
-    if appeals_start is None and requests_start is not None:
-        appeals_start = _anchor(nt, "appeals", requests_start)
-    active_start = heading_end(2) or _anchor(nt, "active", 0, requests_start)
-    regions: dict[str, tuple[int, int] | None] = {"active": None, "requests": None, "appeals": None}
-    if active_start is not None:
-        regions["active"] = (active_start, next_start(2) or requests_start or text_end)
-    if requests_start is not None:
-        end = by_number[4].start if 4 in by_number else (appeals_start or next_start(3) or text_end)
-        regions["requests"] = (requests_start, end)
-    if appeals_start is not None:
-        end = next_start(4) or min(text_end, appeals_start + _APPEALS_SPAN)
-        regions["appeals"] = (appeals_start, end)
+    bounds = [s.start for s in sections] + [s for s in starts.values() if s is not None]
+    regions: Regions = {}
+    for name, start in starts.items():
+        if start is None:
+            regions[name] = None
+            continue
+        later = [b for b in bounds if b > start]
+        if later:
+            regions[name] = (start, min(later))
+        else:
+            regions[name] = (start, min(text_end, start + _APPEALS_SPAN) if name == "appeals" else text_end)
     return regions
