@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import cast
 
@@ -17,7 +18,7 @@ from nianbao.contract import SCHEMA, Alternative, Document, Source
 from nianbao.errors import ReadError, message
 from nianbao.extraction.checks.narrative import check_narrative
 from nianbao.extraction.checks.table import run_checks
-from nianbao.extraction.document.cells import CellKey
+from nianbao.extraction.document.cells import Cell, CellKey
 from nianbao.extraction.document.confidence import review_entries, score_cells
 from nianbao.extraction.inputs.decode import decode
 from nianbao.extraction.inputs.files import read_input
@@ -109,6 +110,8 @@ def extract_text(
         collect.extend(assembly.cells.values())
     if not any(regions.values()):
         errors.append(message("no_tables"))
+    else:
+        errors += [message("table_not_found", name) for name in _tables_not_found(assembly.cells.values())]
     meta = read_meta(nt, sections[0].start if sections else 0)
     doc = empty_document(name, raw, encoding, fmt, errors)
     doc["report"] = {"agency": meta.agency, "year": meta.year, "template": template, "script": meta.script}
@@ -122,6 +125,19 @@ def extract_text(
     doc["alternatives"] = cast(list[Alternative], alternatives_json(assembly.decisions))
     doc["review_threshold"] = round(threshold, 4)
     return doc
+
+
+_TABLE_NAMES = {
+    "active": "the active disclosure table of 二、主动公开政府信息情况",
+    "requests": "the requests table of 三、收到和处理政府信息公开申请情况",
+    "appeals": "the appeals table of 四、政府信息公开行政复议、行政诉讼情况",
+}
+
+
+def _tables_not_found(cells: Iterable[Cell]) -> list[str]:
+    """The tables none of whose cells was read (every cell ``missing``), named for the errors list."""
+    read = {cell.table for cell in cells if cell.state != "missing"}
+    return [name for table, name in _TABLE_NAMES.items() if table not in read]
 
 
 def extract_bytes(data: bytes, name: str = "<bytes>", locator: RuleLocator | None = None) -> Document:

@@ -15,6 +15,8 @@ MESSAGES: dict[str, str] = {
     "not_a_report": "The text does not look like a government information disclosure annual report: none of its "
     "six section headings and none of its three statistics tables were found.",
     "no_tables": "No statistics table was found in the report: the cells are all missing.",
+    "table_not_found": "A statistics table was not found in the report, so its cells are missing: it may be "
+    "printed as an image, in an attachment or under a heading that was not recognised.",
     "template_unknown": "The table labels match neither the 2019 nor the 2021 template; cells are reported "
     "against the 2021 template.",
     "too_large": "The input is larger than one report can be; it was not read (split it or extract its text first).",

@@ -5,6 +5,7 @@ headings finder does not read), anchor words that only the table prints stand in
 searched between the headings found around it. A region ends at the first thing after its
 start that is not its table: a later heading or the start of another table (its heading or
 its anchor), so that one missed heading never lets a table's region swallow the next table.
+A region with no printed value and no word only its table prints holds no table (None).
 """
 
 from __future__ import annotations
@@ -12,12 +13,19 @@ from __future__ import annotations
 import re
 
 from nianbao.extraction.text.normalize import NormText
-from nianbao.extraction.text.patterns import Section
+from nianbao.extraction.text.patterns import Section, find_tokens
 
 _ANCHORS = {
     "active": re.compile(r"第二十条"),
     "requests": re.compile(r"本年新收|申请人情况"),
     "appeals": re.compile(r"结果维持|行政复议"),
+}
+# Words only a table prints (its header and labels): a region with none of them and no printed
+# value holds no table (四 saying 本年度未发生行政复议…), so its cells are missing, not blank.
+_TABLE_WORDS = {
+    "active": re.compile(r"第二十条|规范性文件|行政许可|行政处罚|行政强制|行政事业性收费"),
+    "requests": re.compile(r"申请人情况|本年新收|自然人|予以公开|办理结果"),
+    "appeals": re.compile(r"结果维持|结果纠正|其他结果|尚未审结|直接起诉|复议后起诉"),
 }
 _SECTION_OF = {"active": 2, "requests": 3, "appeals": 4}  # the section each table is printed in
 _APPEALS_SPAN = 2500
@@ -67,7 +75,13 @@ def find_regions(nt: NormText, sections: list[Section]) -> Regions:
             continue
         later = [b for b in bounds if b > start]
         if later:
-            regions[name] = (start, min(later))
+            end = min(later)
         else:
-            regions[name] = (start, min(text_end, start + _APPEALS_SPAN) if name == "appeals" else text_end)
+            end = min(text_end, start + _APPEALS_SPAN) if name == "appeals" else text_end
+        regions[name] = (start, end) if _holds_table(nt, name, start, end) else None
     return regions
+
+
+def _holds_table(nt: NormText, name: str, start: int, end: int) -> bool:
+    """A printed value or a word only the table prints between two offsets."""
+    return bool(find_tokens(nt, start, end)) or nt.search(_TABLE_WORDS[name], start, end) is not None
