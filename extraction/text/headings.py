@@ -99,9 +99,12 @@ def _first(lines: list[_Line], number: int, cursor: int, limit: int) -> _Line | 
 
 
 def _inline_heading(nt: NormText, number: int, cursor: int, limit: int) -> tuple[int, int] | None:
-    """A heading inside a one-line body: the numeral and a standard title, ending with it."""
+    """A heading inside a one-line body: a numbering and a standard title, ending with it."""
     titles = "|".join(re.escape(t) for t in sorted(_TITLES[number], key=len, reverse=True))
-    pattern = re.compile(rf"{NUMERALS[number - 1]}\s*[、.]\s*(?:{titles})")
+    numeral = NUMERALS[number - 1]
+    # no digit guard before 3.: a run-together dump prints a table's last value into it (收费03.收到…)
+    numbering = rf"{numeral}\s*[、.]|\({numeral}\)|(?<!\.){number}\s*[、.]|第{numeral}(?:部分|章)"
+    pattern = re.compile(rf"(?:{numbering})[\s:、]*(?:{titles})")
     for match in pattern.finditer(nt.norm, cursor, limit):
         line_start = nt.norm.rfind("\n", 0, match.start()) + 1
         line_end = nt.norm.find("\n", match.end())
