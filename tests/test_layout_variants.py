@@ -81,6 +81,7 @@ HEADING_FORMS: dict[str, Callable[[int, str], str]] = {
     "fullwidth_dot": lambda n, body: f"{chr(0xFF10 + n)}．{body}",
     "parenthesised": lambda n, body: f"（{NUMS[n - 1]}）{body}",
     "part": lambda n, body: f"第{NUMS[n - 1]}部分 {body}",
+    "bracketed": lambda n, body: f"【{NUMS[n - 1]}、{body}】",
 }
 
 
@@ -131,6 +132,14 @@ def test_numbered_items_that_are_not_standard_titles_stay_items() -> None:
         (4, "四、政府信息公开行政复议、行政诉讼情况"),
         (5, "第五部分 存在问题"),
         (6, "6.其他需要报告的事项"),
+    ]
+    lines = ["一 总体情况", "二 主动公开工作扎实推进", "【二、主动公开政府信息情况】"]
+    lines.append("三 收到和处理政府信息公开申请情况")
+    sections = find_sections(NormText("\n".join(lines)))
+    assert [(s.number, s.title) for s in sections] == [
+        (1, "一 总体情况"),
+        (2, "二、主动公开政府信息情况"),
+        (3, "三 收到和处理政府信息公开申请情况"),
     ]
 
 

@@ -1,12 +1,12 @@
 """The six standard section headings of a report, as printed and as converters print them.
 
 A heading is a line ``一、总体情况``, also with a converter's markup around it (``## 一、…``,
-``**一、…**``), or a standard title in another numbering: ``第一部分 …``, ``（一）…``, ``1.…``,
-``1、…``, ``１．…``. ``（一）`` and ``1.`` number sub-items inside sections in many reports
-(三（六）其他处理 in the requests table, 1.属于国家秘密 in its rows, a numbered list in prose), so
-there the line must be the heading's standard title (a few characters of slack), not just
-mention its topic. In a crawled one-line body a heading is ``一、`` and a standard title
-inside the line.
+``**一、…**``, ``【一、…】``), or a standard title in another numbering: ``第一部分 …``,
+``（一）…``, ``1.…``, ``1、…``, ``１．…``, ``一 …`` (the 、 lost). ``（一）`` and ``1.`` number
+sub-items inside sections in many reports (三（六）其他处理 in the requests table, 1.属于国家秘密
+in its rows, a numbered list in prose), so in those numberings (and a bare numeral) the line
+must be the heading's standard title (a few characters of slack), not just mention its topic.
+In a crawled one-line body a heading is a numbering and a standard title inside the line.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from nianbao.extraction.templates import section_patterns
 from nianbao.extraction.text.normalize import NormText
 
 NUMERALS = "一二三四五六"
-_OPEN = r"^[ \t|]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?[ \t]*"  # a markdown heading or bold span (converters)
-_CLOSE = r"[ \t]*(?:\*\*|__)?[ \t|]*$"
+_OPEN = r"^[ \t|]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?[ \t]*【?"  # a markdown heading, bold span or 【】 (converters)
+_CLOSE = r"】?[ \t]*(?:\*\*|__)?[ \t|]*$"
 _HEADING = re.compile(rf"{_OPEN}(?P<num>[一二三四五六])\s*[、.,，]\s*(?P<body>\S.*?){_CLOSE}", re.M)
-# Other numberings (read in the normalised text: （一）→(一), １．→1.): (一), 1. 1、 and 第一部分.
+# Other numberings (read in the normalised text: （一）→(一), １．→1.): (一), 1. 1、, 一 (a space) and 第一部分.
 _NUMBERED = re.compile(
     rf"{_OPEN}(?P<num>\((?P<paren>[一二三四五六])\)|(?P<arabic>[1-6])[ \t]*[.、,]"
-    rf"|第(?P<part>[一二三四五六])(?:部分|章))[ \t:、]*(?P<body>\S.*?){_CLOSE}",
+    rf"|(?P<bare>[一二三四五六])(?=[ \t])|第(?P<part>[一二三四五六])(?:部分|章))[ \t:、]*(?P<body>\S.*?){_CLOSE}",
     re.M,
 )
 _TITLES = {
@@ -81,7 +81,7 @@ def _lines(nt: NormText) -> tuple[list[_Line], list[_Line]]:
         other = []
         for m in _NUMBERED.finditer(nt.norm):
             digit = m["arabic"]
-            number = int(digit) if digit else NUMERALS.index(m["paren"] or m["part"]) + 1
+            number = int(digit) if digit else NUMERALS.index(m["paren"] or m["bare"] or m["part"]) + 1
             other.append(_Line(number, m.start("num"), m.end("body"), m["body"], m["part"] is None))
         return plain, other
 
