@@ -2,7 +2,8 @@
 
 A heading is a line ``一、总体情况``, also with a converter's markup around it (``## 一、…``,
 ``**一、…**``, ``【一、…】``), or a standard title in another numbering: ``第一部分 …``,
-``（一）…``, ``1.…``, ``1、…``, ``１．…``, ``一 …`` (the 、 lost). ``（一）`` and ``1.`` number
+``（一）…``, ``1.…``, ``1、…``, ``１．…``, ``一 …`` (the 、 lost), or none (a Word heading
+numbered by its list style: the title alone on its line). ``（一）`` and ``1.`` number
 sub-items inside sections in many reports (三（六）其他处理 in the requests table, 1.属于国家秘密
 in its rows, a numbered list in prose), so in those numberings (and a bare numeral) the line
 must be the heading's standard title (a few characters of slack), not just mention its topic.
@@ -35,6 +36,11 @@ _TITLES = {
     5: ("政府信息公开工作存在的主要问题及改进情况", "存在的主要问题及改进情况", "存在的主要问题和改进情况"),
     6: ("其他需要报告的事项",),
 }
+_TITLE_OF = {title: number for number, titles in _TITLES.items() for title in titles}
+# A standard title alone on its line: a Word heading whose number was list numbering (not text).
+_TITLE_LINE = re.compile(
+    rf"{_OPEN}(?P<body>{'|'.join(sorted(map(re.escape, _TITLE_OF), key=len, reverse=True))})[ \t]*:?{_CLOSE}", re.M
+)
 _TITLE_SLACK = 4  # characters a sub-item-like numbering may print around a standard title (本机关…、:)
 _LONG_LINE = 300
 
@@ -71,7 +77,8 @@ def _is_title(number: int, body: str) -> bool:
 
 
 def _lines(nt: NormText) -> tuple[list[_Line], list[_Line]]:
-    """Every ``一、…`` line and every line in another numbering (found once per report)."""
+    """Every ``一、…`` line, and every line in another numbering or of a bare standard title, in
+    document order (found once per report)."""
 
     def find() -> tuple[list[_Line], list[_Line]]:
         plain = [
@@ -83,7 +90,9 @@ def _lines(nt: NormText) -> tuple[list[_Line], list[_Line]]:
             digit = m["arabic"]
             number = int(digit) if digit else NUMERALS.index(m["paren"] or m["bare"] or m["part"]) + 1
             other.append(_Line(number, m.start("num"), m.end("body"), m["body"], m["part"] is None))
-        return plain, other
+        for m in _TITLE_LINE.finditer(nt.norm):
+            other.append(_Line(_TITLE_OF[m["body"]], m.start("body"), m.end("body"), m["body"], True))
+        return plain, sorted(other, key=lambda line: line.start)
 
     return nt.memo("heading_lines", find)
 
