@@ -20,6 +20,9 @@ import numpy as np
 from nianbao.models.labels import CLS, DIGIT, SEP, UNK, CharVocab, decode_spans, field_array, windows
 
 ONNX_FILE = "model.onnx"
+# The "not applicable" marks a tagger learned as cells when its tagger.json does not list them:
+# the generator of the models saved before the list printed "/" alone.
+CELL_MARKS = ("/",)
 # ONNX Runtime's fusion of a residual Add and LayerNormalization into SkipLayerNormalization: on
 # the int8 graph (``onnx_export.quantize_int8``) its four fused nodes took 0.66-1.04 ms per window
 # of 256 at hidden size 96, the separate Add and LayerNormalization nodes ~0.18 ms. The float
@@ -57,8 +60,10 @@ class OnnxTagger:
         temperature: float = 1.0,
         layout_cap: int = 15,
         layout_version: int = 1,
+        cell_marks: tuple[str, ...] = CELL_MARKS,
     ) -> None:
         self.session = session
+        self.cell_marks = cell_marks  # the "not applicable" marks it learned as cells (tagger.json)
         self.layout_cap = layout_cap  # the model's token-type vocabulary less one (config.json)
         self.layout_version = layout_version  # the layout feature it was trained on (tagger.json)
         self.vocab = CharVocab.from_itos(itos)
@@ -102,6 +107,7 @@ class OnnxTagger:
             float(meta.get("temperature", 1.0)),
             max(1, int(types) - 1),
             int(config.get("layout_version", 1)),  # models saved before versions read 1
+            tuple(meta.get("cell_marks", CELL_MARKS)),
         )
 
     def encode(self, text: str) -> list[int]:

@@ -142,6 +142,8 @@ def assemble_run_rows(
             options = list(splits(run, kinds, sums))
         if not options:  # active rows have no identities; a broken row keeps what the run allows
             options = list(splits(run, kinds))
+        if not options:  # ``2-3`` with no sign reading: the dash is the signed cell's own mark
+            options = list(splits(run, kinds, dash_signs=False))
         if agrees is not None:
             options = _agreeing(options, agrees, table, row, unit, original)
         SPLIT_SECONDS[0] += time.perf_counter() - started

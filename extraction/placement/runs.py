@@ -2,9 +2,10 @@
 
 In a crawled dump ``一、本年新收政府信息公开申请数量640020470`` is 64|0|0|2|0|4|70. A run is
 split into the row's cells by enumerating the splits (no leading zeros except "0", spaces
-are hard boundaries, a "/" is a cell of its own, decimals and 元/万元 only on money cells, the label number that touches
-the run belongs to the next label) and keeping those that fit the row's arithmetic; the
-table's column identities then choose among the rest (``joint.refine``).
+are hard boundaries, a "/" is a cell of its own and so is a dash or two (``-------``: seven
+"not applicable" marks), decimals and 元/万元 only on money cells, the label number that
+touches the run belongs to the next label) and keeping those that fit the row's arithmetic;
+the table's column identities then choose among the rest (``joint.refine``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from dataclasses import dataclass
 MAX_SPLITS = 5_000
 MAX_PIECE = 16  # characters in one cell: 12 digits, a decimal part, a sign, a unit
 MAX_NODES = 100_000  # search steps of one run: bounded by construction, whatever the run holds
-_RUN = re.compile(r"(?:[增减+\-]?\d|/)(?:[\d /]|[增减+\-](?=\d))*(?:\.\d+)?(?:[ ]?(?:万元|亿元|元|万|亿))?")
+_RUN = re.compile(r"(?:[增减+\-]?\d|/|[-—－–])(?:[\d /\-—－–]|[增减+](?=\d))*(?:\.\d+)?(?:[ ]?(?:万元|亿元|元|万|亿))?")
 NOT_APPLICABLE = "/"  # a cell printed as "/" in a run: a piece of its own (``/211/16013093594``)
+DASHES = frozenset("-—－–")  # a cell printed as a dash or two (``-------``: seven empty counts), not a number
 _NEXT_NUMBERING = re.compile(r"\d(?=[.、][^\d])")
 _GLUED_YEAR = re.compile(r"(?:19|20)\d\d(?=\s*年|-\d{1,2}-\d{1,2}(?!\d))")  # prose opening with a year or a date
 
@@ -61,8 +63,8 @@ def find_run(norm: str, start: int, end: int) -> Run | None:
 
 
 def _valid_piece(text: str, money: bool, signed: bool) -> bool:
-    if text == NOT_APPLICABLE:
-        return True
+    if text == NOT_APPLICABLE or (len(text) <= 2 and set(text) <= DASHES and len(set(text)) == 1):
+        return True  # "/", "-", "--", "—", "——": a "not applicable" mark
     body = text
     if signed and body[:1] in "+-增减":
         body = body[1:]
@@ -85,10 +87,13 @@ def splits(
     kinds: list[tuple[bool, bool]],
     totals: dict[int, range] | None = None,
     stats: dict[str, int] | None = None,
+    dash_signs: bool = True,
 ) -> Iterator[list[Piece]]:
     """Every split of ``run`` into ``len(kinds)`` pieces; ``kinds[i] = (money, signed)``.
 
-    Spaces separate cells. ``totals`` maps a cell index to the cells it must equal the sum
+    Spaces separate cells; "/" and dashes (``-``, ``——``) are "not applicable" cells of their own,
+    except that a dash right before a digit signs it in a signed cell (``dash_signs``; off, it
+    may be either). ``totals`` maps a cell index to the cells it must equal the sum
     of: such a cell is not enumerated but read as the printed sum, which keeps the search
     small (a requests row is decided by its six parts). The work is bounded by construction:
     a piece is at most ``MAX_PIECE`` characters, the search visits at most ``MAX_NODES``
@@ -136,10 +141,18 @@ def splits(
         if found is None:
             top = min(length, i + MAX_PIECE, boundary[i])
             found = [
-                (j, *got) for j in range(i + 1, top + 1) if _valid_piece((got := make(i, j))[0].raw, money, signed)
+                (j, *got)
+                for j in range(i + 1, top + 1)
+                if _valid_piece((got := make(i, j))[0].raw, money, signed)
+                and not (signed and dash_signs and signs_next(got[0], j))
             ]
             valid[(i, money, signed)] = found
         return found
+
+    def signs_next(piece: Piece, j: int) -> bool:
+        """A dash right before a digit, where a signed count may stand (``-190``): its sign, not
+        a "not applicable" mark of its own."""
+        return set(piece.raw) <= DASHES and j < length and chars[j] == chars[j - 1] + 1 and text[chars[j]].isdigit()
 
     def state(i: int, cell: int) -> tuple:
         key: list = [i, cell]
@@ -235,7 +248,7 @@ def _number(piece: Piece) -> float | None:
 
 def piece_value(piece: Piece) -> float:
     """A piece's number; "/" (not applicable) adds nothing to a sum."""
-    if piece.raw == NOT_APPLICABLE:
+    if piece.raw == NOT_APPLICABLE or set(piece.raw) <= DASHES:
         return 0.0
     digits = piece.raw.rstrip("万元亿 ").replace("增", "+").replace("减", "-")
     return float(digits) if digits not in ("", "+", "-") else 0.0

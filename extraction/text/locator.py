@@ -31,6 +31,7 @@ from nianbao.extraction.text.row_layout import (
     side_by_side,
 )
 from nianbao.extraction.text.row_match import ORDER_MATCH, ROW_MATCH, row_owner, row_similarity
+from nianbao.extraction.text.values import parse_cell
 from nianbao.models.labels import span_label
 
 DROP_BELOW = 0.02
@@ -192,6 +193,8 @@ class ModelLocator(RuleLocator):
             return read
         if self.probs is None or not self._slot_b or n_cols > len(self._slot_b):
             return None
+        if any(_mark(token) and token.raw.strip() not in self.tagger.cell_marks for token in tokens):
+            return None  # a mark the tagger never learned as a cell (—, 无…): its slots are no evidence
         version = self.tagger.layout_version
         fields = row_fields(self._nt.norm, tokens, version) if tokens else None  # once for every test below
         if fields and fields[3] and line_ending(self._nt.norm, tokens[-1].end, n_cols):
@@ -228,7 +231,11 @@ class ModelLocator(RuleLocator):
         return score
 
     def keep_token(self, token: Token) -> bool:
-        if token.blank:
+        """Drop a number the tagger reads as not a cell (a page number, a count in chrome); a
+        printed blank or "not applicable" mark (—, -, －, /, 无) is always kept: the generated
+        tables the tagger learned from print few of those marks, and a dropped one turns a
+        printed ``na`` cell into a blank one without a word."""
+        if token.blank or (_mark(token) and (token.raw.strip() != "无" or _own_field(self._nt.norm, token))):
             return True
         probability = self.value_probability(token.start, token.end)
         return probability is None or probability >= DROP_BELOW
@@ -255,6 +262,19 @@ class ModelLocator(RuleLocator):
                 extra.append(Label(row.key, *max(mine)[1]))
         extra += _by_order(nt, table, region, found + extra, owners)
         return sorted(extra, key=lambda label: order.index(label.row))
+
+
+def _mark(token: Token) -> bool:
+    """A printed "not applicable" mark (—, -, －, /, 无): a cell of its own, not a number."""
+    return not token.blank and parse_cell(token.raw.strip()).state == "na"
+
+
+def _own_field(norm: str, token: Token) -> bool:
+    """True when the token fills its field: whitespace, ``|`` or the text's edge right before and
+    after it (``\t无\t``, ``| 无 |``, ``规章 无 5``; not the 无 of a label wrapped as ``4.无 |``)."""
+    before = norm[token.start - 1 : token.start] if token.start else ""
+    after = norm[token.end : token.end + 1]
+    return all(ch in ("", "|") or ch.isspace() for ch in (before, after))
 
 
 def _token_logp(slots: np.ndarray, tokens: Sequence[Token]) -> list[list[float]]:

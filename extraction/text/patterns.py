@@ -28,6 +28,10 @@ VALUE = re.compile(
     r"(?<![\w.,+\-/])(?:[增减][ ]?)?[+\-]?\d+(?:,\d{3})*(?:\.\d+)?(?:[ ]?(?:万元|亿元|元|万|亿))?(?![\w.、,]|/\d)"
     r"|(?<![\w/])(?:—+|-{1,2}|－|/|无)(?![\w/\-—])"
 )
+# A count word after a number (spaces between): ``3 件`` in ``发生行政复议案件 3 件，`` (a number the
+# word follows directly is no value at all, see VALUE).
+_COUNT_WORD = re.compile(r"[ \t\u3000\u00a0]*[件条篇项个次场人家起份]")
+_SENTENCE = re.compile(r"[，。；]")
 _MD_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{2,}:?[ \t]*\|)+[ \t]*(?::?-{2,}:?)?[ \t]*$", re.M)
 # A cell that is printed but empty: a line holding only non-breaking or ideographic spaces.
 _BLANK_LINE = re.compile(r"^[ \t]*[\u00a0\u3000\u2002]+[ \t\u00a0\u3000\u2002]*$", re.M)
@@ -95,12 +99,21 @@ def _find_tokens(nt: NormText, start: int, end: int) -> tuple[Token, ...]:
         begin, stop = match.span()
         if match.group(0) == "无" and _in_vertical_label(norm, begin, stop):
             continue
+        if _COUNT_WORD.match(norm, stop) and _in_sentence(norm, begin, stop):
+            continue  # a count in a sentence (发生行政复议案件 3 件，): prose, not a cell
         tokens.append(Token(begin, stop, original[begin:stop], bisect_left(newlines, begin)))
     lined = nt.memo("lined", lambda: normalize_line_ends(original))  # the exotic spaces kept, \r\n read as \n
     for match in _BLANK_LINE.finditer(lined, start, end):
         tokens.append(Token(match.start(), match.end(), "", bisect_left(newlines, match.start()), True))
     tokens.sort(key=lambda t: t.start)
     return tuple(tokens)
+
+
+def _in_sentence(norm: str, start: int, end: int) -> bool:
+    """True when the line holding ``norm[start:end]`` has sentence punctuation (，。；): prose."""
+    line_start = norm.rfind("\n", 0, start) + 1
+    line_end = norm.find("\n", end)
+    return _SENTENCE.search(norm, line_start, len(norm) if line_end < 0 else line_end) is not None
 
 
 def _neighbour_line(norm: str, start: int, end: int, step: int) -> str:

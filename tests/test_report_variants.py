@@ -1,0 +1,84 @@
+"""Real reports with what other agencies' reports print around the tables: a sentence of counts
+between a heading and its table, a section that says in words that it has no table. Built from
+the real reports at test time; cells compared by (table, row, column) → (value, state)."""
+
+from __future__ import annotations
+
+import pytest
+
+from nianbao.evaluation.gold import load_gold
+from nianbao.extraction.pipeline import Extractor
+
+from .conftest import GOLD_DIR
+
+GOLDS = [g for g in load_gold(GOLD_DIR) if g.data["source"].endswith(".txt")]
+
+
+@pytest.fixture(scope="module", params=["model", "rules"])
+def extractor(request) -> Extractor:
+    return Extractor(None if request.param == "model" else "rules")
+
+
+def _section(gold: dict, number: int) -> dict | None:
+    return next((s for s in gold["sections"] if s["number"] == number), None)
+
+
+def _value(gold: dict, table: str, row: str, col: str) -> int:
+    cell = next(c for c in gold["cells"] if (c["table"], c["row"], c["col"]) == (table, row, col))
+    return int(cell["value"] or 0)
+
+
+def _cells(doc: dict) -> dict:
+    return {(c["table"], c["row"], c["col"]): (c["value"], c["state"]) for c in doc["cells"]}
+
+
+def _after_heading(text: str, gold: dict, number: int, sentence: str) -> str | None:
+    section = _section(gold, number)
+    if section is None:
+        return None
+    line_end = text.find("\n", section["end"])
+    at = section["end"] if line_end < 0 else line_end + 1
+    return text[:at] + sentence + "\n" + text[at:]
+
+
+def test_counts_in_a_sentence_before_a_table_are_not_its_cells(extractor: Extractor, shared) -> None:
+    """``本年度…共收到政府信息公开申请 64 件，办结 60 件…`` right after heading 三 or 四: the counts
+    (spaced from their words, so they look like cells) stay prose; every cell as printed."""
+    tried = 0
+    for gold in GOLDS:
+        data, text = gold.data, gold.source_path(shared).read_text("utf-8")
+        received = _value(data, "requests", "new_received", "total")
+        done = _value(data, "requests", "total_processed", "total")
+        appeals = _value(data, "appeals", "reconsideration", "total")
+        sentences = {
+            3: f"本年度，本机关共收到政府信息公开申请 {received} 件，办结 {done} 件。",
+            4: f"本年度，本机关发生政府信息公开行政复议案件 {appeals} 件，行政诉讼案件 0 件。",
+        }
+        original = _cells(extractor(text.encode("utf-8"), name="report.txt"))
+        for number, sentence in sentences.items():
+            variant = _after_heading(text, data, number, sentence)
+            if variant is None:
+                continue
+            tried += 1
+            assert _cells(extractor(variant.encode("utf-8"), name="report.txt")) == original, (gold.name, number)
+    assert tried >= 16
+
+
+def test_a_section_without_its_table_has_missing_cells(extractor: Extractor, shared) -> None:
+    """四 says 本年度未发生…, with no table: its 15 cells are ``missing`` (not printed), not
+    ``blank`` (printed empty); the other tables read as before."""
+    tried = 0
+    for gold in GOLDS:
+        data, text = gold.data, gold.source_path(shared).read_text("utf-8")
+        four, five = _section(data, 4), _section(data, 5)
+        if four is None or five is None:
+            continue
+        tried += 1
+        variant = text[: four["end"]] + "\n本年度未发生政府信息公开行政复议、行政诉讼情况。\n" + text[five["start"] :]
+        cells = _cells(extractor(variant.encode("utf-8"), name="report.txt"))
+        original = _cells(extractor(text.encode("utf-8"), name="report.txt"))
+        assert all(cells[key] == (None, "missing") for key in cells if key[0] == "appeals"), gold.name
+        assert {k: v for k, v in cells.items() if k[0] != "appeals"} == {
+            k: v for k, v in original.items() if k[0] != "appeals"
+        }, gold.name
+    assert tried >= 8
