@@ -58,3 +58,25 @@ def test_dashes_in_a_crawled_run_are_cells_of_their_own(model: Extractor, shared
         doc = model(text.encode("utf-8"), name="reprinted.txt")
         marks = [c for c in doc["cells"] if expected[c["table"], c["row"], c["col"]] == (None, "na")]
         assert marks and all(c["state"] == "na" and text[c["start"] : c["end"]] == "-" for c in marks), gold.name
+
+
+def test_ocr_letters_for_digits_are_reviewed_not_dropped(model: Extractor, shared) -> None:
+    """OCR'd text with some lone 0 and 1 read as ``O`` and ``l``: such a field is a cell (its
+    row keeps its shape), unparsed and under review; no cell is silently wrong."""
+    letters = 0
+    for gold in [g for g in GOLDS if "crawl" not in g.name]:
+        text = gold.source_path(shared).read_text("utf-8")
+        ones = [c for c in gold.data["cells"] if c["state"] == "number" and c["raw"] in ("0", "1")][::3]
+        for cell in sorted(ones, key=lambda c: c["start"], reverse=True):
+            text = text[: cell["start"]] + {"0": "O", "1": "l"}[cell["raw"]] + text[cell["end"] :]
+        doc = model(text.encode("utf-8"), name="ocr.txt")
+        cells = {(c["table"], c["row"], c["col"]): c for c in doc["cells"]}
+        reviewed = {(r["table"], r["row"], r["col"]) for r in doc["review"] if r.get("table")}
+        for cell in gold.data["cells"]:
+            key = (cell["table"], cell["row"], cell["col"])
+            got = cells[key]
+            assert (got["value"], got["state"]) == (cell["value"], cell["state"]) or key in reviewed, (gold.name, key)
+        for cell in ones:
+            got = cells[cell["table"], cell["row"], cell["col"]]
+            letters += got["state"] == "text" and got["raw"] in ("O", "l")
+    assert letters > 100

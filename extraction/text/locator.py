@@ -193,8 +193,8 @@ class ModelLocator(RuleLocator):
             return read
         if self.probs is None or not self._slot_b or n_cols > len(self._slot_b):
             return None
-        if any(_mark(token) and token.raw.strip() not in self.tagger.cell_marks for token in tokens):
-            return None  # a mark the tagger never learned as a cell (—, 无…): its slots are no evidence
+        if any(_unlearned(token, self.tagger.cell_marks) for token in tokens):
+            return None  # a cell the tagger never learned to place (—, 无, OCR's O): its slots are no evidence
         version = self.tagger.layout_version
         fields = row_fields(self._nt.norm, tokens, version) if tokens else None  # once for every test below
         if fields and fields[3] and line_ending(self._nt.norm, tokens[-1].end, n_cols):
@@ -232,10 +232,11 @@ class ModelLocator(RuleLocator):
 
     def keep_token(self, token: Token) -> bool:
         """Drop a number the tagger reads as not a cell (a page number, a count in chrome); a
-        printed blank or "not applicable" mark (—, -, －, /, 无) is always kept: the generated
-        tables the tagger learned from print few of those marks, and a dropped one turns a
+        printed blank or "not applicable" mark (—, -, －, /, 无), or OCR's letters for digits in a
+        field of their own (O, l: unparsed, for review), is always kept: the generated tables the
+        tagger learned from print few of those marks and no such letters, and a dropped one turns a
         printed ``na`` cell into a blank one without a word."""
-        if token.blank or (_mark(token) and (token.raw.strip() != "无" or _own_field(self._nt.norm, token))):
+        if token.blank or (_not_a_number(token) and (token.raw.strip() != "无" or _own_field(self._nt.norm, token))):
             return True
         probability = self.value_probability(token.start, token.end)
         return probability is None or probability >= DROP_BELOW
@@ -264,9 +265,16 @@ class ModelLocator(RuleLocator):
         return sorted(extra, key=lambda label: order.index(label.row))
 
 
-def _mark(token: Token) -> bool:
-    """A printed "not applicable" mark (—, -, －, /, 无): a cell of its own, not a number."""
-    return not token.blank and parse_cell(token.raw.strip()).state == "na"
+def _not_a_number(token: Token) -> bool:
+    """A printed "not applicable" mark (—, -, －, /, 无) or a field of OCR letters for digits (O,
+    l): a cell of its own that holds no number."""
+    return not token.blank and parse_cell(token.raw.strip()).state != "number"
+
+
+def _unlearned(token: Token, marks: tuple[str, ...]) -> bool:
+    """A cell the tagger never learned to place: a field of OCR letters, or a mark it was not
+    trained on (``marks``: those it was)."""
+    return _not_a_number(token) and token.raw.strip() not in marks
 
 
 def _own_field(norm: str, token: Token) -> bool:
