@@ -310,15 +310,11 @@ def _ordered_keys(cells: dict[CellKey, Cell], table: Table) -> list[CellKey]:
     return others + mine
 
 
-APPEAL_HEADER = tuple(label for col, label in get_template("2021").appeals.col_labels.items() if col != "total")
-
-
 def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembly) -> None:
     cols = (*APPEAL_PARTS, "total")
     keys = [(row, col) for row in APPEAL_ROWS for col in cols]
     tokens = [t for t in find_tokens(nt, *region) if out.locator.keep_token(t)] if region else []
-    if region is None or (not tokens and not _prints_appeals_header(nt, region)):
-        # no table: the section says so in words (本年度未发生…), or there is no section
+    if region is None:
         for row, col in keys:
             out.cells[("appeals", row, col)] = Cell("appeals", row, col, state="missing")
         return
@@ -340,12 +336,6 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
     out.decisions.append(Decision("appeals", None, "placement", Fixed(placement, build)))
     for cell in build(placement):
         out.cells[cell.key] = cell
-
-
-def _prints_appeals_header(nt: NormText, region: tuple[int, int]) -> bool:
-    """True when the region prints the appeals table's column header (结果维持, 尚未审结…)."""
-    squeezed = nt.squeezed[nt.squeezed_pos(region[0]) : nt.squeezed_pos(region[1])]
-    return any(label in squeezed for label in APPEAL_HEADER)
 
 
 def _appeal_cells(keys: list[tuple[str, str]], tokens: Sequence[Token], placement: Placement) -> list[Cell]:
