@@ -32,6 +32,11 @@ def _cells(doc: dict) -> dict:
     return {(c["table"], c["row"], c["col"]): (c["value"], c["state"]) for c in doc["cells"]}
 
 
+def _silently_wrong(doc: dict, expected: dict) -> set:
+    reviewed = {(r["table"], r["row"], r["col"]) for r in doc["review"] if r.get("table")}
+    return {key for key, got in _cells(doc).items() if got != expected[key] and key not in reviewed}
+
+
 def _after_heading(text: str, gold: dict, number: int, sentence: str) -> str | None:
     section = _section(gold, number)
     if section is None:
@@ -82,3 +87,27 @@ def test_a_section_without_its_table_has_missing_cells(extractor: Extractor, sha
             k: v for k, v in original.items() if k[0] != "appeals"
         }, gold.name
     assert tried >= 8
+
+
+def test_a_page_break_inside_detached_value_rows(extractor: Extractor, shared) -> None:
+    """PDF-to-markdown output printing a block of value rows below their labels (``|  | 0 | 0 |…``)
+    with a page footer and a blank line inside the block: the block still pairs with its labels;
+    the page break makes no cell silently wrong (wrong and not under review)."""
+    import re
+
+    from nianbao.training.generator.reflatten import reflatten
+
+    broken = 0
+    for gold in GOLDS:
+        for seed in range(4):
+            record = reflatten(gold.source_path(shared).read_text("utf-8"), gold.data, "pdf_markdown", seed=seed)
+            text = record["text"]
+            block = re.search(r"(?m)^\|\s+\|[^\n]*\d[^\n]*\n(?=(?:\|\s+\|[^\n]*\n){2})", text)
+            if block is None:
+                continue
+            variant = text[: block.end()] + "\n第 3 页 共 8 页\n\n" + text[block.end() :]
+            expected = {(c["table"], c["row"], c["col"]): (c["value"], c["state"]) for c in record["cells"]}
+            silent = [_silently_wrong(extractor(t.encode("utf-8"), name="r.txt"), expected) for t in (variant, text)]
+            assert silent[0] <= silent[1], (gold.name, seed, silent[0] - silent[1])  # the break adds none
+            broken += 1
+    assert broken >= 8

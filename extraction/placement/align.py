@@ -138,6 +138,7 @@ def detached_blocks(norm: str, labels: list[Label], groups: list[Group], region_
     (after the nearest group before it), the last of them when there are more: the row above
     a detached block is its last row. A row whose value line prints no value pairs with None
     (its cells are empty). Runs with fewer label rows above than lines are left to :func:`align`.
+    Blank lines (a page footer is masked blank) do not end a run: a page break inside a block.
     """
     paired: dict[str, Group | None] = {}
     run: list[tuple[int, int]] = []
@@ -145,6 +146,8 @@ def detached_blocks(norm: str, labels: list[Label], groups: list[Group], region_
         if line is not None and _EMPTY_FIRST_FIELD.match(norm, line[0]):
             run.append(line)
             continue
+        if line is not None and not norm[line[0] : line[1]].strip():
+            continue  # a blank line, or a page footer (masked): the block goes on across a page break
         if run:
             paired.update(_pair_block(labels, groups, run))
         run = []
