@@ -100,10 +100,30 @@ def read_body(data: bytes) -> Any:
     return body
 
 
-def _paragraph_text(p: Any) -> str:
-    from docx.text.paragraph import Paragraph
+# A paragraph's visible characters: text, tabs and line breaks in its runs wherever the runs
+# sit (tracked insertions ``w:ins``/``w:moveTo``, inline content controls ``w:sdt``, smart tags,
+# ``w:customXml``, simple fields, hyperlinks), in document order. Tracked deletions and
+# moved-away text are not visible; drawings (text boxes) are not read.
+_TEXT = etree.XPath(
+    "(.//w:t | .//w:tab | .//w:ptab | .//w:br | .//w:cr | .//w:noBreakHyphen)"
+    "[not(ancestor::w:del or ancestor::w:moveFrom or ancestor::w:drawing or ancestor::w:pict"
+    " or ancestor::w:object or ancestor::w:txbxContent)]",
+    namespaces={"w": _W[1:-1]},
+)
+_CHARS = {"tab": "\t", "ptab": "\t", "cr": "\n", "noBreakHyphen": "-"}
 
-    return Paragraph(p, None).text
+
+def _paragraph_text(p: Any) -> str:
+    parts: list[str] = []
+    for node in _TEXT(p):
+        name = etree.QName(node).localname
+        if name == "t":
+            parts.append(node.text or "")
+        elif name == "br":
+            parts.append("" if node.get(f"{_W}type") in ("page", "column") else "\n")
+        else:
+            parts.append(_CHARS[name])
+    return "".join(parts)
 
 
 class _Budget:

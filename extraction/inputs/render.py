@@ -173,6 +173,26 @@ def _origins(grid: tuple[tuple[int, ...], ...]) -> dict[int, tuple[int, int]]:
     return found
 
 
+def _padded(rows: list[list[CellModel]]) -> list[list[CellModel]]:
+    """Rows that stop short of the table's width get empty cells for the positions they leave.
+
+    Pages often omit a row's trailing empty ``<td>`` (and Word's ``gridAfter`` does the same):
+    the browser shows those positions empty, so they are printed as empty cells, which keeps
+    every value line under its column.
+    """
+    shape = [[(0, cell.rowspan, cell.colspan) for cell in row] for row in rows]
+    grid = _expand(shape) if any(rows) else None
+    if grid is None:
+        return rows
+    padded = []
+    for row, positions in zip(rows, grid, strict=True):
+        trailing = 0
+        while trailing < len(positions) and positions[len(positions) - 1 - trailing] < 0:
+            trailing += 1
+        padded.append(row + [CellModel() for _ in range(trailing)] if row and trailing else row)
+    return padded
+
+
 def _write_table(out: _Writer, table: TableModel) -> None:
     for line in table.loose:
         if clean_line(line):
@@ -180,7 +200,7 @@ def _write_table(out: _Writer, table: TableModel) -> None:
             out.write(clean_line(line))
     placed: list[tuple[str, int, int, int, int]] = []  # text, rowspan, colspan, start, end
     shape: list[list[tuple[int, int, int]]] = []
-    for row in table.rows:
+    for row in _padded(table.rows):
         shape.append([])
         if not row:
             continue
