@@ -11,7 +11,10 @@ The body is read in order with python-docx's element classes: paragraphs (``w:p`
 including content inside content controls (``w:sdt``). A table cell is rendered once at its
 origin: horizontally merged cells (``gridSpan``) become a colspan and vertically merged
 continuation cells (``vMerge``) extend the rowspan of the cell above instead of printing
-again. Headers, footers and comments are page chrome and are not read.
+again. A paragraph's text is every run's, also runs inside tracked insertions, inline content
+controls, smart tags and fields (python-docx's ``Paragraph.text`` reads only direct runs, so a
+value typed with track changes on came back blank); tracked deletions are not visible. Headers,
+footers and comments are page chrome and are not read.
 """
 
 from __future__ import annotations

@@ -1,0 +1,207 @@
+"""Real reports rebuilt as web pages and Word documents, at test time, from their gold cells.
+
+A report's three tables are laid out as the standard forms print them (merged header cells,
+a 三、本年度办理结果 label spanning the result rows, the appeals values in one row) with the
+values the gold annotation records; the report's own paragraphs (read from ``../shared``) go
+around them. Nothing of a report's text is stored in the repository.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+from dataclasses import dataclass
+
+from nianbao.extraction.templates import template_data
+
+from .conftest import GOLD_DIR, SHARED
+
+_TM = template_data()
+_GROUPS = {
+    "denied": "（三）不予公开",
+    "unavailable": "（四）无法提供",
+    "not_processed": "（五）不予处理",
+    "other": "（六）其他处理",
+}
+_OUTER = ("new_received", "carried_over", "carried_forward")
+
+
+@dataclass
+class Cell:
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+    key: tuple[str, str, str] | None = None  # (table, row, col) for a value cell
+
+
+Row = list[Cell]
+
+
+def _value(cells: dict, table: str, row: str, col: str, colspan: int = 1) -> Cell:
+    gold = cells[(table, row, col)]
+    return Cell(gold["raw"], colspan=colspan, key=(table, row, col))
+
+
+def _active(template: str, cells: dict) -> list[Row]:
+    spec = _TM["active"][template]
+    rows: list[Row] = []
+    previous: tuple[str, ...] = ()
+    for item in spec["rows"]:
+        cols = tuple(item["cols"])
+        if cols != previous or len(cols) == 1:
+            heads = [Cell(spec["cols"][c][0]) for c in cols]
+            heads[-1].colspan = 4 - len(cols)
+            rows += [[Cell("第二十条", colspan=4)], [Cell("信息内容"), *heads]]
+            previous = cols
+        values = [_value(cells, "active", item["key"], c) for c in cols]
+        values[-1].colspan = 4 - len(cols)
+        rows.append([Cell(item["label"]), *values])
+    return rows
+
+
+def _requests(cells: dict) -> list[Row]:
+    printed = {r for (t, r, _), c in cells.items() if t == "requests" and c["state"] != "missing"}
+    specs = [r for r in _TM["requests_rows"] if r["key"] in printed]
+    cols = [c for c, _ in _TM["requests_cols"]]
+    results = [r["key"] for r in specs if r["key"] not in _OUTER]
+    rows: list[Row] = [
+        [Cell("", 3, 3), Cell("申请人情况", colspan=7)],
+        [Cell("自然人", 2), Cell("法人或其他组织", colspan=5), Cell("总计", 2)],
+        [Cell(label) for _, label in _TM["requests_cols"][1:-1]],
+    ]
+    for spec in specs:
+        key = spec["key"]
+        values = [_value(cells, "requests", key, c) for c in cols]
+        if key in _OUTER:
+            rows.append([Cell(spec["printed"], colspan=3), *values])
+            continue
+        row = [Cell("三、本年度办理结果", len(results))] if key == results[0] else []
+        group = next((g for g in _GROUPS if key.startswith(g + "_")), None)
+        if group is None:
+            row.append(Cell(spec["printed"], colspan=2))
+        else:
+            members = [k for k in results if k.startswith(group + "_")]
+            if key == members[0]:
+                row.append(Cell(_GROUPS[group], len(members)))
+            row.append(Cell(spec["printed"]))
+        rows.append(row + values)
+    return rows
+
+
+def _appeals(cells: dict) -> list[Row]:
+    labels = [label for _, label in _TM["appeals_cols"]]
+    return [
+        [Cell("行政复议", colspan=5), Cell("行政诉讼", colspan=10)],
+        [Cell(label, 2) for label in labels] + [Cell("未经复议直接起诉", colspan=5), Cell("复议后起诉", colspan=5)],
+        [Cell(label) for label in labels * 2],
+        [_value(cells, "appeals", row, col) for row, _ in _TM["appeals_rows"] for col, _ in _TM["appeals_cols"]],
+    ]
+
+
+@dataclass
+class Report:
+    gold: dict
+    paragraphs: tuple[list[str], list[str], list[str], list[str]]  # around the three tables
+    tables: tuple[list[Row], list[Row], list[Row]]
+
+    def blank_zeros(self) -> None:
+        """Print every value 0 as an empty cell (as many reports do)."""
+        for table in self.tables:
+            for row in table:
+                for cell in row:
+                    if cell.key and cell.text == "0":
+                        cell.text = ""
+
+    def expected(self) -> dict[tuple[str, str, str], tuple[object, str]]:
+        found = {c.key: c.text for t in self.tables for row in t for c in row if c.key}
+        out = {}
+        for cell in self.gold["cells"]:
+            key = (cell["table"], cell["row"], cell["col"])
+            if key in found and not found[key].strip():
+                out[key] = (None, "blank")
+            else:
+                out[key] = (cell["value"], cell["state"])
+        return out
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in re.split(r"\n+", text) if line.strip()]
+
+
+def load_report(stem: str) -> Report:
+    """A real text report's gold, paragraphs and tables (the tables' own text left out)."""
+    gold = json.loads((GOLD_DIR / f"{stem}.json").read_text("utf-8"))
+    text = (SHARED / gold["source"]).read_text("utf-8")
+    sec = {s["number"]: s for s in gold["sections"]}
+
+    def line_end(i: int) -> int:
+        end = text.find("\n", i)
+        return len(text) if end < 0 else end
+
+    after = _lines(text[text.rfind("\n", 0, sec[5]["start"]) + 1 :]) if 5 in sec else []
+    paragraphs = (_lines(text[: line_end(sec[2]["start"])]), [sec[3]["title"]], [sec[4]["title"]], after)
+    cells = {(c["table"], c["row"], c["col"]): c for c in gold["cells"]}
+    tables = (_active(gold["report"]["template"], cells), _requests(cells), _appeals(cells))
+    return Report(gold, paragraphs, tables)
+
+
+def page(report: Report, cell_html=html.escape, omit_trailing_empty: bool = False) -> bytes:
+    """The report as a web page: ``<p>`` paragraphs, tables with rowspan/colspan."""
+    parts = ['<!doctype html><html><head><meta charset="utf-8"></head><body><div class="TRS_Editor">']
+    for paragraphs, table in zip(report.paragraphs, (*report.tables, []), strict=True):
+        parts += [f"<p>{html.escape(p)}</p>" for p in paragraphs]
+        if not table:
+            continue
+        parts.append('<table border="1">')
+        for row in table:
+            cells = list(row)
+            while omit_trailing_empty and len(cells) > 1 and cells[-1].key and not cells[-1].text.strip():
+                cells.pop()
+            spans = [f'<td rowspan="{c.rowspan}" colspan="{c.colspan}">' for c in cells]
+            tds = "".join(f"{td}{cell_html(c.text) if c.text else ''}</td>" for td, c in zip(spans, cells, strict=True))
+            parts.append(f"<tr>{tds}</tr>")
+        parts.append("</table>")
+    parts.append("</div></body></html>")
+    return "\n".join(parts).encode("utf-8")
+
+
+def word(report: Report, wrap_value=None) -> bytes:
+    """The report as a Word document (merged cells as gridSpan/vMerge); ``wrap_value(run)``
+    may move each value cell's run into another element (a tracked insertion, a control)."""
+    import docx
+
+    document = docx.Document()
+    for paragraphs, table in zip(report.paragraphs, (*report.tables, []), strict=True):
+        for p in paragraphs:
+            document.add_paragraph(p)
+        if table:
+            _word_table(document, table, wrap_value)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _word_table(document, rows: list[Row], wrap_value) -> None:
+    taken: dict[tuple[int, int], bool] = {}
+    origin = []
+    for r, row in enumerate(rows):
+        c = 0
+        for cell in row:
+            while (r, c) in taken:
+                c += 1
+            origin.append((cell, r, c))
+            for dr in range(cell.rowspan):
+                for dc in range(cell.colspan):
+                    taken[(r + dr, c + dc)] = True
+            c += cell.colspan
+    table = document.add_table(rows=len(rows), cols=max(c for _, c in taken) + 1)
+    for cell, r, c in origin:
+        target = table.cell(r, c)
+        if cell.rowspan > 1 or cell.colspan > 1:
+            target = target.merge(table.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
+        target.text = cell.text
+        if wrap_value and cell.key and cell.text:
+            for run in target.paragraphs[0]._p.xpath("./w:r"):
+                wrap_value(run)

@@ -1,0 +1,95 @@
+"""Real reports' tables as web pages and Word documents print them (built at test time from
+the gold cells, see :mod:`tests.markup_reports`): every cell must come back as the gold says."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+from lxml import etree
+
+from nianbao.extraction.pipeline import Extractor
+
+from .markup_reports import Report, load_report, page, word
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+STEMS = ("002_0894b26ac3a47999", "004_136fd1d98cf7f7a0", "hongze-district-2023-pdftext")
+
+
+@functools.cache
+def _extractor(model: str | None) -> Extractor:
+    return Extractor(model)
+
+
+def _wrong(report: Report, doc: dict) -> list[str]:
+    got = {(c["table"], c["row"], c["col"]): c for c in doc["cells"]}
+    wrong = []
+    for key, (value, state) in report.expected().items():
+        cell = got.get(key)
+        if cell is None or cell["state"] != state or cell["value"] != value:
+            wrong.append(f"{key}: want {value!r}/{state} got {cell and (cell['value'], cell['state'])}")
+    text = doc["source"]["rendered_text"]
+    for cell in doc["cells"]:
+        if cell["state"] in ("number", "na", "text"):
+            assert text[cell["start"] : cell["end"]] == cell["raw"]
+    return wrong
+
+
+def _element(tag: str, **attrs: str) -> etree._Element:
+    element = etree.Element(f"{{{W}}}{tag}", nsmap={"w": W})
+    for name, value in attrs.items():
+        element.set(f"{{{W}}}{name}", value)
+    return element
+
+
+def _revised(run: etree._Element) -> None:
+    """The run becomes a tracked insertion, after a tracked deletion of another number."""
+    deleted = _element("del", id="1", author="a", date="2024-01-02T00:00:00Z")
+    old = etree.SubElement(etree.SubElement(deleted, f"{{{W}}}r"), f"{{{W}}}delText")
+    old.text = "99"
+    _wrap(run, _element("ins", id="2", author="a", date="2024-01-02T00:00:00Z"), before=deleted)
+
+
+def _wrap(run: etree._Element, wrapper: etree._Element, before: etree._Element | None = None) -> None:
+    parent = run.getparent()
+    at = parent.index(run)
+    parent.remove(run)
+    inner = wrapper
+    if etree.QName(wrapper).localname == "sdt":
+        etree.SubElement(wrapper, f"{{{W}}}sdtPr")
+        inner = etree.SubElement(wrapper, f"{{{W}}}sdtContent")
+    inner.append(run)
+    parent.insert(at, wrapper)
+    if before is not None:
+        parent.insert(at, before)
+
+
+WRAPPERS = {
+    "plain": None,
+    "tracked_insertion": _revised,
+    "content_control": lambda run: _wrap(run, _element("sdt")),
+    "smart_tag": lambda run: _wrap(run, _element("smartTag", uri="urn:schemas-microsoft-com:office:smarttags")),
+}
+
+
+@pytest.mark.parametrize("stem", STEMS)
+@pytest.mark.parametrize("wrapper", WRAPPERS)
+def test_word_values_inside_revisions_controls_and_smart_tags_are_read(shared, stem: str, wrapper: str) -> None:
+    report = load_report(stem)
+    doc = _extractor(None)(word(report, WRAPPERS[wrapper]), name=f"{stem}.docx")
+    assert doc["source"]["format"] == "docx"
+    wrong = _wrong(report, doc)
+    assert wrong == [], "\n".join(wrong[:20])
+
+
+@pytest.mark.parametrize("stem", STEMS)
+@pytest.mark.parametrize("model", [None, "rules"])
+def test_page_rows_that_leave_out_their_trailing_empty_cells(shared, stem: str, model: str | None) -> None:
+    report = load_report(stem)
+    report.blank_zeros()
+    doc = _extractor(model)(page(report, omit_trailing_empty=True), name=f"{stem}.html")
+    assert doc["source"]["format"] == "html"
+    wrong = _wrong(report, doc)
+    assert wrong == [], "\n".join(wrong[:20])
+    whole = _extractor(model)(page(report), name=f"{stem}.html")
+    assert _wrong(report, whole) == []
