@@ -80,3 +80,25 @@ def test_ocr_letters_for_digits_are_reviewed_not_dropped(model: Extractor, share
             got = cells[cell["table"], cell["row"], cell["col"]]
             letters += got["state"] == "text" and got["raw"] in ("O", "l")
     assert letters > 100
+
+
+@pytest.mark.parametrize("unit", ["件", " 件"])
+def test_counts_printed_with_their_unit_are_read(model: Extractor, shared, unit: str) -> None:
+    """A table that prints its counts with their unit (``3件``, ``3 件``) in the requests and
+    appeals tables: each is read as its number; no cell is silently wrong."""
+    read = printed = 0
+    for gold in [g for g in GOLDS if "crawl" not in g.name]:
+        text = gold.source_path(shared).read_text("utf-8")
+        counts = [c for c in gold.data["cells"] if c["table"] != "active" and c["state"] == "number"]
+        for cell in sorted(counts, key=lambda c: c["start"], reverse=True):
+            text = text[: cell["end"]] + unit + text[cell["end"] :]
+        doc = model(text.encode("utf-8"), name="units.txt")
+        cells = {(c["table"], c["row"], c["col"]): c for c in doc["cells"]}
+        reviewed = {(r["table"], r["row"], r["col"]) for r in doc["review"] if r.get("table")}
+        for cell in gold.data["cells"]:
+            key = (cell["table"], cell["row"], cell["col"])
+            got = cells[key]
+            assert (got["value"], got["state"]) == (cell["value"], cell["state"]) or key in reviewed, (gold.name, key)
+        printed += len(counts)
+        read += sum(cells[c["table"], c["row"], c["col"]]["value"] == c["value"] for c in counts)
+    assert printed > 1000 and read >= 0.95 * printed, (read, printed)

@@ -20,7 +20,7 @@ import numpy as np
 from nianbao.extraction.placement.decoder import SlotScores
 from nianbao.extraction.templates import Table, section_patterns
 from nianbao.extraction.text.normalize import NormText
-from nianbao.extraction.text.patterns import NUMERALS, Label, Section, Token, find_sections
+from nianbao.extraction.text.patterns import COUNT_UNITS, NUMERALS, Label, Section, Token, find_sections
 from nianbao.extraction.text.row_layout import (
     field_slots,
     leading_empty_field,
@@ -272,9 +272,10 @@ def _not_a_number(token: Token) -> bool:
 
 
 def _unlearned(token: Token, marks: tuple[str, ...]) -> bool:
-    """A cell the tagger never learned to place: a field of OCR letters, or a mark it was not
-    trained on (``marks``: those it was)."""
-    return _not_a_number(token) and token.raw.strip() not in marks
+    """A cell the tagger never learned to place: a field of OCR letters, a mark it was not
+    trained on (``marks``: those it was), a count printed with its unit (``3件``)."""
+    raw = token.raw.strip()
+    return (_not_a_number(token) and raw not in marks) or raw.endswith(tuple(COUNT_UNITS))
 
 
 def _own_field(norm: str, token: Token) -> bool:

@@ -25,7 +25,8 @@ _FOOTER = re.compile(
 # A printed value: a number with sign, 增/减, decimals, thousands separators and a unit suffix,
 # bounded so that numbering (1. 2、), years (2019年) and counts in prose (5件) are not values.
 VALUE = re.compile(
-    r"(?<![\w.,+\-/])(?:[增减][ ]?)?[+\-]?\d+(?:,\d{3})*(?:\.\d+)?(?:[ ]?(?:万元|亿元|元|万|亿))?(?![\w.、,]|/\d)"
+    r"(?<![\w.,+\-/])(?:[增减][ ]?)?[+\-]?\d+(?:,\d{3})*(?:\.\d+)?"
+    r"(?:[ ]?(?:万元|亿元|元|万|亿)|[ ]?[件个项条](?=[\s|]|$))?(?![\w.、,]|/\d)"
     r"|(?<![\w/])(?:—+|-{1,2}|－|/|无)(?![\w/\-—])"
     r"|(?<![^\s|])(?=\d*[OolI〇])[\dOolI〇]{1,6}(?![^\s|])"  # OCR's O, l, I, 〇 for 0 and 1 in a field of their own
 )
@@ -33,6 +34,7 @@ VALUE = re.compile(
 # word follows directly is no value at all, see VALUE).
 _COUNT_WORD = re.compile(r"[ \t\u3000\u00a0]*[件条篇项个次场人家起份]")
 _SENTENCE = re.compile(r"[，。；]")
+COUNT_UNITS = "件个项条"  # a cell may print its count with one of these (``3件``), as parse_cell reads it
 _MD_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{2,}:?[ \t]*\|)+[ \t]*(?::?-{2,}:?)?[ \t]*$", re.M)
 # A cell that is printed but empty: a line holding only non-breaking or ideographic spaces.
 _BLANK_LINE = re.compile(r"^[ \t]*[\u00a0\u3000\u2002]+[ \t\u00a0\u3000\u2002]*$", re.M)
@@ -100,7 +102,7 @@ def _find_tokens(nt: NormText, start: int, end: int) -> tuple[Token, ...]:
         begin, stop = match.span()
         if match.group(0) == "无" and _in_vertical_label(norm, begin, stop):
             continue
-        if _COUNT_WORD.match(norm, stop) and _in_sentence(norm, begin, stop):
+        if (_COUNT_WORD.match(norm, stop) or norm[stop - 1] in COUNT_UNITS) and _in_sentence(norm, begin, stop):
             continue  # a count in a sentence (发生行政复议案件 3 件，): prose, not a cell
         tokens.append(Token(begin, stop, original[begin:stop], bisect_left(newlines, begin)))
     lined = nt.memo("lined", lambda: normalize_line_ends(original))  # the exotic spaces kept, \r\n read as \n
