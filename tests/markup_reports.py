@@ -167,9 +167,10 @@ def page(report: Report, cell_html=html.escape, omit_trailing_empty: bool = Fals
     return "\n".join(parts).encode("utf-8")
 
 
-def word(report: Report, wrap_value=None) -> bytes:
+def word(report: Report, wrap_value=None, edit_table=None) -> bytes:
     """The report as a Word document (merged cells as gridSpan/vMerge); ``wrap_value(run)``
-    may move each value cell's run into another element (a tracked insertion, a control)."""
+    may move each value cell's run into another element (a tracked insertion, a control) and
+    ``edit_table(tbl)`` may rework each table's ``w:tbl`` element."""
     import docx
 
     document = docx.Document()
@@ -178,6 +179,8 @@ def word(report: Report, wrap_value=None) -> bytes:
             document.add_paragraph(p)
         if table:
             _word_table(document, table, wrap_value)
+            if edit_table:
+                edit_table(document.tables[-1]._tbl)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

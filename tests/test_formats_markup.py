@@ -82,6 +82,29 @@ def test_word_values_inside_revisions_controls_and_smart_tags_are_read(shared, s
     assert wrong == [], "\n".join(wrong[:20])
 
 
+def _wrap_each(elements: list, make) -> None:
+    for element in elements:
+        _wrap(element, make())
+
+
+TABLE_EDITS = {
+    "rows_in_content_controls": lambda tbl: _wrap_each(tbl.xpath("./w:tr")[3:], lambda: _element("sdt")),
+    "rows_in_custom_xml": lambda tbl: _wrap_each(tbl.xpath("./w:tr")[3:], lambda: _element("customXml", element="r")),
+    "cells_in_custom_xml": lambda tbl: _wrap_each(
+        tbl.xpath("./w:tr/w:tc")[::3], lambda: _element("customXml", element="c")
+    ),
+}
+
+
+@pytest.mark.parametrize("stem", STEMS[:2])
+@pytest.mark.parametrize("edit", TABLE_EDITS)
+def test_word_rows_and_cells_inside_content_controls_and_custom_xml_are_read(shared, stem: str, edit: str) -> None:
+    report = load_report(stem)
+    doc = _extractor(None)(word(report, edit_table=TABLE_EDITS[edit]), name=f"{stem}.docx")
+    wrong = _wrong(report, doc)
+    assert wrong == [], "\n".join(wrong[:20])
+
+
 @pytest.mark.parametrize("stem", STEMS)
 @pytest.mark.parametrize("model", [None, "rules"])
 def test_page_rows_that_leave_out_their_trailing_empty_cells(shared, stem: str, model: str | None) -> None:

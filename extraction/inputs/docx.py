@@ -8,7 +8,8 @@ declares are never trusted. The ZIP's central directory is refused past ``MAX_EN
 before it is parsed. Entities are not expanded and libxml2 refuses nesting past 256.
 
 The body is read in order with python-docx's element classes: paragraphs (``w:p``) and tables (``w:tbl``),
-including content inside content controls (``w:sdt``). A table cell is rendered once at its
+including content inside content controls (``w:sdt``) and custom XML (``w:customXml``), also
+where they wrap table rows or cells. A table cell is rendered once at its
 origin: horizontally merged cells (``gridSpan``) become a colspan and vertically merged
 continuation cells (``vMerge``) extend the rowspan of the cell above instead of printing
 again. A paragraph's text is every run's, also runs inside tracked insertions, inline content
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 from lxml import etree
@@ -43,6 +45,7 @@ MAX_ELEMENTS = 1_000_000
 MAX_ENTRIES = 10_000
 _CHUNK = 64 * 1024
 _MAX_TABLE_DEPTH = 16
+_MAX_WRAPPERS = 64  # nested content controls / custom XML opened (deeper ones are not read)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
@@ -142,10 +145,29 @@ class _Budget:
         return text
 
 
+def _content(element: Any) -> Iterator[Any]:
+    """An element's children, with those of content controls (``w:sdt``) and custom XML
+    (``w:customXml``) wrappers in their place: paragraphs, tables, rows and cells sit in them."""
+    pending = [iter(element.iterchildren())]
+    while pending:
+        child = next(pending[-1], None)
+        if child is None:
+            pending.pop()
+        elif child.tag == f"{_W}sdt":
+            content = child.find(f"{_W}sdtContent")
+            if content is not None and len(pending) < _MAX_WRAPPERS:
+                pending.append(iter(content.iterchildren()))
+        elif child.tag == f"{_W}customXml":
+            if len(pending) < _MAX_WRAPPERS:
+                pending.append(iter(child.iterchildren()))
+        else:
+            yield child
+
+
 def _body_blocks(element: Any, depth: int, budget: _Budget) -> list[Block]:
-    """Paragraphs and tables among an element's children, in order (content controls opened)."""
+    """Paragraphs and tables among an element's children, in order (wrappers opened)."""
     blocks: list[Block] = []
-    for child in element.iterchildren():
+    for child in _content(element):
         tag = child.tag
         if tag == f"{_W}p":
             blocks.append(budget.take(_paragraph_text(child)))
@@ -154,10 +176,6 @@ def _body_blocks(element: Any, depth: int, budget: _Budget) -> list[Block]:
                 blocks.append(_table(child, depth + 1, budget))
             else:
                 blocks.extend(budget.take(t) for t in child.itertext() if t.strip())
-        elif tag == f"{_W}sdt":
-            content = child.find(f"{_W}sdtContent")
-            if content is not None:
-                blocks.extend(_body_blocks(content, depth, budget))
     return blocks
 
 
@@ -178,22 +196,14 @@ def _continues(tc: Any) -> bool:
 
 
 def _row_cells(tr: Any) -> list:
-    """A row's w:tc elements, also those inside content controls."""
-    cells = []
-    for child in tr.iterchildren():
-        if child.tag == f"{_W}tc":
-            cells.append(child)
-        elif child.tag == f"{_W}sdt":
-            content = child.find(f"{_W}sdtContent")
-            if content is not None:
-                cells.extend(c for c in content.iterchildren() if c.tag == f"{_W}tc")
-    return cells
+    """A row's w:tc elements, also those inside content controls and custom XML."""
+    return [c for c in _content(tr) if c.tag == f"{_W}tc"]
 
 
 def _table(tbl: Any, depth: int, budget: _Budget) -> TableModel:
     table = TableModel()
     above: dict[int, CellModel] = {}  # grid column → the cell that a vMerge continues
-    for tr in tbl.iterchildren(f"{_W}tr"):
+    for tr in (r for r in _content(tbl) if r.tag == f"{_W}tr"):
         row: list[CellModel] = []
         col = 0
         for tc in _row_cells(tr):
