@@ -147,8 +147,9 @@ def load_report(stem: str) -> Report:
     return Report(gold, paragraphs, tables)
 
 
-def page(report: Report, cell_html=html.escape, omit_trailing_empty: bool = False) -> bytes:
-    """The report as a web page: ``<p>`` paragraphs, tables with rowspan/colspan."""
+def page(report: Report, cell_html=html.escape, omit_trailing_empty: bool = False, empty: str = "") -> bytes:
+    """The report as a web page: ``<p>`` paragraphs, tables with rowspan/colspan; an empty
+    cell holds ``empty``."""
     parts = ['<!doctype html><html><head><meta charset="utf-8"></head><body><div class="TRS_Editor">']
     for paragraphs, table in zip(report.paragraphs, (*report.tables, []), strict=True):
         parts += [f"<p>{html.escape(p)}</p>" for p in paragraphs]
@@ -160,7 +161,9 @@ def page(report: Report, cell_html=html.escape, omit_trailing_empty: bool = Fals
             while omit_trailing_empty and len(cells) > 1 and cells[-1].key and not cells[-1].text.strip():
                 cells.pop()
             spans = [f'<td rowspan="{c.rowspan}" colspan="{c.colspan}">' for c in cells]
-            tds = "".join(f"{td}{cell_html(c.text) if c.text else ''}</td>" for td, c in zip(spans, cells, strict=True))
+            tds = "".join(
+                f"{td}{cell_html(c.text) if c.text else empty}</td>" for td, c in zip(spans, cells, strict=True)
+            )
             parts.append(f"<tr>{tds}</tr>")
         parts.append("</table>")
     parts.append("</div></body></html>")

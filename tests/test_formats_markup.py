@@ -116,3 +116,13 @@ def test_page_rows_that_leave_out_their_trailing_empty_cells(shared, stem: str, 
     assert wrong == [], "\n".join(wrong[:20])
     whole = _extractor(model)(page(report), name=f"{stem}.html")
     assert _wrong(report, whole) == []
+
+
+@pytest.mark.parametrize("stem", STEMS)
+@pytest.mark.parametrize("empty", ["&#8203;", "<p>\u200b</p>", "<p>\ufeff&nbsp;</p>"])
+def test_page_cells_holding_only_zero_width_characters_are_empty(shared, stem: str, empty: str) -> None:
+    report = load_report(stem)
+    report.blank_zeros()
+    doc = _extractor(None)(page(report, empty=empty), name=f"{stem}.html")
+    wrong = _wrong(report, doc)
+    assert wrong == [], "\n".join(wrong[:20])

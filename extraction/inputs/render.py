@@ -43,6 +43,7 @@ MAX_RENDERED_CHARS = MAX_CHARS
 MAX_GRID_POSITIONS = 200_000
 _SPAN_CAP = 1000
 _WS = re.compile(r"\s+")
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,12 @@ Block = str | TableModel | LineGroup
 
 
 def clean_line(text: str) -> str:
-    """One rendered line: whitespace runs collapsed to a space, ends trimmed (NBSP too)."""
-    return _WS.sub(" ", text).strip()
+    """One rendered line: whitespace runs collapsed to a space, ends trimmed (NBSP too).
+
+    Characters that print nothing (zero-width space and joiners, word joiner, BOM, soft hyphen)
+    are not rendered: web editors fill "empty" cells with U+200B, which must read as empty.
+    """
+    return _WS.sub(" ", _INVISIBLE.sub("", text)).strip()
 
 
 def span_value(raw: str | None) -> int:
