@@ -126,3 +126,15 @@ def test_page_cells_holding_only_zero_width_characters_are_empty(shared, stem: s
     doc = _extractor(None)(page(report, empty=empty), name=f"{stem}.html")
     wrong = _wrong(report, doc)
     assert wrong == [], "\n".join(wrong[:20])
+
+
+def test_short_rows_are_padded_to_the_columns_cells_start_in() -> None:
+    from nianbao.extraction.inputs.render import NBSP, render_input
+
+    page_bytes = (
+        "<html><body><table><tr><td colspan=100>第二十条第（一）项</td></tr>"
+        "<tr><td>规章</td><td>1</td><td>2</td></tr><tr><td>行政规范性文件</td><td>3</td></tr></table></body></html>"
+    ).encode()
+    rendered = render_input(page_bytes, "t.html")
+    assert rendered is not None
+    assert rendered.text.split("\n\n") == ["第二十条第（一）项", "规章\n1\n2", f"行政规范性文件\n3\n{NBSP}"]

@@ -179,20 +179,26 @@ def _origins(grid: tuple[tuple[int, ...], ...]) -> dict[int, tuple[int, int]]:
 
 
 def _padded(rows: list[list[CellModel]]) -> list[list[CellModel]]:
-    """Rows that stop short of the table's width get empty cells for the positions they leave.
+    """Rows that stop short of the table's columns get empty cells for the positions they leave.
 
     Pages often omit a row's trailing empty ``<td>`` (and Word's ``gridAfter`` does the same):
     the browser shows those positions empty, so they are printed as empty cells, which keeps
-    every value line under its column.
+    every value line under its column. The columns are those where some cell starts (a title
+    cell's oversized colspan adds none).
     """
-    shape = [[(0, cell.rowspan, cell.colspan) for cell in row] for row in rows]
-    grid = _expand(shape) if any(rows) else None
+    shape: list[list[tuple[int, int, int]]] = []
+    count = 0
+    for row in rows:
+        shape.append([(count + i, cell.rowspan, cell.colspan) for i, cell in enumerate(row)])
+        count += len(row)
+    grid = _expand(shape) if count else None
     if grid is None:
         return rows
+    width = max(col for _, col in _origins(grid).values()) + 1
     padded = []
     for row, positions in zip(rows, grid, strict=True):
         trailing = 0
-        while trailing < len(positions) and positions[len(positions) - 1 - trailing] < 0:
+        while trailing < width and positions[width - 1 - trailing] < 0:
             trailing += 1
         padded.append(row + [CellModel() for _ in range(trailing)] if row and trailing else row)
     return padded
