@@ -3,6 +3,7 @@ the gold cells, see :mod:`tests.markup_reports`): every cell must come back as t
 
 from __future__ import annotations
 
+import copy
 import functools
 
 import pytest
@@ -87,7 +88,26 @@ def _wrap_each(elements: list, make) -> None:
         _wrap(element, make())
 
 
+def _deleted_copies(tbl: etree._Element) -> None:
+    """Before each row below the header, the row as it was before a revision: a tracked-deleted
+    row whose numbers were other ones (deleted text, ``w:trPr/w:del``)."""
+    for tr in tbl.xpath("./w:tr")[3:]:
+        old = copy.deepcopy(tr)
+        properties = old.find(f"{{{W}}}trPr")
+        if properties is None:
+            properties = etree.Element(f"{{{W}}}trPr")
+            old.insert(0, properties)
+        properties.append(_element("del", id="7", author="a", date="2024-01-02T00:00:00Z"))
+        for text in old.iter(f"{{{W}}}t"):
+            text.tag = f"{{{W}}}delText"
+            text.text = "9" if text.text and text.text.isdigit() else text.text
+        for run in old.iter(f"{{{W}}}r"):
+            _wrap(run, _element("del", id="8", author="a", date="2024-01-02T00:00:00Z"))
+        tr.addprevious(old)
+
+
 TABLE_EDITS = {
+    "deleted_rows": _deleted_copies,
     "rows_in_content_controls": lambda tbl: _wrap_each(tbl.xpath("./w:tr")[3:], lambda: _element("sdt")),
     "rows_in_custom_xml": lambda tbl: _wrap_each(tbl.xpath("./w:tr")[3:], lambda: _element("customXml", element="r")),
     "cells_in_custom_xml": lambda tbl: _wrap_each(

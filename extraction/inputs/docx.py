@@ -14,8 +14,8 @@ origin: horizontally merged cells (``gridSpan``) become a colspan and vertically
 continuation cells (``vMerge``) extend the rowspan of the cell above instead of printing
 again. A paragraph's text is every run's, also runs inside tracked insertions, inline content
 controls, smart tags and fields (python-docx's ``Paragraph.text`` reads only direct runs, so a
-value typed with track changes on came back blank); tracked deletions are not visible. Headers,
-footers and comments are page chrome and are not read.
+value typed with track changes on came back blank); tracked deletions, also of whole rows,
+are not visible. Headers, footers and comments are page chrome and are not read.
 """
 
 from __future__ import annotations
@@ -200,10 +200,16 @@ def _row_cells(tr: Any) -> list:
     return [c for c in _content(tr) if c.tag == f"{_W}tc"]
 
 
+def _deleted(tr: Any) -> bool:
+    """True for a row deleted with track changes on (``w:trPr/w:del``): it is not in the document."""
+    tr_pr = tr.find(f"{_W}trPr")
+    return tr_pr is not None and tr_pr.find(f"{_W}del") is not None
+
+
 def _table(tbl: Any, depth: int, budget: _Budget) -> TableModel:
     table = TableModel()
     above: dict[int, CellModel] = {}  # grid column → the cell that a vMerge continues
-    for tr in (r for r in _content(tbl) if r.tag == f"{_W}tr"):
+    for tr in (r for r in _content(tbl) if r.tag == f"{_W}tr" and not _deleted(r)):
         row: list[CellModel] = []
         col = 0
         for tc in _row_cells(tr):
