@@ -66,8 +66,8 @@ def place(
     if many is not None and len(options) > BATCH:
         table = many(at)
         models = _slot_scores(evidence, at)
-        kept_at = contenders(table, models)
-        scored = [Scored(options[i], tuple(key), score) for i, key, score in _rows(kept_at, table, models)]
+        indices = contenders(table, models)
+        scored = [Scored(options[i], tuple(key), score) for i, key, score in _rows(indices, table, models)]
     else:
         keys = [scorer(dict(enumerate(p))) for p in options]
         slots = [slot_score(evidence, p) for p in options]
@@ -86,7 +86,7 @@ def place(
     )
 
 
-def _options(n_cols: int, n_values: int, allowed: Allowed | None) -> tuple[list[tuple[int, ...]], np.ndarray]:
+def _options(n_cols: int, n_values: int, allowed: Allowed | None) -> tuple[Sequence[tuple[int, ...]], np.ndarray]:
     """The order-preserving placements ``allowed`` keeps (all when it keeps none), as tuples and
     as an array of positions (a row per placement)."""
     options, at = _all_options(n_cols, n_values)
@@ -103,10 +103,10 @@ def _rows(indices: list[int], table: np.ndarray, models: np.ndarray) -> zip:
 
 
 @lru_cache(maxsize=256)
-def _all_options(n_cols: int, n_values: int) -> tuple[list[tuple[int, ...]], np.ndarray]:
+def _all_options(n_cols: int, n_values: int) -> tuple[tuple[tuple[int, ...], ...], np.ndarray]:
     """Every placement of ``n_values`` values in ``n_cols`` columns, in ``combinations`` order
-    (made once per shape: a row of 15 with 7 values has 6,435). Read-only."""
-    options = list(combinations(range(n_cols), n_values))
+    (made once per shape: a row of 15 with 7 values has 6,435); both read-only."""
+    options = tuple(combinations(range(n_cols), n_values))
     at = np.array(options, dtype=np.intp).reshape(len(options), n_values)
     at.flags.writeable = False
     return options, at
