@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import html
 
 import pytest
 from lxml import etree
@@ -158,3 +159,24 @@ def test_short_rows_are_padded_to_the_columns_cells_start_in() -> None:
     rendered = render_input(page_bytes, "t.html")
     assert rendered is not None
     assert rendered.text.split("\n\n") == ["第二十条第（一）项", "规章\n1\n2", f"行政规范性文件\n3\n{NBSP}"]
+
+
+REVISED = {
+    "del_ins": lambda v: f"<del datetime='2024-01-02T00:00'>9</del><ins datetime='2024-01-02T00:00'>{v}</ins>",
+    "strike": lambda v: f"<s>9</s>{v}",
+    "line_through": lambda v: f'<span style="text-decoration: line-through;">9</span><span>{v}</span>',
+}
+
+
+@pytest.mark.parametrize("stem", STEMS)
+@pytest.mark.parametrize("revised", REVISED)
+def test_page_values_after_deleted_or_struck_out_ones_are_read(shared, stem: str, revised: str) -> None:
+    report = load_report(stem)
+
+    def cell_html(text: str) -> str:
+        escaped = html.escape(text)
+        return REVISED[revised](escaped) if text[:1].isdigit() else escaped
+
+    doc = _extractor(None)(page(report, cell_html=cell_html), name=f"{stem}.html")
+    wrong = _wrong(report, doc)
+    assert wrong == [], "\n".join(wrong[:20])

@@ -45,6 +45,11 @@ _CHROME = re.compile(
 )
 _CHROME_TAGS = frozenset("div ul ol section header footer nav aside table p span".split())
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Deleted and struck-out text (a revision shown as ``<del>9</del><ins>14</ins>``, an editor's
+# strike-through) is not the report's value: it is not rendered, and the line it sits in goes on.
+_STRUCK = frozenset(("del", "s", "strike"))
+_TABLE_TAGS = frozenset(("table", "tr", "td", "th"))
+_STRUCK_STYLE = re.compile(r"text-decoration(?:-line)?\s*:[^;]*line-through", re.I)
 _MAX_TABLE_DEPTH = 16
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _XML_ENCODING = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.I)
@@ -111,6 +116,10 @@ class _Target:
                 self.skip_depth += 1
             elif tag == "body" and self.skip_tag in ("head", "title"):
                 self.skip_tag = None  # an unclosed <head> ends where the body starts
+            return
+        struck = tag in _STRUCK or (tag not in _TABLE_TAGS and _STRUCK_STYLE.search(attrs.get("style") or ""))
+        if struck:
+            self.skip_tag, self.skip_depth = tag, 1  # struck-out text, inline: the line goes on
             return
         if tag not in _VOID and self._hidden(tag, attrs):
             self.flush()
