@@ -114,6 +114,11 @@ class Report:
                     if cell.key and cell.text == "0":
                         cell.text = ""
 
+    def unmerge(self) -> None:
+        """Print every merged cell as separate cells, its text in the first and the rest empty
+        (no rowspan/colspan), as some converters do."""
+        self.tables = tuple(_unmerged(table) for table in self.tables)  # type: ignore[assignment]
+
     def expected(self) -> dict[tuple[str, str, str], tuple[object, str]]:
         found = {c.key: c.text for t in self.tables for row in t for c in row if c.key}
         out = {}
@@ -124,6 +129,22 @@ class Report:
             else:
                 out[key] = (cell["value"], cell["state"])
         return out
+
+
+def _unmerged(table: list[Row]) -> list[Row]:
+    taken: dict[tuple[int, int], Cell] = {}
+    for r, row in enumerate(table):
+        c = 0
+        for cell in row:
+            while (r, c) in taken:
+                c += 1
+            for dr in range(cell.rowspan):
+                for dc in range(cell.colspan):
+                    first = dr == 0 and dc == 0
+                    taken[r + dr, c + dc] = Cell(cell.text, key=cell.key) if first else Cell("")
+            c += cell.colspan
+    width = max(c for _, c in taken) + 1
+    return [[taken.get((r, c), Cell("")) for c in range(width)] for r in range(len(table))]
 
 
 def _lines(text: str) -> list[str]:

@@ -140,6 +140,18 @@ def test_page_rows_that_leave_out_their_trailing_empty_cells(shared, stem: str, 
 
 
 @pytest.mark.parametrize("stem", STEMS)
+@pytest.mark.parametrize("model", [None, "rules"])
+def test_merged_cells_printed_as_separate_empty_cells(shared, stem: str, model: str | None) -> None:
+    """A converter that prints a label spanning columns as the label and empty cells (no
+    colspan): the row has more cells than columns and opens with empty ones; its values are its
+    last cells, and the appeals table's empty corner is not its first value."""
+    report = load_report(stem)
+    report.unmerge()
+    wrong = _wrong(report, _extractor(model)(page(report), name=f"{stem}.html"))
+    assert wrong == [], "\n".join(wrong[:20])
+
+
+@pytest.mark.parametrize("stem", STEMS)
 @pytest.mark.parametrize("empty", ["&#8203;", "<p>\u200b</p>", "<p>\ufeff&nbsp;</p>"])
 def test_page_cells_holding_only_zero_width_characters_are_empty(shared, stem: str, empty: str) -> None:
     report = load_report(stem)
