@@ -85,7 +85,7 @@ def traditional_share(text: str) -> float:
     return marks.count("1") / len(marks)
 
 
-# Every code point ``str.isspace()`` holds for (tests/test_normalize.py checks all of them).
+# Every code point ``str.isspace()`` holds for (tests/test_reader.py checks all of them).
 SPACES = np.array(
     [*range(0x9, 0xE), *range(0x1C, 0x21), 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F]
     + [0x205F, 0x3000],
