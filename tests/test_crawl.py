@@ -119,6 +119,20 @@ def test_a_slash_is_a_cell_of_its_own_in_a_run() -> None:
     ]
 
 
+def test_wu_units_and_ocr_letters_in_a_run() -> None:
+    """无 is a cell of its own, as "/" is; a count unit ends its cell (with or without a space);
+    OCR's O and l are split as 0 and 1 but keep their letters; a Latin word is not a run."""
+    norm = "规章无无无规范性文件111其他对外管理服务事项2无3收费"
+    run = find_run(norm, 2, norm.index("规范"))
+    assert run.text == "无无无" and _split_values(run.text, [(False, False)] * 3, {}) == [["无", "无", "无"]]
+    run = find_run(norm, norm.index("事项") + 2, norm.index("收费"))
+    assert _split_values(run.text, [(False, False)] * 3, {}) == [["2", "无", "3"]]
+    assert _split_values("1 件0件0件0件0件0件1 件") == [["1 件", "0件", "0件", "0件", "0件", "0件", "1 件"]]
+    assert _split_values("0O000000O000000", [(False, False)] * 15, {}) == [list("0O000000O000000")]
+    assert ["1l", "0", "0", "0", "0", "l", "12"] in _split_values("1l0000l12")
+    assert find_run("行政许可OA系统", 4, 10) is None
+
+
 def test_generated_crawl_dumps_printing_slashes_are_read() -> None:
     for seed in range(3):
         sample = generate_report(

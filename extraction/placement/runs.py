@@ -2,8 +2,8 @@
 
 In a crawled dump ``一、本年新收政府信息公开申请数量640020470`` is 64|0|0|2|0|4|70. A run is
 split into the row's cells by enumerating the splits (no leading zeros except "0", spaces
-are hard boundaries, a "/" is a cell of its own and so is a dash or two (``-------``: seven
-"not applicable" marks), decimals and 元/万元 only on money cells, the label number that
+are hard boundaries, a "/" or a 无 is a cell of its own and so is a dash or two (``-------``:
+seven "not applicable" marks), decimals and 元/万元 only on money cells, the label number that
 touches the run belongs to the next label) and keeping those that fit the row's arithmetic;
 the table's column identities then choose among the rest (``joint.refine``).
 """
@@ -17,8 +17,20 @@ from dataclasses import dataclass
 MAX_SPLITS = 5_000
 MAX_PIECE = 16  # characters in one cell: 12 digits, a decimal part, a sign, a unit
 MAX_NODES = 100_000  # search steps of one run: bounded by construction, whatever the run holds
-_RUN = re.compile(r"(?:[增减+\-]?\d|/|[-—－–])(?:[\d /\-—－–]|[增减+](?=\d))*(?:\.\d+)?(?:[ ]?(?:万元|亿元|元|万|亿))?")
+# OCR's O, o, l, I, 〇 for 0 and 1, not beside another Latin letter (``OA``, ``Ltd``: words)
+_OCR = r"(?<![A-HJ-NP-Za-km-np-z])[OolI〇](?![A-HJ-NP-Za-km-np-z])"
+_UNIT = r"(?<=\d)[ ]?[件个项条]"  # a count printed with its unit (``0件0件``, ``3 件``): ends its cell
+_RUN = re.compile(
+    rf"(?:[增减+\-]?\d|[/无]|[-—－–]|{_OCR})(?:{_UNIT}|[\d /无\-—－–]|[增减+](?=\d)|{_OCR})*"
+    r"(?:\.\d+)?(?:[ ]?(?:万元|亿元|元|万|亿))?"
+)
+# the digits OCR letters stand for: a run is split as if they were digits; their cells keep the
+# letters, so they are read as text and reviewed (``0O00``: 0|O|0|0, the O's cell unparsed)
+OCR_DIGITS = str.maketrans("OolI〇", "00110")
 NOT_APPLICABLE = "/"  # a cell printed as "/" in a run: a piece of its own (``/211/16013093594``)
+# one-character "not applicable" marks: each a piece of its own (``规章无无无``, ``2无3``: 2|无|3)
+SINGLE_MARKS = frozenset((NOT_APPLICABLE, "无"))
+COUNT_UNITS = frozenset("件个项条")
 DASHES = frozenset("-—－–")  # a cell printed as a dash or two (``-------``: seven empty counts), not a number
 _NEXT_NUMBERING = re.compile(r"\d(?=[.、][^\d])")
 _GLUED_YEAR = re.compile(r"(?:19|20)\d\d(?=\s*年|-\d{1,2}-\d{1,2}(?!\d))")  # prose opening with a year or a date
@@ -63,7 +75,12 @@ def find_run(norm: str, start: int, end: int) -> Run | None:
 
 
 def _valid_piece(text: str, money: bool, signed: bool) -> bool:
-    if text == NOT_APPLICABLE or (len(text) <= 2 and set(text) <= DASHES and len(set(text)) == 1):
+    if text.isdigit():  # most pieces: a count, valid without a leading zero
+        return text == "0" or text[0] != "0"
+    text = text.translate(OCR_DIGITS)
+    if text[-1:] in COUNT_UNITS and not money:
+        text = text[:-1].rstrip()
+    if text in SINGLE_MARKS or (len(text) <= 2 and set(text) <= DASHES and len(set(text)) == 1):
         return True  # "/", "-", "--", "—", "——": a "not applicable" mark
     body = text
     if signed and body[:1] in "+-增减":
@@ -91,7 +108,7 @@ def splits(
 ) -> Iterator[list[Piece]]:
     """Every split of ``run`` into ``len(kinds)`` pieces; ``kinds[i] = (money, signed)``.
 
-    Spaces separate cells; "/" and dashes (``-``, ``——``) are "not applicable" cells of their own,
+    Spaces separate cells; "/", 无 and dashes (``-``, ``——``) are "not applicable" cells of their own,
     except that a dash right before a digit signs it in a signed cell (``dash_signs``; off, it
     may be either). ``totals`` maps a cell index to the cells it must equal the sum
     of: such a cell is not enumerated but read as the printed sum, which keeps the search
@@ -115,7 +132,10 @@ def splits(
     # piece [i, j) holds no space iff j <= boundary[i] (the first cell boundary after i)
     boundary = [length + 1] * (length + 1)
     for k in range(length - 1, 0, -1):
-        cut_here = chars[k] != chars[k - 1] + 1 or NOT_APPLICABLE in (text[chars[k]], text[chars[k - 1]])
+        here, before = text[chars[k]], text[chars[k - 1]]
+        cut_here = here not in COUNT_UNITS and (
+            chars[k] != chars[k - 1] + 1 or here in SINGLE_MARKS or before in SINGLE_MARKS or before in COUNT_UNITS
+        )
         boundary[k - 1] = k if cut_here else boundary[k]
     # what a state's future reads of its past: the parts before ``cell`` of every total at or after it
     depends = [_open_parts(totals, cell) for cell in range(n + 1)]
@@ -203,9 +223,11 @@ def splits(
             wanted = sum(parts if None not in parts else [piece_value(acc[k]) for k in totals[cell]])
             literal = str(int(wanted)) if float(wanted).is_integer() else f"{wanted:g}"
             j = i + len(literal)
+            if j < length and text[chars[j]] in COUNT_UNITS and not money:
+                j += 1  # the total's unit (``1 件``)
             if j <= length and j <= boundary[i] and (j == length or boundary[j - 1] == j or cell + 1 < n):
                 candidate, number, whole = make(i, j)
-                if candidate.raw == literal or (
+                if _bare(candidate.raw) == literal or (
                     money and _valid_piece(candidate.raw, money, signed) and piece_value(candidate) == wanted
                 ):
                     push(candidate, number, whole)
@@ -248,7 +270,14 @@ def _number(piece: Piece) -> float | None:
 
 def piece_value(piece: Piece) -> float:
     """A piece's number; "/" (not applicable) adds nothing to a sum."""
-    if piece.raw == NOT_APPLICABLE or set(piece.raw) <= DASHES:
+    if piece.raw.isdigit():
+        return float(piece.raw)
+    if piece.raw in SINGLE_MARKS or set(piece.raw) <= DASHES:
         return 0.0
-    digits = piece.raw.rstrip("万元亿 ").replace("增", "+").replace("减", "-")
+    digits = _bare(piece.raw).rstrip("万元亿 ").replace("增", "+").replace("减", "-")
     return float(digits) if digits not in ("", "+", "-") else 0.0
+
+
+def _bare(raw: str) -> str:
+    """A piece's characters as the digits they stand for: OCR letters read, a count unit dropped."""
+    return raw.translate(OCR_DIGITS).rstrip("件个项条 ")
