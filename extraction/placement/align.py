@@ -173,3 +173,33 @@ def _lines(norm: str, start: int, end: int) -> list[tuple[int, int]]:
         out.append((line_start, line_end))
         line_start = line_end + 1
     return out
+
+
+def fitted(tokens: list[Token], n_cols: int) -> list[Token]:
+    """A row that prints more cells than its columns sheds printed-empty cells at its ends: first
+    the trailing ones (an empty line cut at the next heading, the next row's filler), then the
+    leading ones (a merged cell printed cell by cell: a converter's empty ``<td>`` beside a label
+    spanning columns, a table's empty corner); what still does not fit stays (the first columns)."""
+    start, end = 0, len(tokens)
+    while end - start > n_cols and tokens[end - 1].blank:
+        end -= 1
+    while end - start > n_cols and tokens[start].blank:
+        start += 1
+    return tokens[start:end]
+
+
+def below_header(norm: str, start: int, tokens: list[Token], words: tuple[str, ...]) -> list[Token]:
+    """A one-row table's tokens (the appeals row) less the printed-empty cells among its header.
+
+    A converter that prints a merged header cell as empty cells (no colspan) puts them between
+    the column words (``行政复议 | | | | 行政诉讼``): they are not the row's cells, and with the
+    row's own empty cells they cannot be told apart by count. Blank tokens before the last of
+    ``words`` (the column labels) printed before the first value are dropped; a transposed
+    table prints its row labels after its column words, so its rows' empty cells stay.
+    """
+    first = next((token.start for token in tokens if not token.blank), None)
+    if first is None:
+        return tokens
+    pattern = re.compile("|".join(map(re.escape, words)))
+    end = max((match.end() for match in pattern.finditer(norm, start, first)), default=start)
+    return [token for token in tokens if not (token.blank and token.start < end)]

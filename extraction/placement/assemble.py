@@ -13,7 +13,9 @@ from nianbao.extraction.document.cells import Cell, CellKey
 from nianbao.extraction.placement.align import (
     Group,
     align,
+    below_header,
     detached_blocks,
+    fitted,
     group_tokens,
     inline_layout,
 )
@@ -221,7 +223,7 @@ def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: 
         if row.key not in found:
             cells = _missing_row("active", row, unexpected=True)
         else:
-            tokens = _fitted(list(assignment[row.key].tokens) if row.key in assignment else [], len(row.cols))
+            tokens = fitted(list(assignment[row.key].tokens) if row.key in assignment else [], len(row.cols))
             allowed = out.allowed("active", [(row.key, col) for col in row.cols], tokens)
             slots = out.locator.slot_logp(tokens, len(row.cols))
             placement = place(len(tokens), len(row.cols), lambda mapping: (0,), slots, allowed)
@@ -254,7 +256,7 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
         if row.key not in found or (row.key in _SUB_OTHER and out.single_other):
             cells = _missing_row("requests", row, unexpected=not (row.key in _SUB_OTHER and out.single_other))
         else:
-            tokens = _fitted(list(assignment[row.key].tokens) if row.key in assignment else [], 7)
+            tokens = fitted(list(assignment[row.key].tokens) if row.key in assignment else [], 7)
             allowed = out.allowed("requests", [(row.key, col) for col in row.cols], tokens)
             slots = out.locator.slot_logp(tokens, 7)
             placement = place(len(tokens), 7, _sum_scorer([t.raw for t in tokens], REQUEST_ROW_SUMS), slots, allowed)
@@ -310,6 +312,9 @@ def _ordered_keys(cells: dict[CellKey, Cell], table: Table) -> list[CellKey]:
     return others + mine
 
 
+_APPEAL_WORDS = tuple(get_template("2019").appeals.col_labels.values())  # 结果维持 … 总计
+
+
 def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembly) -> None:
     cols = (*APPEAL_PARTS, "total")
     keys = [(row, col) for row in APPEAL_ROWS for col in cols]
@@ -328,7 +333,7 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
         for cell in run.build(run.placement):
             out.cells[cell.key] = cell
         return
-    tokens = _fitted(tokens, 15)[:15]
+    tokens = fitted(below_header(nt.norm, region[0], tokens, _APPEAL_WORDS), 15)[:15]
     allowed = out.allowed("appeals", keys, tokens)
     slots = out.locator.slot_logp(tokens, 15)
     placement = place(len(tokens), 15, _sum_scorer([t.raw for t in tokens], APPEAL_ROW_SUMS), slots, allowed)
@@ -336,19 +341,6 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
     out.decisions.append(Decision("appeals", None, "placement", Fixed(placement, build)))
     for cell in build(placement):
         out.cells[cell.key] = cell
-
-
-def _fitted(tokens: list[Token], n_cols: int) -> list[Token]:
-    """A row that prints more cells than its columns sheds printed-empty cells at its ends: first
-    the trailing ones (an empty line cut at the next heading, the next row's filler), then the
-    leading ones (a merged cell printed cell by cell: a converter's empty ``<td>`` beside a label
-    spanning columns, a table's empty corner); what still does not fit stays (the first columns)."""
-    start, end = 0, len(tokens)
-    while end - start > n_cols and tokens[end - 1].blank:
-        end -= 1
-    while end - start > n_cols and tokens[start].blank:
-        start += 1
-    return tokens[start:end]
 
 
 def _appeal_cells(keys: list[tuple[str, str]], tokens: Sequence[Token], placement: Placement) -> list[Cell]:
