@@ -20,6 +20,7 @@ import numpy as np
 from nianbao.models.labels import CLS, DIGIT, SEP, UNK, CharVocab, decode_spans, field_array, windows
 
 ONNX_FILE = "model.onnx"
+CHUNK = 16  # windows whose logits are turned into probabilities together (~0.7 MB of float32)
 # The "not applicable" marks a tagger learned as cells when its tagger.json does not list them:
 # the generator of the models saved before the list printed "/" alone.
 CELL_MARKS = ("/",)
@@ -128,20 +129,23 @@ class OnnxTagger:
         Windows run one at a time: the fastest (1.51 against 1.56 ms of CPU per window of 256 in
         batches of 4 with the float graph: the attention scores of one window stay in cache), and
         with the int8 graph the only way a window's probabilities do not depend on the windows
-        beside it (its activations are quantised over the whole input). The softmax then runs
-        once over every window's logits (the same bits as window by window: each value's
-        arithmetic is elementwise or along its own row of labels).
+        beside it (its activations are quantised over the whole input). The softmax then runs over
+        ``CHUNK`` windows' logits at once (the same bits as window by window: each value's
+        arithmetic is elementwise or along its own row of labels), so a long report's logits never
+        sit in memory together (a report of 258k characters had 59 MB of them).
         """
         started = time.perf_counter()
         ids = self.encode_array(norm)
         layout = field_array(norm, self.layout_cap, self.layout_version) if "token_type_ids" in self._inputs else None
         spans = windows(len(ids), self.window, self.stride)
-        probs = _softmax(self._logits(ids, spans, layout), self.temperature)
         total = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         counts = np.zeros((len(ids), 1), dtype=np.float32)
-        for row, (start, end) in enumerate(spans):
-            total[start:end] += probs[row, 1 : 1 + end - start]
-            counts[start:end] += 1
+        for first in range(0, len(spans), CHUNK):
+            chunk = spans[first : first + CHUNK]
+            probs = _softmax(self._logits(ids, chunk, layout), self.temperature)
+            for row, (start, end) in enumerate(chunk):
+                total[start:end] += probs[row, 1 : 1 + end - start]
+                counts[start:end] += 1
         probs = total / np.maximum(counts, 1)
         self.seconds += time.perf_counter() - started
         return probs

@@ -69,6 +69,21 @@ def test_a_windows_probabilities_do_not_depend_on_the_other_windows(shared) -> N
     assert np.array_equal(_softmax(logits, tagger.temperature), np.stack(each))
 
 
+def test_probabilities_by_chunks_of_windows_are_the_same_bits(shared, monkeypatch) -> None:
+    """A long report's windows are turned into probabilities ``CHUNK`` at a time (its logits never
+    all in memory): the same bits as all windows at once."""
+    from nianbao.models import runtime
+
+    tagger = OnnxTagger.load(DEFAULT)
+    norm = NormText((shared / "seeds" / SEEDS[1]).read_text("utf-8")).norm * 3
+    assert len(norm) > 2 * runtime.CHUNK * tagger.stride  # several chunks of windows
+    by_chunks = tagger.probabilities(norm)
+    monkeypatch.setattr(runtime, "CHUNK", 10**9)
+    assert np.array_equal(tagger.probabilities(norm), by_chunks)
+    monkeypatch.setattr(runtime, "CHUNK", 1)
+    assert np.array_equal(tagger.probabilities(norm), by_chunks)
+
+
 def test_encoding_matches_the_vocabulary() -> None:
     """``encode_array`` (each distinct character looked up once) gives ``CharVocab.encode``'s ids:
     digits of every script read as digits, ``0`` as zero, unknown characters as UNK."""
