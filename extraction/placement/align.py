@@ -203,3 +203,55 @@ def below_header(norm: str, start: int, tokens: list[Token], words: tuple[str, .
     pattern = re.compile("|".join(map(re.escape, words)))
     end = max((match.end() for match in pattern.finditer(norm, start, first)), default=start)
     return [token for token in tokens if not (token.blank and token.start < end)]
+
+
+def kept_tokens(norm: str, tokens: list[Token], keep) -> tuple[list[Token], list[Token]]:
+    """``tokens`` split into cells and those set aside: ``keep`` (the tagger) drops page numbers,
+    years and chrome, but a dropped number printed in a field of its own right beside a kept
+    cell, only separators between (``0\n0\n2\n\n二、…``), is among a row's values: it stays a
+    cell, and :func:`holds_any` sends its row to review."""
+    kept, dropped = [], []
+    for token in tokens:
+        (kept if keep(token) else dropped).append(token)
+    if not dropped or not kept:
+        return kept, dropped
+    starts = [token.start for token in kept]
+    rescued = {id(t) for t in dropped if _own_field(norm, t) and _beside_kept(norm, t, kept, starts)}
+    if rescued:
+        kept = sorted(kept + [t for t in dropped if id(t) in rescued], key=lambda t: t.start)
+    return kept, dropped
+
+
+def _own_field(norm: str, token: Token) -> bool:
+    before = norm[token.start - 1 : token.start] if token.start else ""
+    after = norm[token.end : token.end + 1]
+    return all(ch == "" or ch in _SEPARATORS or ch.isspace() for ch in (before, after))
+
+
+def _beside_kept(norm: str, token: Token, kept: list[Token], starts: list[int]) -> bool:
+    """A kept cell right before or after ``token`` with only separators between them."""
+    at = bisect_left(starts, token.start)
+    neighbours = ([kept[at - 1]] if at else []) + ([kept[at]] if at < len(kept) else [])
+    for other in neighbours:
+        between = norm[other.end : token.start] if other.end <= token.start else norm[token.end : other.start]
+        if all(ch in _SEPARATORS or ch.isspace() for ch in between):
+            return True
+    return False
+
+
+def holds_any(norm: str, row: tuple[Token, ...] | list[Token], dropped: list[Token]) -> bool:
+    """True when a dropped token sits among a row's cells: between its first and last cell, or
+    next to one with only separators between (a number printed among the row's values that was
+    set aside as not a cell; chrome is set off by text or sits between rows), so the row's
+    reading is not sure."""
+    if not row or not dropped:
+        return False
+    first, last = row[0].start, row[-1].end
+    for token in dropped:
+        if first < token.start < last:
+            return True
+        between = norm[last : token.start] if token.start >= last else norm[token.end : first]
+        if token.end <= first or token.start >= last:
+            if all(ch in _SEPARATORS or ch.isspace() for ch in between):
+                return True
+    return False

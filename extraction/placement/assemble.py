@@ -17,7 +17,9 @@ from nianbao.extraction.placement.align import (
     detached_blocks,
     fitted,
     group_tokens,
+    holds_any,
     inline_layout,
+    kept_tokens,
 )
 from nianbao.extraction.placement.alternatives import Decision, Fixed
 from nianbao.extraction.placement.arithmetic import (
@@ -61,6 +63,7 @@ class Assembly:
     active_splits: dict[str, PendingRow] = field(default_factory=dict)  # undecided active runs
     fixed: dict[CellKey, str] = field(default_factory=dict)  # corrected cells: value as printed
     decisions: list[Decision] = field(default_factory=list)  # every placement made, for alternatives
+    set_aside: set[tuple[str, str | None]] = field(default_factory=set)  # rows a dropped number sat inside
 
     def get(self, key: CellKey) -> Cell | None:
         return self.cells.get(key)
@@ -179,7 +182,7 @@ def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int
         labels = _merge_labels(labels, extra, [row.key for row in table.rows])
     if any(label.row in _SUB_OTHER for label in labels):
         labels = [label for label in labels if label.row != "other"]  # a group label then
-    tokens = [t for t in find_tokens(nt, *region) if out.locator.keep_token(t)]
+    tokens, dropped = kept_tokens(nt.norm, find_tokens(nt, *region), out.locator.keep_token)
     norm = masked(nt)
     groups = group_tokens(norm, tokens, ncols, [label.start for label in labels], out.inline)
     detached = detached_blocks(norm, labels, groups, region[1]) if out.inline else {}
@@ -187,7 +190,11 @@ def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int
     rest = align(
         [label for label in labels if label.row not in detached], [g for g in groups if id(g) not in taken], region[1]
     )
-    return labels, rest | {row: group for row, group in detached.items() if group is not None}
+    assignment = rest | {row: group for row, group in detached.items() if group is not None}
+    out.set_aside |= {
+        (table.name, row) for row, group in assignment.items() if holds_any(nt.norm, group.tokens, dropped)
+    }
+    return labels, assignment
 
 
 def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: Assembly) -> None:
@@ -318,7 +325,9 @@ _APPEAL_WORDS = tuple(get_template("2019").appeals.col_labels.values())  # ç»“æž
 def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembly) -> None:
     cols = (*APPEAL_PARTS, "total")
     keys = [(row, col) for row in APPEAL_ROWS for col in cols]
-    tokens = [t for t in find_tokens(nt, *region) if out.locator.keep_token(t)] if region else []
+    tokens, dropped = kept_tokens(nt.norm, find_tokens(nt, *region), out.locator.keep_token) if region else ([], [])
+    if region and holds_any(nt.norm, tokens, dropped):
+        out.set_aside.add(("appeals", None))
     if region is None:
         for row, col in keys:
             out.cells[("appeals", row, col)] = Cell("appeals", row, col, state="missing")
@@ -400,6 +409,9 @@ def assemble(
             for cell in _missing_row("requests", row):
                 out.cells[cell.key] = cell
     _assemble_appeals(nt, regions.get("appeals"), out)
+    for cell in out.cells.values():
+        if (cell.table, cell.row) in out.set_aside or (cell.table, None) in out.set_aside:
+            cell.ambiguous = True  # a number inside the row was read as not a cell: a person looks
     return out
 
 

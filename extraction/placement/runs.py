@@ -14,12 +14,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from nianbao.extraction.text.patterns import COUNT_UNITS as UNITS
+
 MAX_SPLITS = 5_000
 MAX_PIECE = 16  # characters in one cell: 12 digits, a decimal part, a sign, a unit
 MAX_NODES = 100_000  # search steps of one run: bounded by construction, whatever the run holds
 # OCR's O, o, l, I, 〇 for 0 and 1, not beside another Latin letter (``OA``, ``Ltd``: words)
 _OCR = r"(?<![A-HJ-NP-Za-km-np-z])[OolI〇](?![A-HJ-NP-Za-km-np-z])"
-_UNIT = r"(?<=\d)[ ]?[件个项条]"  # a count printed with its unit (``0件0件``, ``3 件``): ends its cell
+_UNIT = rf"(?<=\d)[ ]?[{UNITS}]"  # a count printed with its unit (``0件0件``, ``3 件``): ends its cell
 _RUN = re.compile(
     rf"(?:[增减+\-]?\d|[/无]|[-—－–]|{_OCR})(?:{_UNIT}|[\d /无\-—－–]|[增减+](?=\d)|{_OCR})*"
     r"(?:\.\d+)?(?:[ ]?(?:万元|亿元|元|万|亿))?"
@@ -30,7 +32,7 @@ OCR_DIGITS = str.maketrans("OolI〇", "00110")
 NOT_APPLICABLE = "/"  # a cell printed as "/" in a run: a piece of its own (``/211/16013093594``)
 # one-character "not applicable" marks: each a piece of its own (``规章无无无``, ``2无3``: 2|无|3)
 SINGLE_MARKS = frozenset((NOT_APPLICABLE, "无"))
-COUNT_UNITS = frozenset("件个项条")
+COUNT_UNITS = frozenset(UNITS)
 DASHES = frozenset("-—－–")  # a cell printed as a dash or two (``-------``: seven empty counts), not a number
 _NEXT_NUMBERING = re.compile(r"\d(?=[.、][^\d])")
 _GLUED_YEAR = re.compile(r"(?:19|20)\d\d(?=\s*年|-\d{1,2}-\d{1,2}(?!\d))")  # prose opening with a year or a date
@@ -280,4 +282,4 @@ def piece_value(piece: Piece) -> float:
 
 def _bare(raw: str) -> str:
     """A piece's characters as the digits they stand for: OCR letters read, a count unit dropped."""
-    return raw.translate(OCR_DIGITS).rstrip("件个项条 ")
+    return raw.translate(OCR_DIGITS).rstrip(UNITS + " ")

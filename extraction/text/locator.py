@@ -35,6 +35,7 @@ from nianbao.extraction.text.values import parse_cell
 from nianbao.models.labels import span_label
 
 DROP_BELOW = 0.02
+_UNIT_TAIL = "".join(COUNT_UNITS) + " \u3000"  # a count's unit and the space before it (``2 件``)
 SURE_READ = 0.95  # a slot read from the printed fields, past the model's layout feature
 LOG_FLOOR = 1e-6  # probabilities below this count as this (log-scores stay finite)
 CONTEXT = 160  # characters the tagger reads before a table region
@@ -238,7 +239,8 @@ class ModelLocator(RuleLocator):
         printed ``na`` cell into a blank one without a word."""
         if token.blank or (_not_a_number(token) and (token.raw.strip() != "无" or _own_field(self._nt.norm, token))):
             return True
-        probability = self.value_probability(token.start, token.end)
+        unit = len(token.raw) - len(token.raw.rstrip(_UNIT_TAIL))  # ``2 件``: the tagger read the 2, never a unit
+        probability = self.value_probability(token.start, max(token.start + 1, token.end - unit))
         return probability is None or probability >= DROP_BELOW
 
     def extra_labels(self, nt: NormText, table: Table, region: tuple[int, int], found: list[Label]) -> list[Label]:
