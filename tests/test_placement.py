@@ -359,3 +359,23 @@ def test_many_placements_are_scored_with_the_same_bits_as_one_at_a_time() -> Non
         at = np.array(options)
         assert _slot_scores(logp, at).tolist() == [slot_score(logp, p) for p in options]
         assert _slot_scores(None, at).tolist() == [0.0] * len(options)
+
+
+def test_a_number_set_aside_beside_a_rows_cells_stays_a_cell_and_the_row_is_reviewed() -> None:
+    """The tagger may read a row's value as not a cell (its last field, past what it saw in
+    training): printed in a field of its own right beside the row's cells it stays a cell, and
+    its row goes to review. Numbers set off by text (``Page 3``, ``(3)``) stay out."""
+    from nianbao.extraction.placement.align import holds_any, kept_tokens
+    from nianbao.extraction.text.normalize import NormText
+    from nianbao.extraction.text.patterns import find_tokens
+
+    text = "一、本年新收政府信息公开申请数量\n2\n0\n0\n0\n0\n0\n2\n\nPage 3\n(4)\n"
+    nt = NormText(text)
+    tokens = find_tokens(nt, 0, len(text))
+    assert [t.raw for t in tokens] == ["2", "0", "0", "0", "0", "0", "2", "3", "4"]
+    last = tokens[6]
+    kept, dropped = kept_tokens(nt.norm, tokens, lambda t: t.start < last.start)  # the tagger drops the rest
+    assert kept == tokens[:7] and dropped == tokens[6:]  # the row's total is back; "3" and "4" are not
+    assert holds_any(nt.norm, kept, dropped)  # the row is not sure
+    assert not holds_any(nt.norm, kept, tokens[7:])  # set off by text: not among the row's cells
+    assert not holds_any(nt.norm, kept, [])
