@@ -15,7 +15,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from nianbao.extraction.text.patterns import Label, Token
+from nianbao.extraction.text.patterns import Label, Token, own_field, separators_only
 
 _SEPARATORS = set(" \t\r\n|")
 _EMPTY_FIRST_FIELD = re.compile(r"[ \t]*\|[ \t]*\|")  # a markdown row opening with an empty label field
@@ -216,42 +216,32 @@ def kept_tokens(norm: str, tokens: list[Token], keep) -> tuple[list[Token], list
     if not dropped or not kept:
         return kept, dropped
     starts = [token.start for token in kept]
-    rescued = {id(t) for t in dropped if _own_field(norm, t) and _beside_kept(norm, t, kept, starts)}
+    rescued = {id(t) for t in dropped if own_field(norm, t) and _beside_kept(norm, t, kept, starts)}
     if rescued:
         kept = sorted(kept + [t for t in dropped if id(t) in rescued], key=lambda t: t.start)
     return kept, dropped
-
-
-def _own_field(norm: str, token: Token) -> bool:
-    before = norm[token.start - 1 : token.start] if token.start else ""
-    after = norm[token.end : token.end + 1]
-    return all(ch == "" or ch in _SEPARATORS or ch.isspace() for ch in (before, after))
 
 
 def _beside_kept(norm: str, token: Token, kept: list[Token], starts: list[int]) -> bool:
     """A kept cell right before or after ``token`` with only separators between them."""
     at = bisect_left(starts, token.start)
     neighbours = ([kept[at - 1]] if at else []) + ([kept[at]] if at < len(kept) else [])
-    for other in neighbours:
-        between = norm[other.end : token.start] if other.end <= token.start else norm[token.end : other.start]
-        if all(ch in _SEPARATORS or ch.isspace() for ch in between):
-            return True
-    return False
+    return any(_next_to(norm, token, other.start, other.end) for other in neighbours)
+
+
+def _next_to(norm: str, token: Token, start: int, end: int) -> bool:
+    """``token`` right before ``start`` or right after ``end``, only separators between."""
+    if token.start >= end:
+        return separators_only(norm[end : token.start])
+    return token.end <= start and separators_only(norm[token.end : start])
 
 
 def holds_any(norm: str, row: tuple[Token, ...] | list[Token], dropped: list[Token]) -> bool:
     """True when a dropped token sits among a row's cells: between its first and last cell, or
-    next to one with only separators between (a number printed among the row's values that was
+    next to them with only separators between (a number printed among the row's values that was
     set aside as not a cell; chrome is set off by text or sits between rows), so the row's
     reading is not sure."""
-    if not row or not dropped:
+    if not row:
         return False
     first, last = row[0].start, row[-1].end
-    for token in dropped:
-        if first < token.start < last:
-            return True
-        between = norm[last : token.start] if token.start >= last else norm[token.end : first]
-        if token.end <= first or token.start >= last:
-            if all(ch in _SEPARATORS or ch.isspace() for ch in between):
-                return True
-    return False
+    return any(first < token.start < last or _next_to(norm, token, first, last) for token in dropped)

@@ -20,7 +20,7 @@ import numpy as np
 from nianbao.extraction.placement.decoder import SlotScores
 from nianbao.extraction.templates import Table, section_patterns
 from nianbao.extraction.text.normalize import NormText
-from nianbao.extraction.text.patterns import COUNT_UNITS, NUMERALS, Label, Section, Token, find_sections
+from nianbao.extraction.text.patterns import COUNT_UNITS, NUMERALS, Label, Section, Token, find_sections, own_field
 from nianbao.extraction.text.row_layout import (
     field_slots,
     leading_empty_field,
@@ -237,7 +237,7 @@ class ModelLocator(RuleLocator):
         field of their own (O, l: unparsed, for review), is always kept: the generated tables the
         tagger learned from print few of those marks and no such letters, and a dropped one turns a
         printed ``na`` cell into a blank one without a word."""
-        if token.blank or (_not_a_number(token) and (token.raw.strip() != "无" or _own_field(self._nt.norm, token))):
+        if token.blank or (_not_a_number(token) and (token.raw.strip() != "无" or own_field(self._nt.norm, token))):
             return True
         unit = len(token.raw) - len(token.raw.rstrip(_UNIT_TAIL))  # ``2 件``: the tagger read the 2, never a unit
         probability = self.value_probability(token.start, max(token.start + 1, token.end - unit))
@@ -278,14 +278,6 @@ def _unlearned(token: Token, marks: tuple[str, ...]) -> bool:
     trained on (``marks``: those it was), a count printed with its unit (``3件``)."""
     raw = token.raw.strip()
     return (_not_a_number(token) and raw not in marks) or raw.endswith(tuple(COUNT_UNITS))
-
-
-def _own_field(norm: str, token: Token) -> bool:
-    """True when the token fills its field: whitespace, ``|`` or the text's edge right before and
-    after it (``\t无\t``, ``| 无 |``, ``规章 无 5``; not the 无 of a label wrapped as ``4.无 |``)."""
-    before = norm[token.start - 1 : token.start] if token.start else ""
-    after = norm[token.end : token.end + 1]
-    return all(ch in ("", "|") or ch.isspace() for ch in (before, after))
 
 
 def _token_logp(slots: np.ndarray, tokens: Sequence[Token]) -> list[list[float]]:

@@ -89,6 +89,19 @@ def _newlines(nt: NormText) -> list[int]:
     return nt.memo("newlines", lambda: [m.start() for m in re.finditer("\n", masked(nt))])
 
 
+def own_field(norm: str, token: Token) -> bool:
+    """True when the token fills its field: whitespace, ``|`` or the text's edge right before and
+    after it (``\t无\t``, ``| 无 |``, ``规章 无 5``; not the 无 of a label wrapped as ``4.无 |``)."""
+    before = norm[token.start - 1 : token.start] if token.start else ""
+    after = norm[token.end : token.end + 1]
+    return all(ch in ("", "|") or ch.isspace() for ch in (before, after))
+
+
+def separators_only(text: str) -> bool:
+    """True when ``text`` holds nothing but whitespace and ``|`` (cell separators)."""
+    return all(ch == "|" or ch.isspace() for ch in text)
+
+
 def find_tokens(nt: NormText, start: int, end: int) -> list[Token]:
     """Value tokens and explicitly blank cells between two offsets, in reading order (found
     once per report and region: the assembly asks for each table's twice)."""
