@@ -72,20 +72,31 @@ def review_budget_curve(confidence: Sequence[float] | np.ndarray, correct: Seque
     return curve
 
 
-def choose_threshold(curve: list[dict], target_caught: float = 0.9) -> float:
-    """The smallest threshold that catches ``target_caught`` of the wrong cells."""
-    for point in curve:
+MAX_REVIEWED = 0.2  # the review share a fitted threshold may ask for: past it a reviewer checks everything
+
+
+def choose_threshold(curve: list[dict], target_caught: float = 0.9, max_reviewed: float = 1.0) -> float:
+    """The smallest threshold that catches ``target_caught`` of the wrong cells while sending at
+    most ``max_reviewed`` of all cells to review; when no threshold does both, the one catching
+    the most within that budget (the wrong cells a model is sure of cannot be caught by
+    reviewing everything it is sure of)."""
+    within = [point for point in curve if point["reviewed"] <= max_reviewed]
+    for point in within:
         if point["caught"] >= target_caught:
             return point["threshold"]
-    return curve[-1]["threshold"] if curve else 0.5
+    if not within:
+        return 0.5
+    most = max(point["caught"] for point in within)
+    return next(point["threshold"] for point in within if point["caught"] == most)
 
 
 class CellCalibrator:
     """Logistic calibration of cell correctness (scikit-learn estimator contract)."""
 
-    def __init__(self, C: float = 1.0, target_caught: float = 0.9) -> None:
+    def __init__(self, C: float = 1.0, target_caught: float = 0.9, max_reviewed: float = MAX_REVIEWED) -> None:
         self.C = C
         self.target_caught = target_caught
+        self.max_reviewed = max_reviewed
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> CellCalibrator:
         from sklearn.linear_model import LogisticRegression
@@ -99,7 +110,7 @@ class CellCalibrator:
             model = LogisticRegression(C=self.C, max_iter=1000).fit(X, y)
             self.coef_, self.intercept_ = model.coef_[0], float(model.intercept_[0])
         curve = review_budget_curve(self.predict_proba(X), y.astype(bool))
-        self.threshold_ = float(choose_threshold(curve, self.target_caught))
+        self.threshold_ = float(choose_threshold(curve, self.target_caught, self.max_reviewed))
         self.n_samples_ = int(len(y))
         return self
 
@@ -116,6 +127,7 @@ class CellCalibrator:
             "n_samples": self.n_samples_,
             "C": self.C,
             "target_caught": self.target_caught,
+            "max_reviewed": self.max_reviewed,
         }
         path.write_text(json.dumps(data, indent=1), "utf-8")
 
@@ -124,7 +136,7 @@ class CellCalibrator:
         data = json.loads(path.read_text("utf-8"))
         if tuple(data["features"]) != FEATURES:
             raise ValueError(f"{path}: calibrator features do not match this version of nianbao")
-        calibrator = cls(data["C"], data["target_caught"])
+        calibrator = cls(data["C"], data["target_caught"], data.get("max_reviewed", MAX_REVIEWED))
         calibrator.coef_ = np.asarray(data["coef"])
         calibrator.intercept_ = data["intercept"]
         calibrator.threshold_ = data["threshold"]

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from nianbao.extraction.templates import template_data
+from nianbao.extraction.text.values import parse_cell
 
 
 def _keys(pairs: list) -> tuple[str, ...]:
@@ -103,3 +104,30 @@ def placed_arithmetic(
         holding += assessed & fits
         failed += assessed & ~fits
     return np.stack([-failed, holding, failed + holding], axis=1)
+
+
+CELL_TRIM = " \t\r\n\u00a0\u3000\u2002\u2003|"  # what surrounds a printed cell's text
+
+
+class SumScorer:
+    """Arithmetic key of a placement: (-failed, holding) identities, then printed totals.
+
+    ``many`` gives the same keys for many placements at once (see ``search.place``).
+    """
+
+    def __init__(self, values: Sequence[str], sums: RowSums) -> None:
+        parsed = [parse_cell(v.strip(CELL_TRIM)) for v in values]
+        self.numbers = [float(c.value) if c.state == "number" and c.value is not None else None for c in parsed]
+        self.sums = sums
+
+    def __call__(self, mapping: dict[int, int]) -> tuple[int, ...]:
+        sums = self.sums
+        width = max(max(sums, default=0), *mapping.values()) + 1 if mapping else 0
+        grid: list[float | None] = [None] * width
+        for i, col in mapping.items():
+            grid[col] = self.numbers[i]
+        totals = sum(1 for total in sums if grid[total] is not None)
+        return (*row_arithmetic(grid, sums), totals)
+
+    def many(self, at: np.ndarray) -> np.ndarray:
+        return placed_arithmetic(self.numbers, at, self.sums)

@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
-import numpy as np
-
 from nianbao.extraction.document.cells import Cell, CellKey
 from nianbao.extraction.placement.align import (
     Group,
@@ -27,10 +25,9 @@ from nianbao.extraction.placement.arithmetic import (
     APPEAL_ROW_SUMS,
     APPEAL_ROWS,
     APPLICANTS,
+    CELL_TRIM,
     REQUEST_ROW_SUMS,
-    RowSums,
-    placed_arithmetic,
-    row_arithmetic,
+    SumScorer,
 )
 from nianbao.extraction.placement.joint import PendingRow, refine
 from nianbao.extraction.placement.run_tables import (
@@ -46,7 +43,6 @@ from nianbao.extraction.text.normalize import NormText
 from nianbao.extraction.text.patterns import Label, Token, find_labels, find_tokens, masked
 from nianbao.extraction.text.values import parse_cell
 
-_TRIM = " \t\r\n\u00a0\u3000\u2002\u2003|"
 _SUB_OTHER = single_other_subrows()
 
 
@@ -64,9 +60,17 @@ class Assembly:
     fixed: dict[CellKey, str] = field(default_factory=dict)  # corrected cells: value as printed
     decisions: list[Decision] = field(default_factory=list)  # every placement made, for alternatives
     set_aside: set[tuple[str, str | None]] = field(default_factory=set)  # rows a dropped number sat inside
+    kept: dict[tuple[int, int], tuple[list[Token], list[Token]]] = field(default_factory=dict)  # by region
 
     def get(self, key: CellKey) -> Cell | None:
         return self.cells.get(key)
+
+    def tokens_in(self, nt: NormText, region: tuple[int, int]) -> tuple[list[Token], list[Token]]:
+        """A region's cells and the numbers set aside (:func:`kept_tokens`): the one list the
+        layout is judged on and the rows are built from."""
+        if region not in self.kept:
+            self.kept[region] = kept_tokens(nt.norm, find_tokens(nt, *region), self.locator.keep_token)
+        return self.kept[region]
 
     def allowed(self, table: str, keys: Sequence[tuple[str, str]], tokens: Sequence[Token]):
         """A filter keeping the placements that agree with this table's corrected cells.
@@ -76,7 +80,7 @@ class Assembly:
         fixed = {i: self.fixed[(table, *key)] for i, key in enumerate(keys) if (table, *key) in self.fixed}
         if not fixed:
             return None
-        raws = [t.raw.strip(_TRIM) for t in tokens]
+        raws = [t.raw.strip(CELL_TRIM) for t in tokens]
 
         def agrees(positions: tuple[int, ...]) -> bool:
             at = dict(zip(positions, raws, strict=False))
@@ -95,8 +99,8 @@ def _same(raw: str, fixed: str) -> bool:
 
 def _token_cell(table: str, row: str, col: str, token: Token, money: bool, unit: str | None) -> Cell:
     raw = token.raw
-    lead = len(raw) - len(raw.lstrip(_TRIM))
-    stripped = raw.strip(_TRIM)
+    lead = len(raw) - len(raw.lstrip(CELL_TRIM))
+    stripped = raw.strip(CELL_TRIM)
     if not stripped:
         return Cell(table, row, col, state="blank")
     parsed = parse_cell(stripped, money=money, default_unit=unit)
@@ -140,35 +144,6 @@ def _missing_row(table: str, row: Row, unexpected: bool = False) -> list[Cell]:
     return cells
 
 
-class _SumScorer:
-    """Arithmetic key of a placement: (-failed, holding) identities, then printed totals.
-
-    ``many`` gives the same keys for many placements at once (see ``search.place``).
-    """
-
-    def __init__(self, values: Sequence[str], sums: RowSums) -> None:
-        parsed = [parse_cell(v.strip(_TRIM)) for v in values]
-        self.numbers = [float(c.value) if c.state == "number" and c.value is not None else None for c in parsed]
-        self.sums = sums
-
-    def __call__(self, mapping: dict[int, int]) -> tuple[int, ...]:
-        sums = self.sums
-        width = max(max(sums, default=0), *mapping.values()) + 1 if mapping else 0
-        grid: list[float | None] = [None] * width
-        for i, col in mapping.items():
-            grid[col] = self.numbers[i]
-        totals = sum(1 for total in sums if grid[total] is not None)
-        return (*row_arithmetic(grid, sums), totals)
-
-    def many(self, at: np.ndarray) -> np.ndarray:
-        return placed_arithmetic(self.numbers, at, self.sums)
-
-
-def _sum_scorer(values: Sequence[str], sums: RowSums) -> _SumScorer:
-    """Arithmetic key of a placement: (-failed, holding) identities, then printed totals."""
-    return _SumScorer(values, sums)
-
-
 def _fee_unit(nt: NormText, start: int, end: int) -> str | None:
     header = nt.squeezed[nt.squeezed_pos(start) : nt.squeezed_pos(end)]
     match = re.search(r"收费金额[(（]?(?:单位[:：])?(万元|亿元|元)", header)
@@ -182,7 +157,7 @@ def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int
         labels = _merge_labels(labels, extra, [row.key for row in table.rows])
     if any(label.row in _SUB_OTHER for label in labels):
         labels = [label for label in labels if label.row != "other"]  # a group label then
-    tokens, dropped = kept_tokens(nt.norm, find_tokens(nt, *region), out.locator.keep_token)
+    tokens, dropped = out.tokens_in(nt, region)
     norm = masked(nt)
     groups = group_tokens(norm, tokens, ncols, [label.start for label in labels], out.inline)
     detached = detached_blocks(norm, labels, groups, region[1]) if out.inline else {}
@@ -266,7 +241,7 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
             tokens = fitted(list(assignment[row.key].tokens) if row.key in assignment else [], 7)
             allowed = out.allowed("requests", [(row.key, col) for col in row.cols], tokens)
             slots = out.locator.slot_logp(tokens, 7)
-            placement = place(len(tokens), 7, _sum_scorer([t.raw for t in tokens], REQUEST_ROW_SUMS), slots, allowed)
+            placement = place(len(tokens), 7, SumScorer([t.raw for t in tokens], REQUEST_ROW_SUMS), slots, allowed)
             build = partial(_row_cells, canonical, row, tokens, unit=None)
             pending.append(PendingRow(row.key, placement, build))
             out.decisions.append(Decision("requests", row.key, "placement", pending[-1]))
@@ -325,13 +300,13 @@ _APPEAL_WORDS = tuple(get_template("2019").appeals.col_labels.values())  # 结�
 def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembly) -> None:
     cols = (*APPEAL_PARTS, "total")
     keys = [(row, col) for row in APPEAL_ROWS for col in cols]
-    tokens, dropped = kept_tokens(nt.norm, find_tokens(nt, *region), out.locator.keep_token) if region else ([], [])
-    if region and holds_any(nt.norm, tokens, dropped):
-        out.set_aside.add(("appeals", None))
     if region is None:
         for row, col in keys:
             out.cells[("appeals", row, col)] = Cell("appeals", row, col, state="missing")
         return
+    tokens, dropped = out.tokens_in(nt, region)
+    if holds_any(nt.norm, tokens, dropped):
+        out.set_aside.add(("appeals", None))
     run = (
         appeals_from_run(nt.norm, nt.original, *region, out.locator.piece_scorer())
         if is_run_layout(nt.norm, region)
@@ -345,7 +320,7 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
     tokens = fitted(below_header(nt.norm, region[0], tokens, _APPEAL_WORDS), 15)[:15]
     allowed = out.allowed("appeals", keys, tokens)
     slots = out.locator.slot_logp(tokens, 15)
-    placement = place(len(tokens), 15, _sum_scorer([t.raw for t in tokens], APPEAL_ROW_SUMS), slots, allowed)
+    placement = place(len(tokens), 15, SumScorer([t.raw for t in tokens], APPEAL_ROW_SUMS), slots, allowed)
     build = partial(_appeal_cells, keys, tokens)
     out.decisions.append(Decision("appeals", None, "placement", Fixed(placement, build)))
     for cell in build(placement):
@@ -393,8 +368,7 @@ def assemble(
     decoded, so the rest of their row or table re-places consistently.
     """
     out = Assembly(locator=locator or RuleLocator(), fixed=dict(fixed or {}))
-    tokens = [t for region in regions.values() if region for t in find_tokens(nt, *region) if out.locator.keep_token(t)]
-    out.inline = inline_layout(tokens)
+    out.inline = inline_layout([t for region in regions.values() if region for t in out.tokens_in(nt, region)[0]])
     if regions.get("active"):
         _assemble_active(nt, template, regions["active"], out)
     else:
