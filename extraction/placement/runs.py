@@ -33,6 +33,7 @@ NOT_APPLICABLE = "/"  # a cell printed as "/" in a run: a piece of its own (``/2
 # one-character "not applicable" marks: each a piece of its own (``规章无无无``, ``2无3``: 2|无|3)
 SINGLE_MARKS = frozenset((NOT_APPLICABLE, "无"))
 COUNT_UNITS = frozenset(UNITS)
+_ASCII_DIGITS = frozenset("0123456789")
 DASHES = frozenset("-—－–")  # a cell printed as a dash or two (``-------``: seven empty counts), not a number
 _NEXT_NUMBERING = re.compile(r"\d(?=[.、][^\d])")
 _GLUED_YEAR = re.compile(r"(?:19|20)\d\d(?=\s*年|-\d{1,2}-\d{1,2}(?!\d))")  # prose opening with a year or a date
@@ -141,6 +142,7 @@ def splits(
         boundary[k - 1] = k if cut_here else boundary[k]
     # what a state's future reads of its past: the parts before ``cell`` of every total at or after it
     depends = [_open_parts(totals, cell) for cell in range(n + 1)]
+    closing = _ClosingSum.of(text, chars, boundary, totals, n)
     cut: dict[tuple[int, int], tuple[Piece, float | None, float | None]] = {}
     valid: dict[tuple[int, bool, bool], list[tuple[int, Piece, float | None, float | None]]] = {}
     dead: dict[tuple, int] = {}  # states searched without a split -> nodes they took
@@ -184,40 +186,29 @@ def splits(
             key.append(sum(known) if prefix and None not in known else tuple(acc[k].raw for k in parts))
         return tuple(key)
 
-    def push(piece: Piece, number: float | None, whole: float | None) -> None:
-        acc.append(piece)
-        vals.append(number)
-        wholes.append(whole)
-
-    def pop() -> None:
-        acc.pop()
-        vals.pop()
-        wholes.pop()
-
     found_splits: list[list[Piece]] = []
+    # the stacks' methods bound once: the search pushes and pops a piece at every step
+    push_piece, push_val, push_whole = acc.append, vals.append, wholes.append
+    pop_piece, pop_val, pop_whole = acc.pop, vals.pop, wholes.pop
 
     def rec(i: int, cell: int) -> None:
         nonlocal count, nodes
         if cell == n:  # a leaf: a split when the run is used up
             nodes += 1
-            if stats is not None:
-                stats["nodes"] = nodes
             if count < MAX_SPLITS and nodes <= MAX_NODES and i == length:
                 count += 1
                 found_splits.append(list(acc))
             return
-        key = state(i, cell)
+        key = (i, cell) if not depends[cell] else state(i, cell)
         known = dead.get(key)
         if known is not None and count < MAX_SPLITS and nodes + 1 <= MAX_NODES:
             nodes = min(nodes + known, MAX_NODES + 1)
-            if stats is not None:
-                stats["nodes"] = nodes
             return
         nodes += 1
-        if stats is not None:
-            stats["nodes"] = nodes
         if count >= MAX_SPLITS or nodes > MAX_NODES or length - i < n - cell:
             return
+        if closing is not None and closing.first <= cell < n - 1 and not closing.possible(i, cell, wholes):
+            return  # no split of the rest ends in the printed sum: nothing below this state
         before, found = nodes - 1, count
         money, signed = kinds[cell]
         if cell in totals:
@@ -232,9 +223,9 @@ def splits(
                 if _bare(candidate.raw) == literal or (
                     money and _valid_piece(candidate.raw, money, signed) and piece_value(candidate) == wanted
                 ):
-                    push(candidate, number, whole)
+                    push_piece(candidate), push_val(number), push_whole(whole)
                     rec(j, cell + 1)
-                    pop()
+                    pop_piece(), pop_val(), pop_whole()
         else:
             # the shortest pieces first; stop where the rest of the run is too short for the cells left
             first_short = max(i + 1, length - (n - cell - 1) + 1)
@@ -242,14 +233,71 @@ def splits(
             for j, candidate, number, whole in pieces_from(i, money, signed):
                 if j > stop or nodes > MAX_NODES:
                     break
-                push(candidate, number, whole)
+                push_piece(candidate), push_val(number), push_whole(whole)
                 rec(j, cell + 1)
-                pop()
+                pop_piece(), pop_val(), pop_whole()
         if count == found and nodes <= MAX_NODES:
             dead[key] = nodes - before
 
     rec(0, 0)  # a plain recursion collecting the splits: every caller reads them all
+    if stats is not None:
+        stats["nodes"] = nodes  # the states visited (only ever counted up)
     yield from found_splits
+
+
+class _ClosingSum:
+    """A run whose last cell is the sum of the cells right before it (a requests row: 总计 = its
+    six parts), printed in plain digits: which states can still end in their printed sum.
+
+    From position ``i`` with the parts so far adding to ``done``, the ``k`` parts left cover the
+    characters before the last piece, and the last piece (one of the run's possible endings,
+    ``endings``: its length and value) must print ``done`` plus their sum. ``k`` pieces over
+    ``m`` digits, no leading zeros, add to at least ``10 ** (ceil(m / k) - 1)`` (one piece has
+    ``ceil(m / k)`` digits or more) and at most ``k * (10 ** (m - k + 1) - 1)``; a state where
+    no ending falls in that range has no split below it. Only states that cannot end in a split
+    are cut, so the splits and their order are those of the full search.
+    """
+
+    def __init__(self, first: int, endings: list[tuple[int, int]], digits: list[bool], length: int, n: int) -> None:
+        self.first, self.endings, self.digits, self.length, self.n = first, endings, digits, length, n
+
+    @classmethod
+    def of(
+        cls, text: str, chars: list[int], boundary: list[int], totals: dict[int, range], n: int
+    ) -> _ClosingSum | None:
+        parts = totals.get(n - 1)
+        if not isinstance(parts, range) or parts.step != 1 or parts.stop != n - 1 or not len(parts):
+            return None
+        length = len(chars)
+        digits = [False] * (length + 1)
+        digits[length] = True
+        for k in range(length - 1, -1, -1):
+            digits[k] = digits[k + 1] and text[chars[k]] in _ASCII_DIGITS
+        endings = []
+        for size in range(1, min(MAX_PIECE, length) + 1):
+            start = length - size
+            raw = text[chars[start] : chars[-1] + 1]
+            if digits[start] and length <= boundary[start] and (raw == "0" or raw[0] != "0"):
+                endings.append((size, int(raw)))
+        return cls(parts.start, endings, digits, length, n)
+
+    def possible(self, i: int, cell: int, wholes: list[float | None]) -> bool:
+        """False when no split of the rest of the run from ``i`` ends in the printed sum."""
+        done = wholes[self.first : cell]
+        if not self.digits[i] or None in done:
+            return True  # not plain digits: no bound taken
+        total, left = sum(done), self.n - 1 - cell  # type: ignore[arg-type]
+        for size, value in self.endings:
+            room = self.length - i - size
+            if room < left:
+                break  # longer endings leave even less room
+            widest = min(MAX_PIECE, room - left + 1)
+            if room > left * MAX_PIECE:
+                continue
+            least = 0 if -(-room // left) == 1 else 10 ** (-(-room // left) - 1)
+            if total + least <= value <= total + left * (10**widest - 1):
+                return True
+        return False
 
 
 def _open_parts(totals: dict[int, range], cell: int) -> tuple[tuple[bool, tuple[int, ...]], ...]:
