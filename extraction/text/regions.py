@@ -12,22 +12,23 @@ from __future__ import annotations
 
 import re
 
+from nianbao.extraction.templates import template_data
 from nianbao.extraction.text.normalize import NormText
 from nianbao.extraction.text.patterns import Section, find_tokens
 
-_ANCHORS = {
-    "active": re.compile(r"第二十条"),
-    "requests": re.compile(r"本年新收|申请人情况"),
-    "appeals": re.compile(r"结果维持|行政复议"),
-}
+_REGIONS = template_data()["regions"]
+
+
+def _any_of(words: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, words)))
+
+
+# Words that stand in for a table's missing heading: the first one its table prints.
+_ANCHORS = {name: _any_of(words) for name, words in _REGIONS["anchors"].items()}
 # Words only a table prints (its header and labels): a region with none of them and no printed
 # value holds no table (四 saying 本年度未发生行政复议…), so its cells are missing, not blank.
-_TABLE_WORDS = {
-    "active": re.compile(r"第二十条|规范性文件|行政许可|行政处罚|行政强制|行政事业性收费"),
-    "requests": re.compile(r"申请人情况|本年新收|自然人|予以公开|办理结果"),
-    "appeals": re.compile(r"结果维持|结果纠正|其他结果|尚未审结|直接起诉|复议后起诉"),
-}
-_SECTION_OF = {"active": 2, "requests": 3, "appeals": 4}  # the section each table is printed in
+_TABLE_WORDS = {name: _any_of(words) for name, words in _REGIONS["table_words"].items()}
+_SECTION_OF: dict[str, int] = _REGIONS["section"]  # the section each table is printed in
 _APPEALS_SPAN = 2500
 
 Regions = dict[str, tuple[int, int] | None]
