@@ -24,7 +24,16 @@ from opencc import OpenCC
 _T2S = OpenCC("t2s")
 _SPACES = "\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff\u202f\u205f"
 _FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
-_EXTRA = {"\u2014": "—", "\u2015": "—", "\u2500": "—", "\u3001": "、"}
+# dashes: the long ones are one "—"; a hyphen, a figure or en dash, the minus sign and the small
+# hyphen-minus are "-" (a sign, a "not applicable" mark, a page number's dashes, as printed by
+# word processors and PDF text layers)
+_EXTRA = {
+    "\u2014": "—",
+    "\u2015": "—",
+    "\u2500": "—",
+    "\u3001": "、",
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2212\ufe63", "-"),
+}
 
 
 @lru_cache(maxsize=65536)

@@ -18,7 +18,7 @@ from nianbao.extraction.text.headings import find_sections as find_sections
 from nianbao.extraction.text.normalize import NormText, normalize_line_ends
 
 _FOOTER = re.compile(
-    r"^[ \t]*(?:[-—–][ \t]*\d{1,3}[ \t]*[-—–]|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[/，,]?[ \t]*共[ \t]*\d+[ "
+    r"^[ \t]*(?:[-—]{1,2}[ \t]*\d{1,3}[ \t]*[-—]{1,2}|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[/，,]?[ \t]*共[ \t]*\d+[ "
     r"\t]*页)?|\d{1,3}[ \t]*/[ \t]*\d{1,3})[ \t]*$",
     re.M,
 )
