@@ -49,7 +49,8 @@ def model() -> Extractor:
     return Extractor()
 
 
-@pytest.mark.parametrize("mark", ["-", "—", "－", "无", "–", "−", "‐"])  # en dash, minus sign, hyphen too
+# en dash, minus sign, hyphen, backslash and cross too
+@pytest.mark.parametrize("mark", ["-", "—", "－", "无", "–", "−", "‐", "\\", "×"])
 def test_printed_marks_for_zero_are_read_as_na_or_reviewed(model: Extractor, shared, mark: str) -> None:
     read = marks = 0
     for gold in GOLDS:
@@ -82,7 +83,7 @@ def test_page_numbers_between_other_dashes_stay_out_of_the_tables(model: Extract
     assert footers >= 10
 
 
-@pytest.mark.parametrize("mark", ["-", "无"])
+@pytest.mark.parametrize("mark", ["-", "无", "\\", "×"])
 def test_marks_in_a_crawled_run_are_cells_of_their_own(model: Extractor, shared, mark: str) -> None:
     """A crawled one-line body whose table printed "-" or 无 for its zeros runs them together
     (``数量-------二、``, ``6-0-2…``, ``规章无无无``, ``2无3``): each mark is a cell of its own, as "/"

@@ -2,7 +2,7 @@
 
 In a crawled dump ``一、本年新收政府信息公开申请数量640020470`` is 64|0|0|2|0|4|70. A run is
 split into the row's cells by enumerating the splits (no leading zeros except "0", spaces
-are hard boundaries, a "/" or a 无 is a cell of its own and so is a dash or two (``-------``:
+are hard boundaries, a "/", "\\", "×" or 无 is a cell of its own and so is a dash or two (``-------``:
 seven "not applicable" marks), decimals and 元/万元 only on money cells, the label number that
 touches the run belongs to the next label) and keeping those that fit the row's arithmetic;
 the table's column identities then choose among the rest (``joint.refine``).
@@ -23,7 +23,7 @@ MAX_NODES = 100_000  # search steps of one run: bounded by construction, whateve
 _OCR = r"(?<![A-HJ-NP-Za-km-np-z])[OolI〇](?![A-HJ-NP-Za-km-np-z])"
 _UNIT = rf"(?<=\d)[ ]?[{UNITS}]"  # a count printed with its unit (``0件0件``, ``3 件``): ends its cell
 _RUN = re.compile(
-    rf"(?:[增减+\-]?\d|[/无]|[-—－–]|{_OCR})(?:{_UNIT}|[\d /无\-—－–]|[增减+](?=\d)|{_OCR})*"
+    rf"(?:[增减+\-]?\d|[/无\\×]|[-—－–]|{_OCR})(?:{_UNIT}|[\d /无\\×\-—－–]|[增减+](?=\d)|{_OCR})*"
     r"(?:\.\d+)?(?:[ ]?(?:万元|亿元|元|万|亿))?"
 )
 # the digits OCR letters stand for: a run is split as if they were digits; their cells keep the
@@ -31,7 +31,7 @@ _RUN = re.compile(
 OCR_DIGITS = str.maketrans("OolI〇", "00110")
 NOT_APPLICABLE = "/"  # a cell printed as "/" in a run: a piece of its own (``/211/16013093594``)
 # one-character "not applicable" marks: each a piece of its own (``规章无无无``, ``2无3``: 2|无|3)
-SINGLE_MARKS = frozenset((NOT_APPLICABLE, "无"))
+SINGLE_MARKS = frozenset((NOT_APPLICABLE, "无", "\\", "×"))
 COUNT_UNITS = frozenset(UNITS)
 _ASCII_DIGITS = frozenset("0123456789")
 DASHES = frozenset("-—－–")  # a cell printed as a dash or two (``-------``: seven empty counts), not a number

@@ -27,7 +27,7 @@ _FOOTER = re.compile(
 VALUE = re.compile(
     r"(?<![\w.,+\-/])(?:[增减][ ]?)?[+\-]?\d+(?:,\d{3})*(?:\.\d+)?"
     r"(?:[ ]?(?:万元|亿元|元|万|亿)|[ ]?[件个项条](?=[\s|]|$))?(?![\w.、,]|/\d)"
-    r"|(?<![\w/])(?:—+|-{1,2}|－|/|无)(?![\w/\-—])"
+    r"|(?<![\w/\\])(?:—+|-{1,2}|－|/|\\|×|…|无)(?![\w/\\\-—])"
     r"|(?<![^\s|])(?=\d*[OolI〇])[\dOolI〇]{1,6}(?![^\s|])"  # OCR's O, l, I, 〇 for 0 and 1 in a field of their own
 )
 # A count word after a number (spaces between): ``3 件`` in ``发生行政复议案件 3 件，`` (a number the
