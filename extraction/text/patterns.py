@@ -16,6 +16,7 @@ from nianbao.extraction.text.headings import NUMERALS as NUMERALS
 from nianbao.extraction.text.headings import Section as Section
 from nianbao.extraction.text.headings import find_sections as find_sections
 from nianbao.extraction.text.normalize import NormText, normalize_line_ends
+from nianbao.extraction.text.pages import page_number_lines
 
 _FOOTER = re.compile(
     r"^[ \t]*(?:[-—]{1,2}[ \t]*\d{1,3}[ \t]*[-—]{1,2}|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[/，,]?[ \t]*共[ \t]*\d+[ "
@@ -69,7 +70,14 @@ def detect_template(nt: NormText) -> str:
 
 
 def mask_footers(norm: str) -> str:
-    """Blank out page footers (``- 3 -``, ``第 3 页``) and markdown rules, keeping every offset."""
+    """Blank out page footers (``- 3 -``, ``第 3 页``, and lone page numbers counting up through the
+    document: ``pages.page_number_lines``) and markdown rules, keeping every offset."""
+    pages = page_number_lines(norm)
+    if pages:
+        chars = list(norm)
+        for start, end in pages:
+            chars[start:end] = " " * (end - start)
+        norm = "".join(chars)
     norm = _FOOTER.sub(lambda m: " " * len(m.group(0)), norm)
     return _MD_RULE.sub(lambda m: " " * len(m.group(0)), norm)
 
