@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from nianbao.extraction.text.patterns import VALUE
 from nianbao.extraction.text.values import parse_cell
 
 
@@ -40,3 +41,11 @@ def test_parse_cell(raw, money, default_unit, expected) -> None:
 def test_zero_blank_and_slash_stay_distinct() -> None:
     states = {parse_cell(raw).state for raw in ("0", "", "/")}
     assert states == {"number", "blank", "na"}
+
+
+def test_marks_printed_for_a_cell_are_value_tokens_and_prose_is_not() -> None:
+    """ "/", "\\", "×", 无 and dashes in a field of their own are cells (read as ``na``); an
+    ellipsis, a product or a mark inside a word is not."""
+    found = [m.group(0) for m in VALUE.finditer("规章 | \\ | × | / | 无 | -- | —— |\n说明：……详见附件，3×4，A/B")]
+    assert found == ["\\", "×", "/", "无", "--", "——", "3", "4"]
+    assert all(parse_cell(mark).state == "na" for mark in found[:6])
