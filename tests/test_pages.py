@@ -61,3 +61,12 @@ def test_two_page_numbers_or_numbers_close_together_are_not_enough() -> None:
     assert len(pages) == 2 and _found(text) == []
     close = "\n".join(["标签 1", "1", "标签 2", "2", "标签 3", "3", "标签 4", "4"])
     assert MIN_LINES_APART > 2 and _found(close) == []
+
+
+def test_lone_values_counting_up_inside_one_table_are_not_page_numbers() -> None:
+    """Three one-value rows of a table that happen to print 1, 2, 3 (far enough apart), in a
+    document whose other values share their lines: they sit together, page numbers run through
+    the whole document."""
+    rows = [f"第{k}段正文" for k in range(30)] + ["规章", "1"] + ["x 0 0"] * 8 + ["规范性文件", "2"]
+    rows += ["x 0 0"] * 8 + ["行政许可", "3"] + [f"第{k}段正文" for k in range(40)]
+    assert _found("\n".join(rows)) == []

@@ -25,7 +25,8 @@ def page_number_lines(norm: str) -> list[tuple[int, int]]:
     Page numbers share one printed shape (``3``, ``· 3 ·``, ``- 3 -``) and count up from 1 or
     later. The longest chain of lone-number lines of one shape counting up by one, each at least
     ``MIN_LINES_APART`` lines after the one before, is the page numbers when it holds at least
-    ``MIN_PAGES`` lines and more lone-number lines than are left outside it.
+    ``MIN_PAGES`` lines and more lone-number lines than are left outside it, and runs through at
+    least half the document's lines.
     """
     matches = list(_LONE_NUMBER.finditer(norm))
     if len(matches) >= 2 * (norm.count("\n") // MIN_LINES_APART + 1):
@@ -41,13 +42,16 @@ def page_number_lines(norm: str) -> list[tuple[int, int]]:
         if value > 0:
             shape = (match["left"], match["word"] is not None, match["right"])
             shapes.setdefault(shape, []).append((value, line, len(spans) - 1))
-    chain: list[int] = []
+    chain: list[tuple[int, int]] = []  # (index among the lone numbers, line)
     for numbers in shapes.values():
-        found = [numbers[k][2] for k in _longest_count_up([(value, line) for value, line, _ in numbers])]
+        counted_up = _longest_count_up([(value, at) for value, at, _ in numbers])
+        found = [(numbers[k][2], numbers[k][1]) for k in counted_up]
         chain = found if len(found) > len(chain) else chain
     if len(chain) < MIN_PAGES or len(chain) <= len(spans) - len(chain):
         return []
-    return [spans[index] for index in chain]
+    if chain[-1][1] - chain[0][1] < norm.count("\n") / 2:
+        return []  # page numbers run through the document; these sit together (a table's cells)
+    return [spans[index] for index, _ in chain]
 
 
 def _longest_count_up(numbers: list[tuple[int, int]]) -> list[int]:
