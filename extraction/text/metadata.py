@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from nianbao.extraction.text.normalize import NormText, traditional_share
+from nianbao.extraction.text.normalize import NormText, fold_ideographs, traditional_share
 
 _TITLE_LINE = re.compile(
     r"^[ \t]*(?:标题[:：])?[ \t]*(?P<agency>[^，,。:：;；!！?？《》]{0,40}?)[ \t]*(?P<year>(?:19|20)\d{2})[ "
@@ -111,4 +111,4 @@ def _read_meta(nt: NormText, body_start: int) -> ReportMeta:
     if year is None:
         period = _PERIOD_YEAR.search(nt.squeezed[: sq_head + 600])
         year = int(period["year"]) if period else None
-    return ReportMeta(agency, year, script, header_fields(nt))
+    return ReportMeta(fold_ideographs(agency) if agency else agency, year, script, header_fields(nt))

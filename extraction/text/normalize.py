@@ -12,6 +12,7 @@ original: labels wrapped over lines or spaced out (``总 计``) match there.
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -52,7 +53,23 @@ def normalize_char(ch: str) -> str:
         return _FULLWIDTH[ch]
     if ch in _EXTRA:
         return _EXTRA[ch]
+    if "\u2e80" <= ch <= "\u2fdf" or "\uf900" <= ch <= "\ufaff":
+        return _simplify_char(_ideograph(ch))
     return _simplify_char(ch)
+
+
+def fold_ideographs(text: str) -> str:
+    """``text`` with its Kangxi radicals and compatibility ideographs read as the ideographs they
+    stand for, and nothing else changed (an agency's name as printed, the artefact undone)."""
+    return "".join(_ideograph(ch) if "\u2e80" <= ch <= "\u2fdf" or "\uf900" <= ch <= "\ufaff" else ch for ch in text)
+
+
+def _ideograph(ch: str) -> str:
+    """A Kangxi radical or a compatibility ideograph as the ideograph it stands for (``⼀`` for
+    一, ``⾏`` for 行: PDF text layers print them where a font maps its glyphs so), by NFKC when
+    that gives one character; else ``ch``."""
+    folded = unicodedata.normalize("NFKC", ch)
+    return folded if len(folded) == 1 else ch
 
 
 class _CharTable(dict):
