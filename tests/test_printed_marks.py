@@ -152,3 +152,20 @@ def test_kangxi_radicals_of_pdf_text_layers_are_read_as_the_ideographs(model: Ex
         assert all(reprinted[s["start"] : s["end"]] == s["title"] for s in doc["sections"])
         assert doc["report"]["agency"] == gold.data["report"]["agency"], gold.name
     assert changed > 1000
+
+
+def test_letter_spaced_text_keeps_its_headings_and_agency(model: Extractor, shared) -> None:
+    """A PDF text layer of justified lines prints a space between ideographs (``一、总 体 情 况``,
+    ``…人 民 政 府 2023 年 政 府 信 息 公 开…``): the real text reports (not the crawls' one-line
+    bodies) so reprinted keep their six headings and their agency; no cell is wrong out of review."""
+    for gold in [g for g in GOLDS if "crawl" not in g.name]:
+        text = gold.source_path(shared).read_text("utf-8")
+        spaced = re.sub(r"(?<=[\u4e00-\u9fff])(?=[\u4e00-\u9fff])", " ", text)
+        expected = _expected(gold.data)
+        doc = model(spaced.encode("utf-8"), name="spaced.txt")
+        reviewed = {(r["table"], r["row"], r["col"]) for r in doc["review"] if r.get("table")}
+        for cell in doc["cells"]:
+            key = (cell["table"], cell["row"], cell["col"])
+            assert (cell["value"], cell["state"]) == expected[key] or key in reviewed, (gold.name, key)
+        assert [s["number"] for s in doc["sections"]] == [s["number"] for s in gold.data["sections"]], gold.name
+        assert doc["report"]["agency"] == gold.data["report"]["agency"], gold.name

@@ -65,6 +65,7 @@ class _Line:
 
 
 def _heading_matches(number: int, body: str) -> bool:
+    body = "".join(body.split())  # a letter-spaced heading (总 体 情 况: justified in a PDF text layer)
     if len(body) > 40:
         return False
     return any(p in body for p in section_patterns()[number])

@@ -7,10 +7,17 @@ from dataclasses import dataclass, field
 
 from nianbao.extraction.text.normalize import NormText, fold_ideographs, traditional_share
 
+
+def _spaced(word: str) -> str:
+    """``word`` as a pattern that also matches it letter-spaced (``信 息 公 开``: a title
+    justified in a PDF text layer)."""
+    return r"[ \t]*".join(map(re.escape, word))
+
+
 _TITLE_LINE = re.compile(
-    r"^[ \t]*(?:标题[:：])?[ \t]*(?P<agency>[^，,。:：;；!！?？《》]{0,40}?)[ \t]*(?P<year>(?:19|20)\d{2})[ "
-    r"\t]*年度?的?"
-    r"(?:政府|政务)?信息公开"
+    r"^[ \t]*(?:标题[:：])?[ \t]*(?P<agency>[^，,。:：;；!！?？《》]{0,40}?)[ \t]*(?P<year>(?:19|20)\d{2})[ \t]*"
+    rf"{_spaced('年')}(?:[ \t]*{_spaced('度')})?(?:[ \t]*{_spaced('的')})?"
+    rf"(?:[ \t]*(?:{_spaced('政府')}|{_spaced('政务')}))?[ \t]*{_spaced('信息公开')}"
 )
 _PROSE = re.compile(
     r"(?P<year>(?:19|20)\d{2})年(?:度)?[,，]?(?P<agency>[^，,。、《》\d]{2,24}?(?:分局|局|人民政府|政府|委员会|办公室|厅|院|委|中心|管理局|办|署|所))"
