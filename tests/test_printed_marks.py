@@ -140,6 +140,7 @@ def test_kangxi_radicals_of_pdf_text_layers_are_read_as_the_ideographs(model: Ex
     radicals = {}
     for code in range(0x2F00, 0x2FD6):
         radicals.setdefault(unicodedata.normalize("NFKC", chr(code)), chr(code))
+    radicals.update(zip("长门见车马龙页风", "⻓⻔⻅⻋⻢⻰⻚⻛", strict=True))  # simplified radicals (supplement)
     changed = 0
     for gold in GOLDS:
         text = gold.source_path(shared).read_text("utf-8")
@@ -169,3 +170,12 @@ def test_letter_spaced_text_keeps_its_headings_and_agency(model: Extractor, shar
             assert (cell["value"], cell["state"]) == expected[key] or key in reviewed, (gold.name, key)
         assert [s["number"] for s in doc["sections"]] == [s["number"] for s in gold.data["sections"]], gold.name
         assert doc["report"]["agency"] == gold.data["report"]["agency"], gold.name
+
+
+def test_an_agency_printed_with_radicals_is_given_with_its_ideographs(model: Extractor, shared) -> None:
+    gold = next(g for g in GOLDS if g.name == "hongze-district-2023-pdftext")
+    text = gold.source_path(shared).read_text("utf-8")
+    title = text.split("\n", 1)[0]
+    assert title == gold.data["report"]["agency"]
+    doc = model(text.replace(title, "⻢鞍⼭市⻓⻛⻔区⼈民政府", 1).encode("utf-8"), name="renamed.txt")
+    assert doc["report"]["agency"] == "马鞍山市长风门区人民政府"

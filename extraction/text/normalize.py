@@ -53,23 +53,42 @@ def normalize_char(ch: str) -> str:
         return _FULLWIDTH[ch]
     if ch in _EXTRA:
         return _EXTRA[ch]
-    if "\u2e80" <= ch <= "\u2fdf" or "\uf900" <= ch <= "\ufaff":
+    if _stands_for_ideograph(ch):
         return _simplify_char(_ideograph(ch))
     return _simplify_char(ch)
 
 
 def fold_ideographs(text: str) -> str:
-    """``text`` with its Kangxi radicals and compatibility ideographs read as the ideographs they
-    stand for, and nothing else changed (an agency's name as printed, the artefact undone)."""
-    return "".join(_ideograph(ch) if "\u2e80" <= ch <= "\u2fdf" or "\uf900" <= ch <= "\ufaff" else ch for ch in text)
+    """``text`` with its radicals and compatibility ideographs read as the ideographs they stand
+    for, and nothing else changed (an agency's name as printed, the artefact undone)."""
+    return "".join(_ideograph(ch) if _stands_for_ideograph(ch) else ch for ch in text)
 
 
+def _stands_for_ideograph(ch: str) -> bool:
+    """A CJK radical (supplement or Kangxi) or a compatibility ideograph."""
+    return "\u2e80" <= ch <= "\u2fdf" or "\uf900" <= ch <= "\ufaff"
+
+
+_SIMPLIFIED_RADICAL = "CJK RADICAL C-SIMPLIFIED "
+_COMPONENTS = ("SILK", "SPEECH", "GOLD", "EAT")  # simplified radicals that are parts of characters (纟讠钅饣)
+
+
+@lru_cache(maxsize=1024)
 def _ideograph(ch: str) -> str:
-    """A Kangxi radical or a compatibility ideograph as the ideograph it stands for (``⼀`` for
-    一, ``⾏`` for 行: PDF text layers print them where a font maps its glyphs so), by NFKC when
-    that gives one character; else ``ch``."""
+    """The ideograph a radical or compatibility ideograph stands for (PDF text layers print them
+    where a font maps its glyphs so): ``⼀`` 一 and ``⾏`` 行 by NFKC, the simplified radicals by
+    the Kangxi radical of the same name, simplified (``⻔`` 门, ``⻓`` 长, ``⻅`` 见); else ``ch``."""
     folded = unicodedata.normalize("NFKC", ch)
-    return folded if len(folded) == 1 else ch
+    if len(folded) == 1 and folded != ch:
+        return folded
+    name = unicodedata.name(ch, "")
+    if name.startswith(_SIMPLIFIED_RADICAL) and name[len(_SIMPLIFIED_RADICAL) :] not in _COMPONENTS:
+        try:
+            kangxi = unicodedata.lookup("KANGXI RADICAL " + name[len(_SIMPLIFIED_RADICAL) :])
+        except KeyError:
+            return ch
+        return _simplify_char(unicodedata.normalize("NFKC", kangxi))
+    return ch
 
 
 class _CharTable(dict):
