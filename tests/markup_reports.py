@@ -191,6 +191,26 @@ def page(report: Report, cell_html=html.escape, omit_trailing_empty: bool = Fals
     return "\n".join(parts).encode("utf-8")
 
 
+def markdown(report: Report, wrapper: str = "<html><body>{}</body></html>") -> bytes:
+    """The report as a PDF converter's markdown (MinerU, marker): paragraphs as lines between
+    blank lines, section titles as ``#`` headings, each table as one line of HTML (``wrapper``
+    around ``<table>``: MinerU writes ``<html><body><table>``), merged cells as rowspan/colspan."""
+    parts = []
+    for paragraphs, table in zip(report.paragraphs, (*report.tables, []), strict=True):
+        parts += [f"# {p}" if re.match(r"[一二三四五六]、", p) else p for p in paragraphs]
+        if table:
+            rows = "".join(
+                "<tr>" + "".join(_td(c) + html.escape(c.text) + "</td>" for c in row) + "</tr>" for row in table
+            )
+            parts.append(wrapper.format(f"<table>{rows}</table>"))
+    return "\n\n".join(parts).encode("utf-8")
+
+
+def _td(cell: Cell) -> str:
+    spans = "".join(f' {name}="{n}"' for name, n in (("rowspan", cell.rowspan), ("colspan", cell.colspan)) if n > 1)
+    return f"<td{spans}>"
+
+
 def word(report: Report, wrap_value=None, edit_table=None) -> bytes:
     """The report as a Word document (merged cells as gridSpan/vMerge); ``wrap_value(run)``
     may move each value cell's run into another element (a tracked insertion, a control) and

@@ -12,7 +12,7 @@ from lxml import etree
 
 from nianbao.extraction.pipeline import Extractor
 
-from .markup_reports import Report, load_report, page, word
+from .markup_reports import Report, load_report, markdown, page, word
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 STEMS = ("002_0894b26ac3a47999", "004_136fd1d98cf7f7a0", "hongze-district-2023-pdftext")
@@ -197,3 +197,49 @@ def test_page_values_after_deleted_or_struck_out_ones_are_read(shared, stem: str
     doc = _extractor(None)(page(report, cell_html=cell_html), name=f"{stem}.html")
     wrong = _wrong(report, doc)
     assert wrong == [], "\n".join(wrong[:20])
+
+
+@pytest.mark.parametrize("stem", STEMS)
+@pytest.mark.parametrize("model", [None, "rules"])
+@pytest.mark.parametrize("wrapper", ["<html><body>{}</body></html>", "{}"], ids=["mineru", "bare_table"])
+def test_converter_markdown_with_html_tables(shared, stem: str, model: str | None, wrapper: str) -> None:
+    """A PDF converter's markdown (MinerU writes each table as ``<html><body><table>…`` on one
+    line between ``#`` headings and paragraphs): the tables are read as grids and the text
+    around them keeps its lines, so the title gives the agency (read as one page, its lines
+    ran together and the agency came from the prose)."""
+    report = load_report(stem)
+    doc = _extractor(model)(markdown(report, wrapper), name=f"{stem}.md")
+    assert doc["source"]["format"] == "html"
+    assert _wrong(report, doc) == []
+    assert doc["report"]["agency"] == report.gold["report"]["agency"]
+    assert [s["number"] for s in doc["sections"]] == [s["number"] for s in report.gold["sections"]]
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_heading_at_the_end_of_a_long_paragraph_line(shared, stem: str) -> None:
+    """A page that prints section 二's heading at the end of section 一's paragraph (one
+    ``<p>``, no break): the active table below it is read as the grid it is, not as a crawled
+    run of digits (the region's line counted from its start was the whole paragraph)."""
+    report = load_report(stem)
+    first = report.paragraphs[0]
+    heading = next(i for i, line in enumerate(first) if line.startswith("二、"))
+    body = "".join(first[1:heading])
+    assert len(body) > 300
+    report.paragraphs = ([first[0], body + first[heading]], *report.paragraphs[1:])  # type: ignore[assignment]
+    doc = _extractor(None)(page(report), name=f"{stem}.html")
+    assert _wrong(report, doc) == []
+
+
+def test_page_after_a_crawlers_header_lines_is_still_a_page() -> None:
+    """Text before the markup does not make a page a converter's markdown: its ``<p>`` still
+    joins the lines of its source, a markdown's text keeps them."""
+    from nianbao.extraction.inputs.render import render_input
+
+    table = "<table><tr><td>规章</td><td>1</td></tr></table>"
+    crawled = f"标题：某局年报\n\n<!doctype html><html><body><p>第一行\n接着</p>{table}</body></html>".encode()
+    converted = f"第一行\n接着\n\n{table}".encode()
+    page_text = render_input(crawled, "r.txt")
+    markdown_text = render_input(converted, "r.md")
+    assert page_text is not None and markdown_text is not None
+    assert "第一行 接着" in page_text.text
+    assert markdown_text.text.split("\n\n")[:2] == ["第一行", "接着"]

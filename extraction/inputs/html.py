@@ -51,6 +51,7 @@ _STRUCK = frozenset(("del", "s", "strike"))
 _TABLE_TAGS = frozenset(("table", "tr", "td", "th"))
 _STRUCK_STYLE = re.compile(r"text-decoration(?:-line)?\s*:[^;]*line-through", re.I)
 _MAX_TABLE_DEPTH = 16
+_PARAGRAPH_TAG = re.compile(r"<(?:p|div)\b", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _XML_ENCODING = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.I)
 # Characters that any report prints often, in both scripts: a decode that yields them wins.
@@ -60,7 +61,8 @@ _COMMON = frozenset("政府信息公开開申请請年度报報告情况況处�
 class _Target:
     """lxml parser target: collects paragraphs and tables as blocks for :func:`render_blocks`."""
 
-    def __init__(self) -> None:
+    def __init__(self, lines_kept: bool = False) -> None:
+        self.lines_kept = lines_kept  # text with tables in it (a converter's markdown): its newlines are lines
         self.blocks: list[Block] = []
         self.tables: list[TableModel] = []
         self.cells: list[CellModel | None] = []  # the open cell of each open table
@@ -90,7 +92,7 @@ class _Target:
     def data(self, data: str) -> None:
         if self.skip_tag is not None:
             return
-        if self.pre:
+        if self.pre or (self.lines_kept and not self.tables):
             pieces = data.split("\n")
             for i, piece in enumerate(pieces):
                 if i:
@@ -268,10 +270,19 @@ def decode_html(data: bytes) -> Decoded:
     return utf8 if _score(utf8.text) >= _score(gb.text) else gb
 
 
+def _text_with_tables(text: str) -> bool:
+    """True for text that is not a page but holds HTML tables: a PDF converter's markdown
+    (MinerU, marker) writes paragraphs as lines and tables as ``<table>`` markup, so it starts
+    with text, not with markup, and has no paragraphs of markup (a page saved after a crawler's
+    header lines has)."""
+    return text.lstrip("\ufeff \t\r\n")[:1] not in ("<", "") and not _PARAGRAPH_TAG.search(text)
+
+
 def render_html(data: bytes) -> RenderedInput:
     """Render an HTML page's visible text, one table cell per line."""
     decoded = decode_html(data)
-    parser = etree.HTMLParser(target=_Target(), recover=True, no_network=True, huge_tree=True, remove_comments=True)
+    target = _Target(lines_kept=_text_with_tables(decoded.text))
+    parser = etree.HTMLParser(target=target, recover=True, no_network=True, huge_tree=True, remove_comments=True)
     try:
         parser.feed(decoded.text)
         blocks = parser.close()

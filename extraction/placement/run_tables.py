@@ -32,15 +32,25 @@ PieceScorer = Callable[[int, int, int], float]
 # Whether a split (its cells) agrees with the corrected cells of a report.
 SplitFilter = Callable[[list[Cell]], bool]
 
+RUN_LINE = 300  # a table region with a line longer than this is a crawled run
+HEADING_ONLY = 60  # at most this much of the region on its first line: a heading alone there
+
 SPLIT_SECONDS = [0.0]  # time spent splitting runs in this process (read by the benchmark)
 
 
 def is_run_layout(norm: str, region: tuple[int, int]) -> bool:
-    """True when the table region is (mostly) one long line: a crawled body."""
-    start = norm.rfind("\n", 0, region[0]) + 1
+    """True when the table region is (mostly) one long line: a crawled body. The line the region
+    starts on counts whole only when the table goes on along it: a heading printed at the end of
+    a paragraph's line (a converter's markdown, a page's inline heading) is not a run."""
+    line_start = norm.rfind("\n", 0, region[0]) + 1
+    first_end = norm.find("\n", region[0])
+    if first_end < 0 or first_end - region[0] > HEADING_ONLY:
+        start = line_start
+    else:
+        start = region[0]
     end = norm.find("\n", region[1])
     lines = norm[start : end if end >= 0 else len(norm)].split("\n")
-    return max((len(line) for line in lines), default=0) > 300
+    return max((len(line) for line in lines), default=0) > RUN_LINE
 
 
 def _cells_for(
