@@ -206,6 +206,19 @@ def markdown(report: Report, wrapper: str = "<html><body>{}</body></html>") -> b
     return "\n\n".join(parts).encode("utf-8")
 
 
+def csv_text(report: Report) -> bytes:
+    """The report as text with its tables saved from a spreadsheet as CSV: one line per table
+    row, a merged cell's text in its first field and its other fields empty, a field holding a
+    comma quoted."""
+    parts = []
+    for paragraphs, table in zip(report.paragraphs, (*report.tables, []), strict=True):
+        parts += paragraphs
+        if table:
+            grid = [[cell.text for cell in row] for row in _unmerged(table)]
+            parts.append("\n".join(",".join(f'"{t}"' if "," in t else t for t in row) for row in grid))
+    return "\n\n".join(parts).encode("utf-8")
+
+
 def _td(cell: Cell) -> str:
     spans = "".join(f' {name}="{n}"' for name, n in (("rowspan", cell.rowspan), ("colspan", cell.colspan)) if n > 1)
     return f"<td{spans}>"

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 from opencc import OpenCC
 
+from nianbao.extraction.text.delimited import commas_as_fields
+
 _T2S = OpenCC("t2s")
 _SPACES = "\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff\u202f\u205f"
 _FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
@@ -175,7 +177,7 @@ class NormText:
         return self._memo[key]
 
     def __post_init__(self) -> None:
-        self.norm = normalize_text(self.original)
+        self.norm = commas_as_fields(self.original, normalize_text(self.original))
         self.squeezed = "".join(self.norm.split())  # str.split() splits where str.isspace()
         self.squeeze_index = kept_offsets(self.norm)
 

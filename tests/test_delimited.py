@@ -1,0 +1,69 @@
+"""Tables saved as CSV inside a report's text (``extraction/text/delimited.py``): real reports'
+tables printed so from their gold cells, and the lines that are not table rows."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from nianbao.extraction.pipeline import Extractor
+from nianbao.extraction.text.delimited import commas_as_fields
+from nianbao.extraction.text.normalize import NormText
+
+from .markup_reports import csv_text, load_report
+
+STEMS = ("000_c304030f2df1b677", "003_00d1a30b4b93398f", "004_136fd1d98cf7f7a0", "huaian-city-2024-pdftext")
+
+
+@functools.cache
+def _extractor(model: str | None) -> Extractor:
+    return Extractor(model)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+@pytest.mark.parametrize("model", [None, "rules"])
+def test_tables_saved_as_csv_are_read_cell_by_cell(shared, stem: str, model: str | None) -> None:
+    """Every cell as the gold says (before: every cell blank, none in review), its offsets on
+    the printed value; a label merged over three columns (``一、本年新收…,,,52``) does not push
+    the row's values right."""
+    report = load_report(stem)
+    data = csv_text(report)
+    doc = _extractor(model)(data, name=f"{stem}.txt")
+    got = {(c["table"], c["row"], c["col"]): c for c in doc["cells"]}
+    wrong = [
+        f"{key}: want {value!r}/{state} got {got[key]['value']!r}/{got[key]['state']}"
+        for key, (value, state) in report.expected().items()
+        if (got[key]["value"], got[key]["state"]) != (value, state)
+    ]
+    assert wrong == [], "\n".join(wrong[:20])
+    text = data.decode("utf-8")
+    for cell in doc["cells"]:
+        if cell["state"] in ("number", "na", "text"):
+            assert text[cell["start"] : cell["end"]] == cell["raw"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1,234,567",  # a number with thousands separators, alone on its line
+        "收费金额 1,234,567.5",  # after a label
+        "甲,乙,丙",  # words
+        "共收到申请12件,办结10件,其余2件转入下年",  # prose with ASCII commas, counts in it
+        "规章 0 0 0",  # no commas at all
+    ],
+)
+def test_lines_that_are_not_table_rows_are_left_as_they_are(line: str) -> None:
+    text = f"前文\n{line}\n后文"
+    assert NormText(text).norm == text
+    assert commas_as_fields(text, text) == text
+
+
+def test_row_fields_become_tabs_and_merged_label_cells_spaces() -> None:
+    text = ',,,申请人情况,,\n一、本年新收,,,14,0,14\n"（二）部分公开,只计这一情形",,,"1,234",,1234\n'
+    norm = commas_as_fields(text, text)
+    assert len(norm) == len(text)  # one character for one: offsets stay offsets
+    lines = norm.split("\n")
+    assert lines[1] == "一、本年新收  \t14\t0\t14"
+    assert lines[2] == '"（二）部分公开,只计这一情形"  \t"1,234"\t\t1234'  # quoted fields kept whole
+    assert "，" not in norm
