@@ -219,6 +219,20 @@ def csv_text(report: Report) -> bytes:
     return "\n\n".join(parts).encode("utf-8")
 
 
+def pipe_markdown(report: Report) -> bytes:
+    """The report as a converter's markdown with pipe tables: a merged cell's text in its first
+    cell and its other cells empty (pandoc, docling's grid without spans), a rule under the
+    first row."""
+    parts = []
+    for paragraphs, table in zip(report.paragraphs, (*report.tables, []), strict=True):
+        parts += paragraphs
+        if table:
+            lines = ["| " + " | ".join(cell.text for cell in row) + " |" for row in _unmerged(table)]
+            lines.insert(1, "|" + "---|" * (lines[0].count("|") - 1))
+            parts.append("\n".join(lines))
+    return "\n\n".join(parts).encode("utf-8")
+
+
 def _td(cell: Cell) -> str:
     spans = "".join(f' {name}="{n}"' for name, n in (("rowspan", cell.rowspan), ("colspan", cell.colspan)) if n > 1)
     return f"<td{spans}>"

@@ -100,19 +100,23 @@ def field_slots(norm: str, tokens: Sequence[Token], n_cols: int, version: int = 
 
 def markdown_slots(norm: str, tokens: Sequence[Token], n_cols: int) -> list[int] | None:
     """Each value's column in a markdown row that prints one cell per column after its label
-    cell (``| 一、本年新 |  | 5 |  | 3 |…``, or a PDF converter's value row printed below its label,
-    ``|  |  | 4 |  | 3 |…``, whose first cell is the empty label cell): cell k is column k-1. None
-    where the row's cells do not count so (merged, missing or no label cell: the appeals table
-    printed as one row of 15 has none, and there an empty first cell is its first column)."""
+    cells (``| 一、本年新 |  | 5 |  | 3 |…``, or a PDF converter's value row printed below its label,
+    ``|  |  | 4 |  | 3 |…``, whose first cell is the empty label cell): the last ``n_cols`` cells
+    are the columns. A label merged over several columns and printed as its text and empty cells
+    (``| 一、本年新收 |  |  | 10 |  |…``: the grid's label columns) fills the cells before them, and
+    no value sits there. None where the row's cells do not count so (missing or no label cell:
+    the appeals table printed as one row of 15 has none, and there an empty first cell is its
+    first column)."""
     line_start = norm.rfind("\n", 0, tokens[0].start) + 1
     line_end = norm.find("\n", tokens[-1].end)
     line = norm[line_start : len(norm) if line_end < 0 else line_end]
     if "\n" in line or not (line.lstrip().startswith("|") and line.rstrip().endswith("|")):
         return None
     bars = [i + line_start for i, ch in enumerate(line) if ch == "|"]
-    if len(bars) - 1 != n_cols + 1:
+    label_cells = len(bars) - 1 - n_cols
+    if label_cells < 1:
         return None
-    slots = [bisect(bars, token.start) - 2 for token in tokens]
+    slots = [bisect(bars, token.start) - 1 - label_cells for token in tokens]
     return slots if slots[0] >= 0 and len(set(slots)) == len(slots) else None
 
 
