@@ -206,16 +206,17 @@ def markdown(report: Report, wrapper: str = "<html><body>{}</body></html>") -> b
     return "\n\n".join(parts).encode("utf-8")
 
 
-def csv_text(report: Report) -> bytes:
-    """The report as text with its tables saved from a spreadsheet as CSV: one line per table
-    row, a merged cell's text in its first field and its other fields empty, a field holding a
-    comma quoted."""
+def delimited_text(report: Report, separator: str = ",") -> bytes:
+    """The report as text with its tables saved from a spreadsheet (CSV) or copied out of one
+    (tab-separated): one line per table row, a merged cell's text in its first field and its
+    other fields empty, a CSV field holding a comma quoted."""
     parts = []
     for paragraphs, table in zip(report.paragraphs, (*report.tables, []), strict=True):
         parts += paragraphs
         if table:
             grid = [[cell.text for cell in row] for row in _unmerged(table)]
-            parts.append("\n".join(",".join(f'"{t}"' if "," in t else t for t in row) for row in grid))
+            quoted = [[f'"{t}"' if separator in t else t for t in row] for row in grid]
+            parts.append("\n".join(separator.join(row) for row in quoted))
     return "\n\n".join(parts).encode("utf-8")
 
 

@@ -29,6 +29,7 @@ from nianbao.extraction.text.row_layout import (
     printed_gaps,
     row_fields,
     side_by_side,
+    tab_grid_slots,
 )
 from nianbao.extraction.text.row_match import ORDER_MATCH, ROW_MATCH, row_owner, row_similarity
 from nianbao.extraction.text.values import parse_cell
@@ -72,7 +73,8 @@ class RuleLocator:
         model, every slot alike)."""
         if not tokens or getattr(self, "_nt", None) is None:
             return None
-        return _read_slots(markdown_slots(self._nt.norm, tokens, n_cols), n_cols)
+        norm = self._nt.norm
+        return _read_slots(markdown_slots(norm, tokens, n_cols) or tab_grid_slots(norm, tokens, n_cols), n_cols)
 
     def piece_scorer(self) -> Callable[[int, int, int], float] | None:
         """Log-probability of ``text[start:end]`` being one value in slot ``k`` (None: no model)."""

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from nianbao.extraction.text.patterns import Token
 from nianbao.models.labels import SEPARATORS, boundaries, field_at, layout_marks
 
+GRID_REACH = 6  # lines read above and below a row to see the grid it belongs to
 LOOK_BACK = 256  # characters read back from a row's first value to find where its line's fields start
 _VALUE_RUN = re.compile(r"(?<![^\t|\n ])[\d.,/]+(?![^\t|\n ])")  # a value standing in its own field
 RowFields = tuple[int, int, int, int]  # unit, first and last value's field, trailing empty fields
@@ -118,6 +119,75 @@ def markdown_slots(norm: str, tokens: Sequence[Token], n_cols: int) -> list[int]
         return None
     slots = [bisect(bars, token.start) - 1 - label_cells for token in tokens]
     return slots if slots[0] >= 0 and len(set(slots)) == len(slots) else None
+
+
+def tab_grid_slots(norm: str, tokens: Sequence[Token], n_cols: int, reach: int = GRID_REACH) -> list[int] | None:
+    """Each value's column in a row of a tab-separated grid (a table copied out of a
+    spreadsheet or a Word table: one tab between two fields, every row as many fields) whose
+    label is merged over several columns and prints empty fields after its text
+    (``一、本年新收…\t\t\t52\t\t\t\t\t\t52``): the last ``n_cols`` fields are the columns.
+    Counted from the label, 52 looks two columns right. Only where the row has two or more label
+    fields, no value in them, and the lines around it make a grid with a full row
+    (:func:`_full_grid_around`).
+    None otherwise: the row's fields do not say."""
+    line_start = norm.rfind("\n", 0, tokens[0].start) + 1
+    line_end = norm.find("\n", tokens[-1].end)
+    line = norm[line_start : len(norm) if line_end < 0 else line_end]
+    if "\n" in line or "|" in line:
+        return None
+    width = line.count("\t") + 1
+    label_fields = width - n_cols
+    if label_fields < 2 or not _full_grid_around(norm, line_start, width, n_cols, reach):
+        return None
+    if any(field.strip() and not _VALUE_RUN.fullmatch(field.strip()) for field in line.split("\t")[label_fields:]):
+        return None  # a label's text where a column would be: the row lost a cell, it is not a grid row
+    slots = [norm.count("\t", line_start, token.start) - label_fields for token in tokens]
+    return slots if slots[0] >= 0 and len(set(slots)) == len(slots) else None
+
+
+def _full_grid_around(norm: str, line_start: int, width: int, n_cols: int, reach: int) -> bool:
+    """True when the lines within ``reach`` that hold a tab make a rectangle of ``width`` fields
+    (three or more lines) and one of them prints a value in each of its last ``n_cols`` fields
+    and none before: a full row shows where the columns are. A Word table pasted with a cell
+    lost from some rows is no rectangle, or has no full row: its fields do not say where the
+    gap is (nor does a tab every line ends with make a column)."""
+    tabbed = [line for line in _lines_around(norm, line_start, reach) if "\t" in line]
+    if len(tabbed) < 3 or any(line.count("\t") + 1 != width for line in tabbed):
+        return False
+    return any(_VALUE_RUN.fullmatch(line.rsplit("\t", 1)[-1].strip()) for line in tabbed)
+
+
+def _full_row(fields: list[str], n_cols: int) -> bool:
+    labels, values = fields[:-n_cols], fields[-n_cols:]
+    stated = all(_VALUE_RUN.fullmatch(field.strip()) for field in values)
+    return stated and not any(_VALUE_RUN.fullmatch(field.strip()) for field in labels)
+
+
+def _lines_around(norm: str, line_start: int, reach: int) -> list[str]:
+    """The row's line and up to ``reach`` lines on each side, as far as they hold a tab (the
+    table's own lines: a heading or another table past a line without one is not read)."""
+    line_end = norm.find("\n", line_start)
+    lines = [norm[line_start : len(norm) if line_end < 0 else line_end]]
+    start = line_start
+    for _ in range(reach):  # above
+        if start == 0:
+            break
+        above = norm.rfind("\n", 0, start - 1) + 1
+        if "\t" not in norm[above : start - 1]:
+            break
+        lines.insert(0, norm[above : start - 1])
+        start = above
+    end = line_end
+    for _ in range(reach):  # below
+        if end < 0:
+            break
+        after = norm.find("\n", end + 1)
+        line = norm[end + 1 : len(norm) if after < 0 else after]
+        if "\t" not in line:
+            break
+        lines.append(line)
+        end = after
+    return lines
 
 
 def side_by_side(fields: RowFields, n_values: int) -> bool:
