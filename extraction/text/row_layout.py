@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from nianbao.extraction.text.patterns import Token
 from nianbao.models.labels import SEPARATORS, boundaries, field_at, layout_marks
 
+_SIDE_BY_SIDE = re.compile(r"[^\t\s]\t[^\t\s]")  # two filled fields, one tab between them
 GRID_REACH = 6  # lines read above and below a row to see the grid it belongs to
 LOOK_BACK = 256  # characters read back from a row's first value to find where its line's fields start
 _VALUE_RUN = re.compile(r"(?<![^\t|\n ])[\d.,/]+(?![^\t|\n ])")  # a value standing in its own field
@@ -137,7 +138,7 @@ def tab_grid_slots(norm: str, tokens: Sequence[Token], n_cols: int, reach: int =
         return None
     width = line.count("\t") + 1
     label_fields = width - n_cols
-    if label_fields < 2 or not _full_grid_around(norm, line_start, width, n_cols, reach):
+    if label_fields < 2 or not _full_grid_around(norm, line_start, width, reach):
         return None
     if any(field.strip() and not _VALUE_RUN.fullmatch(field.strip()) for field in line.split("\t")[label_fields:]):
         return None  # a label's text where a column would be: the row lost a cell, it is not a grid row
@@ -145,22 +146,18 @@ def tab_grid_slots(norm: str, tokens: Sequence[Token], n_cols: int, reach: int =
     return slots if slots[0] >= 0 and len(set(slots)) == len(slots) else None
 
 
-def _full_grid_around(norm: str, line_start: int, width: int, n_cols: int, reach: int) -> bool:
-    """True when the lines within ``reach`` that hold a tab make a rectangle of ``width`` fields
-    (three or more lines) and one of them prints a value in each of its last ``n_cols`` fields
-    and none before: a full row shows where the columns are. A Word table pasted with a cell
-    lost from some rows is no rectangle, or has no full row: its fields do not say where the
-    gap is (nor does a tab every line ends with make a column)."""
+def _full_grid_around(norm: str, line_start: int, width: int, reach: int) -> bool:
+    """True when the lines within ``reach`` that hold a tab make a grid of one tab per field:
+    three or more lines of ``width`` fields, two filled fields side by side somewhere (one tab
+    between them: not a layout that prints every boundary as two tabs) and a value in some
+    line's last field (a tab every line ends with is not a column). A Word table pasted with a
+    cell lost from some rows is no rectangle."""
     tabbed = [line for line in _lines_around(norm, line_start, reach) if "\t" in line]
     if len(tabbed) < 3 or any(line.count("\t") + 1 != width for line in tabbed):
         return False
+    if not any(_SIDE_BY_SIDE.search(line) for line in tabbed):
+        return False
     return any(_VALUE_RUN.fullmatch(line.rsplit("\t", 1)[-1].strip()) for line in tabbed)
-
-
-def _full_row(fields: list[str], n_cols: int) -> bool:
-    labels, values = fields[:-n_cols], fields[-n_cols:]
-    stated = all(_VALUE_RUN.fullmatch(field.strip()) for field in values)
-    return stated and not any(_VALUE_RUN.fullmatch(field.strip()) for field in labels)
 
 
 def _lines_around(norm: str, line_start: int, reach: int) -> list[str]:
