@@ -220,17 +220,18 @@ def delimited_text(report: Report, separator: str = ",") -> bytes:
     return "\n\n".join(parts).encode("utf-8")
 
 
-def pipe_markdown(report: Report) -> bytes:
+def pipe_markdown(report: Report, framed: bool = True) -> bytes:
     """The report as a converter's markdown with pipe tables: a merged cell's text in its first
     cell and its other cells empty (pandoc, docling's grid without spans), a rule under the
-    first row."""
+    first row; ``framed=False`` leaves out the outer pipes (html2text: ``a | b | c``)."""
     parts = []
     for paragraphs, table in zip(report.paragraphs, (*report.tables, []), strict=True):
         parts += paragraphs
         if table:
-            lines = ["| " + " | ".join(cell.text for cell in row) + " |" for row in _unmerged(table)]
-            lines.insert(1, "|" + "---|" * (lines[0].count("|") - 1))
-            parts.append("\n".join(lines))
+            rows = [" | ".join(cell.text for cell in row) for row in _unmerged(table)]
+            width = len(_unmerged(table)[0])
+            rows.insert(1, "|".join(["---"] * width))
+            parts.append("\n".join(f"| {row} |" if framed else row for row in rows))
     return "\n\n".join(parts).encode("utf-8")
 
 

@@ -247,11 +247,14 @@ def test_page_after_a_crawlers_header_lines_is_still_a_page() -> None:
 
 @pytest.mark.parametrize("stem", ("000_c304030f2df1b677", "003_00d1a30b4b93398f", *STEMS))
 @pytest.mark.parametrize("model", [None, "rules"])
-def test_pipe_table_whose_merged_labels_print_empty_cells(shared, stem: str, model: str | None) -> None:
+@pytest.mark.parametrize("framed", [True, False], ids=["framed", "unframed"])
+def test_pipe_table_whose_merged_labels_print_empty_cells(shared, stem: str, model: str | None, framed: bool) -> None:
     """``| 一、本年新收… |  |  | 10 |  |  |  |  |  | 10 |``: the label merged over three columns
     prints two empty cells; the row's last seven cells are its columns, so 10 is 自然人's (the
-    tagger, counting cells from the label, put it two columns right, under review)."""
+    tagger, counting cells from the label, put it two columns right, under review). Unframed
+    (``一、本年新收… |  |  | 10 | …``, html2text) too, where a row whose first cell is empty
+    (`` |  | 3.其他 | 8 | …``) is its own label's row, not a value row printed below another."""
     report = load_report(stem)  # 000 and 003 print some of their cells empty
-    data = pipe_markdown(report)
+    data = pipe_markdown(report, framed)
     doc = _extractor(model)(data, name=f"{stem}.md")
     assert _wrong(report, doc, data.decode("utf-8")) == []

@@ -134,7 +134,7 @@ def detached_blocks(norm: str, labels: list[Label], groups: list[Group], region_
     """Value rows printed below the label rows they belong to, paired with them in order.
 
     A run of lines that open with an empty markdown field (``|  | 84 | 0 |``, or every field
-    empty) is a detached block's value rows: they belong to the label rows just above the run
+    empty) and hold no row label is a detached block's value rows: they belong to the label rows just above the run
     (after the nearest group before it), the last of them when there are more: the row above
     a detached block is its last row. A row whose value line prints no value pairs with None
     (its cells are empty). Runs with fewer label rows above than lines are left to :func:`align`.
@@ -142,8 +142,9 @@ def detached_blocks(norm: str, labels: list[Label], groups: list[Group], region_
     """
     paired: dict[str, Group | None] = {}
     run: list[tuple[int, int]] = []
+    starts = sorted(label.start for label in labels)
     for line in [*_lines(norm, labels[0].start if labels else region_end, region_end), None]:
-        if line is not None and _EMPTY_FIRST_FIELD.match(norm, line[0]):
+        if line is not None and _EMPTY_FIRST_FIELD.match(norm, line[0]) and not _holds(starts, *line):
             run.append(line)
             continue
         if line is not None and not norm[line[0] : line[1]].strip():
@@ -152,6 +153,13 @@ def detached_blocks(norm: str, labels: list[Label], groups: list[Group], region_
             paired.update(_pair_block(labels, groups, run))
         run = []
     return paired
+
+
+def _holds(starts: list[int], start: int, end: int) -> bool:
+    """True when a label starts in ``[start, end)``: a row of its own, not a detached value row
+    (``|  | 3.其他 | 8 |…``: a merged label's empty first cell before the row's own label)."""
+    at = bisect_left(starts, start)
+    return at < len(starts) and starts[at] < end
 
 
 def _pair_block(labels: list[Label], groups: list[Group], run: list[tuple[int, int]]) -> dict[str, Group | None]:

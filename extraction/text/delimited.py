@@ -5,7 +5,7 @@ archive's export) prints ``规章,0,0,0`` and ``一、本年新收政府信息�
 a value run into a comma is no value token (prose counts are printed that way), so every cell
 read blank, and no review said so. In the normalised view such a row's delimiting commas become
 tabs: the tab grid the rules and the tagger read (an empty field is a blank cell; a label merged
-over three columns fills three fields, ``row_layout.tab_grid_slots``). A row is a line with two
+over three columns fills three fields, ``row_layout.grid_slots``). A row is a line with two
 or more commas in the original text (a full-width ``，`` of prose or of a label is never a
 delimiter) whose fields end in values: numbers, "not applicable" marks or empty fields, after
 its label fields. A quoted field (``"1,234"``) is one field. A number printed with thousands

@@ -23,13 +23,13 @@ from nianbao.extraction.text.normalize import NormText
 from nianbao.extraction.text.patterns import COUNT_UNITS, NUMERALS, Label, Section, Token, find_sections, own_field
 from nianbao.extraction.text.row_layout import (
     field_slots,
+    grid_slots,
     leading_empty_field,
     line_ending,
     markdown_slots,
     printed_gaps,
     row_fields,
     side_by_side,
-    tab_grid_slots,
 )
 from nianbao.extraction.text.row_match import ORDER_MATCH, ROW_MATCH, row_owner, row_similarity
 from nianbao.extraction.text.values import parse_cell
@@ -74,7 +74,7 @@ class RuleLocator:
         if not tokens or getattr(self, "_nt", None) is None:
             return None
         norm = self._nt.norm
-        return _read_slots(markdown_slots(norm, tokens, n_cols) or tab_grid_slots(norm, tokens, n_cols), n_cols)
+        return _read_slots(markdown_slots(norm, tokens, n_cols) or grid_slots(norm, tokens, n_cols), n_cols)
 
     def piece_scorer(self) -> Callable[[int, int, int], float] | None:
         """Log-probability of ``text[start:end]`` being one value in slot ``k`` (None: no model)."""

@@ -122,47 +122,48 @@ def markdown_slots(norm: str, tokens: Sequence[Token], n_cols: int) -> list[int]
     return slots if slots[0] >= 0 and len(set(slots)) == len(slots) else None
 
 
-def tab_grid_slots(norm: str, tokens: Sequence[Token], n_cols: int, reach: int = GRID_REACH) -> list[int] | None:
-    """Each value's column in a row of a tab-separated grid (a table copied out of a
-    spreadsheet or a Word table: one tab between two fields, every row as many fields) whose
-    label is merged over several columns and prints empty fields after its text
-    (``一、本年新收…\t\t\t52\t\t\t\t\t\t52``): the last ``n_cols`` fields are the columns.
-    Counted from the label, 52 looks two columns right. Only where the row has two or more label
-    fields, no value in them, and the lines around it make a grid with a full row
-    (:func:`_full_grid_around`).
-    None otherwise: the row's fields do not say."""
+def grid_slots(norm: str, tokens: Sequence[Token], n_cols: int, reach: int = GRID_REACH) -> list[int] | None:
+    """Each value's column in a row of a delimited grid (a table copied out of a spreadsheet or a
+    Word table as tab-separated lines, or converted to pipes without a frame, ``a | b | c``: one
+    separator between two fields, every row as many fields) whose label is merged over several
+    columns and prints empty fields after its text (``一、本年新收…\t\t\t52\t\t\t\t\t\t52``): the
+    last ``n_cols`` fields are the columns. Counted from the label, 52 looks two columns right.
+    Only where the row has two or more label fields, no label text where a column would be, and
+    the lines around it make a grid (:func:`_grid_around`). None otherwise: the row's fields do
+    not say (a framed markdown row is :func:`markdown_slots`'s)."""
     line_start = norm.rfind("\n", 0, tokens[0].start) + 1
     line_end = norm.find("\n", tokens[-1].end)
     line = norm[line_start : len(norm) if line_end < 0 else line_end]
-    if "\n" in line or "|" in line:
+    separator = "|" if "|" in line else "\t"
+    if "\n" in line or separator not in line or line.lstrip().startswith("|"):
         return None
-    width = line.count("\t") + 1
+    width = line.count(separator) + 1
     label_fields = width - n_cols
-    if label_fields < 2 or not _full_grid_around(norm, line_start, width, reach):
+    if label_fields < 2 or not _grid_around(norm, line_start, separator, width, reach):
         return None
-    if any(field.strip() and not _VALUE_RUN.fullmatch(field.strip()) for field in line.split("\t")[label_fields:]):
+    if any(field.strip() and not _VALUE_RUN.fullmatch(field.strip()) for field in line.split(separator)[label_fields:]):
         return None  # a label's text where a column would be: the row lost a cell, it is not a grid row
-    slots = [norm.count("\t", line_start, token.start) - label_fields for token in tokens]
+    slots = [norm.count(separator, line_start, token.start) - label_fields for token in tokens]
     return slots if slots[0] >= 0 and len(set(slots)) == len(slots) else None
 
 
-def _full_grid_around(norm: str, line_start: int, width: int, reach: int) -> bool:
-    """True when the lines within ``reach`` that hold a tab make a grid of one tab per field:
-    three or more lines of ``width`` fields, two filled fields side by side somewhere (one tab
-    between them: not a layout that prints every boundary as two tabs) and a value in some
-    line's last field (a tab every line ends with is not a column). A Word table pasted with a
-    cell lost from some rows is no rectangle."""
-    tabbed = [line for line in _lines_around(norm, line_start, reach) if "\t" in line]
-    if len(tabbed) < 3 or any(line.count("\t") + 1 != width for line in tabbed):
+def _grid_around(norm: str, line_start: int, separator: str, width: int, reach: int) -> bool:
+    """True when the lines within ``reach`` that hold the separator make a grid of one separator
+    per field: three or more lines of ``width`` fields, two filled fields side by side somewhere
+    (one tab between them: not a layout that prints every boundary as two tabs) and a value in
+    some line's last field (a separator every line ends with is not a column). A Word table
+    pasted with a cell lost from some rows is no rectangle."""
+    lines = [line for line in _lines_around(norm, line_start, separator, reach) if separator in line]
+    if len(lines) < 3 or any(line.count(separator) + 1 != width for line in lines):
         return False
-    if not any(_SIDE_BY_SIDE.search(line) for line in tabbed):
+    if separator == "\t" and not any(_SIDE_BY_SIDE.search(line) for line in lines):
         return False
-    return any(_VALUE_RUN.fullmatch(line.rsplit("\t", 1)[-1].strip()) for line in tabbed)
+    return any(_VALUE_RUN.fullmatch(line.rsplit(separator, 1)[-1].strip()) for line in lines)
 
 
-def _lines_around(norm: str, line_start: int, reach: int) -> list[str]:
-    """The row's line and up to ``reach`` lines on each side, as far as they hold a tab (the
-    table's own lines: a heading or another table past a line without one is not read)."""
+def _lines_around(norm: str, line_start: int, separator: str, reach: int) -> list[str]:
+    """The row's line and up to ``reach`` lines on each side, as far as they hold the separator
+    (the table's own lines: a heading or another table past a line without one is not read)."""
     line_end = norm.find("\n", line_start)
     lines = [norm[line_start : len(norm) if line_end < 0 else line_end]]
     start = line_start
@@ -170,7 +171,7 @@ def _lines_around(norm: str, line_start: int, reach: int) -> list[str]:
         if start == 0:
             break
         above = norm.rfind("\n", 0, start - 1) + 1
-        if "\t" not in norm[above : start - 1]:
+        if separator not in norm[above : start - 1]:
             break
         lines.insert(0, norm[above : start - 1])
         start = above
@@ -180,7 +181,7 @@ def _lines_around(norm: str, line_start: int, reach: int) -> list[str]:
             break
         after = norm.find("\n", end + 1)
         line = norm[end + 1 : len(norm) if after < 0 else after]
-        if "\t" not in line:
+        if separator not in line:
             break
         lines.append(line)
         end = after
