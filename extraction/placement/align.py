@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from nianbao.extraction.text.patterns import Label, Token, own_field, separators_only
 
 _SEPARATORS = set(" \t\r\n|")
+FLOAT_INDENT = 8  # spaces before a value line of its own: a layout-preserving PDF text's row height
 _EMPTY_FIRST_FIELD = re.compile(r"[ \t]*\|[ \t]*\|")  # a markdown row opening with an empty label field
 
 
@@ -253,3 +254,36 @@ def holds_any(norm: str, row: tuple[Token, ...] | list[Token], dropped: list[Tok
         return False
     first, last = row[0].start, row[-1].end
     return any(first < token.start < last or _next_to(norm, token, first, last) for token in dropped)
+
+
+def floating_rows(norm: str, labels: list[Label], assignment: dict[str, Group]) -> set[str]:
+    """Rows the text does not give their values: in a layout-preserving PDF text each row's
+    values print on an indented line of their own at the row's height, between label lines
+    (``8.属于行政查询事项`` / ``        10        10`` / ``1.本机关不掌握…``). Where a row prints no
+    value at all (a report that prints its zeros as empty cells), such a line may be the row's
+    above or below it: a run of consecutive rows whose values all float so, with a row without
+    values among them, is the text's to decide no more than the reader's. Every row of such a
+    run goes to review (the arithmetic cannot tell: the values only move between rows)."""
+    ordered = sorted(labels, key=lambda label: label.start)
+    floating = [_floats(norm, assignment[label.row]) if label.row in assignment else None for label in ordered]
+    undecided: set[str] = set()
+    run: list[int] = []
+    for index in [*range(len(ordered)), -1]:
+        if index >= 0 and floating[index] is not False:
+            run.append(index)
+            continue
+        if any(floating[i] is None for i in run) and any(floating[i] for i in run):
+            undecided |= {ordered[i].row for i in run}
+        run = []
+    return undecided
+
+
+def _floats(norm: str, group: Group) -> bool:
+    """True when the group's values fill an indented line of their own (one line, nothing but
+    whitespace before them on it)."""
+    line_start = norm.rfind("\n", 0, group.start) + 1
+    line_end = norm.find("\n", group.start)
+    if 0 <= line_end < group.end:
+        return False
+    lead = norm[line_start : group.start]
+    return len(lead) >= FLOAT_INDENT and not lead.strip()

@@ -14,6 +14,7 @@ from nianbao.extraction.placement.align import (
     below_header,
     detached_blocks,
     fitted,
+    floating_rows,
     group_tokens,
     holds_any,
     inline_layout,
@@ -59,7 +60,7 @@ class Assembly:
     active_splits: dict[str, PendingRow] = field(default_factory=dict)  # undecided active runs
     fixed: dict[CellKey, str] = field(default_factory=dict)  # corrected cells: value as printed
     decisions: list[Decision] = field(default_factory=list)  # every placement made, for alternatives
-    set_aside: set[tuple[str, str | None]] = field(default_factory=set)  # rows a dropped number sat inside
+    set_aside: set[tuple[str, str | None]] = field(default_factory=set)  # rows the text leaves undecided
     kept: dict[tuple[int, int], tuple[list[Token], list[Token]]] = field(default_factory=dict)  # by region
 
     def get(self, key: CellKey) -> Cell | None:
@@ -169,6 +170,7 @@ def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int
     out.set_aside |= {
         (table.name, row) for row, group in assignment.items() if holds_any(nt.norm, group.tokens, dropped)
     }
+    out.set_aside |= {(table.name, row) for row in floating_rows(norm, labels, assignment)}
     return labels, assignment
 
 
