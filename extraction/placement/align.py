@@ -259,23 +259,31 @@ def holds_any(norm: str, row: tuple[Token, ...] | list[Token], dropped: list[Tok
 def floating_rows(norm: str, labels: list[Label], assignment: dict[str, Group]) -> set[str]:
     """Rows the text does not give their values: in a layout-preserving PDF text each row's
     values print on an indented line of their own at the row's height, between label lines
-    (``8.属于行政查询事项`` / ``        10        10`` / ``1.本机关不掌握…``). Where a row prints no
-    value at all (a report that prints its zeros as empty cells), such a line may be the row's
-    above or below it: a run of consecutive rows whose values all float so, with a row without
-    values among them, is the text's to decide no more than the reader's. Every row of such a
-    run goes to review (the arithmetic cannot tell: the values only move between rows)."""
+    (``8.属于行政查询事项`` / ``        10        10`` / ``1.本机关不掌握…``). While every row has
+    such a line they pair in order; once a row prints no value at all (zeros printed as empty
+    cells), a value line next to that row's label may be its, not the row's it was paired with:
+    where it sits as near to that label (in lines) as to its own, or nearer, both rows go to
+    review (the arithmetic cannot tell: the values only move between rows)."""
     ordered = sorted(labels, key=lambda label: label.start)
-    floating = [_floats(norm, assignment[label.row]) if label.row in assignment else None for label in ordered]
+    starts = [label.start for label in ordered]
+    by_row = {label.row: label for label in ordered}
     undecided: set[str] = set()
-    run: list[int] = []
-    for index in [*range(len(ordered)), -1]:
-        if index >= 0 and floating[index] is not False:
-            run.append(index)
+    for own, group in assignment.items():
+        if own not in by_row or not _floats(norm, group):
             continue
-        if any(floating[i] is None for i in run) and any(floating[i] for i in run):
-            undecided |= {ordered[i].row for i in run}
-        run = []
+        below = bisect_left(starts, group.start)
+        own_distance = _lines_between(norm, by_row[own].start, group.start)
+        for index in (below - 1, below):
+            other = ordered[index] if 0 <= index < len(ordered) else None
+            if other is None or other.row == own or other.row in assignment:
+                continue
+            if _lines_between(norm, other.start, group.start) <= own_distance:
+                undecided |= {own, other.row}
     return undecided
+
+
+def _lines_between(norm: str, a: int, b: int) -> int:
+    return norm.count("\n", min(a, b), max(a, b))
 
 
 def _floats(norm: str, group: Group) -> bool:
