@@ -16,7 +16,7 @@ import re
 from bisect import bisect
 from collections.abc import Sequence
 
-from nianbao.extraction.text.patterns import Token
+from nianbao.extraction.text.patterns import VALUE, Token
 from nianbao.models.labels import SEPARATORS, boundaries, field_at, layout_marks
 
 _SIDE_BY_SIDE = re.compile(r"[^\t\s]\t[^\t\s]")  # two filled fields, one tab between them
@@ -141,7 +141,7 @@ def grid_slots(norm: str, tokens: Sequence[Token], n_cols: int, reach: int = GRI
     label_fields = width - n_cols
     if label_fields < 2 or not _grid_around(norm, line_start, separator, width, reach):
         return None
-    if any(field.strip() and not _VALUE_RUN.fullmatch(field.strip()) for field in line.split(separator)[label_fields:]):
+    if any(field.strip() and not VALUE.fullmatch(field.strip()) for field in line.split(separator)[label_fields:]):
         return None  # a label's text where a column would be: the row lost a cell, it is not a grid row
     slots = [norm.count(separator, line_start, token.start) - label_fields for token in tokens]
     return slots if slots[0] >= 0 and len(set(slots)) == len(slots) else None
