@@ -228,9 +228,9 @@ def pipe_markdown(report: Report, framed: bool = True) -> bytes:
     for paragraphs, table in zip(report.paragraphs, (*report.tables, []), strict=True):
         parts += paragraphs
         if table:
-            rows = [" | ".join(cell.text for cell in row) for row in _unmerged(table)]
-            width = len(_unmerged(table)[0])
-            rows.insert(1, "|".join(["---"] * width))
+            grid = _unmerged(table)
+            rows = [" | ".join(cell.text for cell in row) for row in grid]
+            rows.insert(1, "|".join(["---"] * len(grid[0])))
             parts.append("\n".join(f"| {row} |" if framed else row for row in rows))
     return "\n\n".join(parts).encode("utf-8")
 

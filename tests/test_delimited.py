@@ -1,5 +1,6 @@
-"""Tables saved as CSV inside a report's text (``extraction/text/delimited.py``): real reports'
-tables printed so from their gold cells, and the lines that are not table rows."""
+"""Tables saved as CSV (``extraction/text/delimited.py``) or copied as tab-separated lines
+(``row_layout.grid_slots``) inside a report's text: real reports' tables printed so from their
+gold cells, and the lines that are not table rows."""
 
 from __future__ import annotations
 
