@@ -55,6 +55,7 @@ def test_tables_saved_as_csv_or_copied_as_tsv_are_read_cell_by_cell(
         "甲,乙,丙",  # words
         "共收到申请12件,办结10件,其余2件转入下年",  # prose with ASCII commas, counts in it
         "规章 0 0 0",  # no commas at all
+        "正文" * 300 + ",合计,12,3",  # a crawled one-line body that happens to end in numbers
     ],
 )
 def test_lines_that_are_not_table_rows_are_left_as_they_are(line: str) -> None:

@@ -8,9 +8,10 @@ tabs: the tab grid the rules and the tagger read (an empty field is a blank cell
 over three columns fills three fields, ``row_layout.grid_slots``). A row is a line with two
 or more commas in the original text (a full-width ``，`` of prose or of a label is never a
 delimiter) whose fields end in values: numbers, "not applicable" marks or empty fields, after
-its label fields. A quoted field (``"1,234"``) is one field. A number printed with thousands
-separators (``1,234,567``, ``收费 1,234,567``) is not a row: where the values start right after
-digits, the commas are the number's.
+its label fields; 400 characters at most (a crawled one-line body is not a row). A quoted field
+(``"1,234"``) is one field. A number printed with thousands separators (``1,234,567``,
+``收费 1,234,567``) is not a row: where the values start right after digits, the commas are the
+number's.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ _VALUE_FIELD = re.compile(
 )
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _QUOTES = "\"'"
+MAX_ROW = 400  # characters: a longer line is prose or a crawled one-line body, not a table row
 
 
 def commas_as_fields(original: str, norm: str) -> str:
@@ -56,9 +58,9 @@ def _field_commas(original: str, start: int, end: int) -> list[int]:
 
 def _row_commas(norm: str, start: int, commas: list[int]) -> list[int]:
     """``commas`` when the line they split is a table row whose fields end in values, else none."""
-    if len(commas) < 2:
+    line_end = norm.find("\n", commas[-1]) if commas else -1
+    if len(commas) < 2 or (line_end if line_end >= 0 else len(norm)) - start > MAX_ROW:
         return []
-    line_end = norm.find("\n", commas[-1])
     bounds = [start - 1, *commas, len(norm) if line_end < 0 else line_end]
     fields = [norm[a + 1 : b].strip().strip(_QUOTES).strip() for a, b in zip(bounds, bounds[1:], strict=False)]
     first_value = len(fields)
