@@ -109,9 +109,7 @@ def markdown_slots(norm: str, tokens: Sequence[Token], n_cols: int) -> list[int]
     no value sits there. None where the row's cells do not count so (missing or no label cell:
     the appeals table printed as one row of 15 has none, and there an empty first cell is its
     first column)."""
-    line_start = norm.rfind("\n", 0, tokens[0].start) + 1
-    line_end = norm.find("\n", tokens[-1].end)
-    line = norm[line_start : len(norm) if line_end < 0 else line_end]
+    line_start, line = _row_line(norm, tokens)
     if "\n" in line or not (line.lstrip().startswith("|") and line.rstrip().endswith("|")):
         return None
     bars = [i + line_start for i, ch in enumerate(line) if ch == "|"]
@@ -131,15 +129,13 @@ def grid_slots(norm: str, tokens: Sequence[Token], n_cols: int, reach: int = GRI
     Only where the row has two or more label fields, no label text where a column would be, and
     the lines around it make a grid (:func:`_grid_around`). None otherwise: the row's fields do
     not say (a framed markdown row is :func:`markdown_slots`'s)."""
-    line_start = norm.rfind("\n", 0, tokens[0].start) + 1
-    line_end = norm.find("\n", tokens[-1].end)
-    line = norm[line_start : len(norm) if line_end < 0 else line_end]
+    line_start, line = _row_line(norm, tokens)
     separator = "|" if "|" in line else "\t"
     if "\n" in line or separator not in line or line.lstrip().startswith("|"):
         return None
     width = line.count(separator) + 1
     label_fields = width - n_cols
-    if label_fields < 2 or not _grid_around(norm, line_start, separator, width, reach):
+    if label_fields < 2 or not _grid_around(norm, line_start, line, separator, width, reach):
         return None
     if any(field.strip() and not VALUE.fullmatch(field.strip()) for field in line.split(separator)[label_fields:]):
         return None  # a label's text where a column would be: the row lost a cell, it is not a grid row
@@ -147,13 +143,14 @@ def grid_slots(norm: str, tokens: Sequence[Token], n_cols: int, reach: int = GRI
     return slots if slots[0] >= 0 and len(set(slots)) == len(slots) else None
 
 
-def _grid_around(norm: str, line_start: int, separator: str, width: int, reach: int) -> bool:
-    """True when the lines within ``reach`` that hold the separator make a grid of one separator
-    per field: three or more lines of ``width`` fields, two filled fields side by side somewhere
-    (one tab between them: not a layout that prints every boundary as two tabs) and a value in
-    some line's last field (a separator every line ends with is not a column). A Word table
-    pasted with a cell lost from some rows is no rectangle."""
-    lines = [line for line in _lines_around(norm, line_start, separator, reach) if separator in line]
+def _grid_around(norm: str, line_start: int, row: str, separator: str, width: int, reach: int) -> bool:
+    """True when the ``row``'s line and the lines within ``reach`` that hold the separator make a
+    grid of one separator per field: three or more lines of ``width`` fields, two filled fields
+    side by side somewhere (one tab between them: not a layout that prints every boundary as two
+    tabs) and a value in some line's last field (a separator every line ends with is not a
+    column). A Word table pasted with a cell lost from some rows is no rectangle."""
+    above, below = _lines_near(norm, line_start, reach, separator)  # the table's own lines
+    lines = [*above, row, *below]
     if len(lines) < 3 or any(line.count(separator) + 1 != width for line in lines):
         return False
     if separator == "\t" and not any(_SIDE_BY_SIDE.search(line) for line in lines):
@@ -161,31 +158,39 @@ def _grid_around(norm: str, line_start: int, separator: str, width: int, reach: 
     return any(_VALUE_RUN.fullmatch(line.rsplit(separator, 1)[-1].strip()) for line in lines)
 
 
-def _lines_around(norm: str, line_start: int, separator: str, reach: int) -> list[str]:
-    """The row's line and up to ``reach`` lines on each side, as far as they hold the separator
-    (the table's own lines: a heading or another table past a line without one is not read)."""
-    line_end = norm.find("\n", line_start)
-    lines = [norm[line_start : len(norm) if line_end < 0 else line_end]]
+def _row_line(norm: str, tokens: Sequence[Token]) -> tuple[int, str]:
+    """Where the line of a row's first value starts, and the text from there to the end of the
+    line of its last value."""
+    line_start = norm.rfind("\n", 0, tokens[0].start) + 1
+    line_end = norm.find("\n", tokens[-1].end)
+    return line_start, norm[line_start : len(norm) if line_end < 0 else line_end]
+
+
+def _lines_near(norm: str, line_start: int, reach: int, holding: str = "") -> tuple[list[str], list[str]]:
+    """Up to ``reach`` lines above the line at ``line_start`` (nearest first) and below it, each
+    side only as far as its lines hold ``holding`` (every line holds "")."""
+    above: list[str] = []
     start = line_start
-    for _ in range(reach):  # above
+    for _ in range(reach):
         if start == 0:
             break
-        above = norm.rfind("\n", 0, start - 1) + 1
-        if separator not in norm[above : start - 1]:
+        previous = norm.rfind("\n", 0, start - 1) + 1
+        if holding not in norm[previous : start - 1]:
             break
-        lines.insert(0, norm[above : start - 1])
-        start = above
-    end = line_end
-    for _ in range(reach):  # below
+        above.append(norm[previous : start - 1])
+        start = previous
+    below: list[str] = []
+    end = norm.find("\n", line_start)
+    for _ in range(reach):
         if end < 0:
             break
         after = norm.find("\n", end + 1)
         line = norm[end + 1 : len(norm) if after < 0 else after]
-        if separator not in line:
+        if holding not in line:
             break
-        lines.append(line)
+        below.append(line)
         end = after
-    return lines
+    return above, below
 
 
 def side_by_side(fields: RowFields, n_values: int) -> bool:
@@ -205,21 +210,8 @@ def line_ending(norm: str, end: int, n_cols: int, reach: int = 3) -> bool:
     tail = norm[end : len(norm) if newline < 0 else newline]
     if not tail.strip(" "):
         return False
-    line_start = norm.rfind("\n", 0, end) + 1
-    starts = [line_start]
-    for _ in range(reach):  # the lines above
-        if starts[-1] == 0:
-            break
-        starts.append(norm.rfind("\n", 0, starts[-1] - 1) + 1)
-    after = newline
-    for _ in range(reach):  # and below
-        if after < 0:
-            break
-        starts.append(after + 1)
-        after = norm.find("\n", after + 1)
-    for start in starts[1:]:
-        stop = norm.find("\n", start)
-        line = norm[start : len(norm) if stop < 0 else stop]
+    above, below = _lines_near(norm, norm.rfind("\n", 0, end) + 1, reach)
+    for line in (*above, *below):
         body = line[: len(line) - len(tail)] if line.endswith(tail) else ""
         if body[-1:].isdigit() and len(_VALUE_RUN.findall(body)) >= n_cols:
             return True
