@@ -14,7 +14,13 @@ from nianbao.extraction.text.normalize import NormText
 
 from .markup_reports import delimited_text, load_report
 
-STEMS = ("000_c304030f2df1b677", "003_00d1a30b4b93398f", "004_136fd1d98cf7f7a0", "huaian-city-2024-pdftext")
+STEMS = (
+    "000_c304030f2df1b677",
+    "003_00d1a30b4b93398f",
+    "004_136fd1d98cf7f7a0",
+    "huaian-city-2024-pdftext",
+    "hongze-district-2023-pdftext",
+)
 
 
 @functools.cache
@@ -25,13 +31,21 @@ def _extractor(model: str | None) -> Extractor:
 @pytest.mark.parametrize("stem", STEMS)
 @pytest.mark.parametrize("model", [None, "rules"])
 @pytest.mark.parametrize("separator", [",", "\t"], ids=["csv", "tsv"])
+@pytest.mark.parametrize("zeros", ["printed", "blank"])
 def test_tables_saved_as_csv_or_copied_as_tsv_are_read_cell_by_cell(
-    shared, stem: str, model: str | None, separator: str
+    shared, stem: str, model: str | None, separator: str, zeros: str
 ) -> None:
     """Every cell as the gold says, its offsets on the printed value. CSV before: every cell
     blank, none in review. Both: a label merged over three columns (``一、本年新收…,,,52``) no
-    longer pushes a row's values right (the tagger counted fields from the label: 52 under 商业企业)."""
+    longer pushes a row's values right (the tagger counted fields from the label: 52 under 商业企业).
+    With zeros printed as empty fields, each value is in its field's column: a row with one
+    label field (``行政许可\t24\t\t22``: the rules put 22 under 本年增/减), the appeals row with
+    none, under CSV header lines of words only (the rules, in review), and a 2021 report's
+    （六）其他处理 printed as one empty row is that row, blank (its cells had been left out,
+    silently)."""
     report = load_report(stem)
+    if zeros == "blank":
+        report.blank_zeros()
     data = delimited_text(report, separator)
     doc = _extractor(model)(data, name=f"{stem}.txt")
     got = {(c["table"], c["row"], c["col"]): c for c in doc["cells"]}
@@ -62,6 +76,15 @@ def test_lines_that_are_not_table_rows_are_left_as_they_are(line: str) -> None:
     text = f"前文\n{line}\n后文"
     assert NormText(text).norm == text
     assert commas_as_fields(text, text) == text
+
+
+def test_header_lines_of_words_next_to_rows_become_tabs_too() -> None:
+    """A header line has no values, but it sits right on a row with as many commas: same grid.
+    Words alone (``甲,乙,丙``, tested above) and a line with another comma count stay."""
+    text = "行政复议,,,行政诉讼\n结果维持,结果纠正,总计,直接起诉\n,1,1,\n注：甲,乙,丙,丁,戊\n"
+    lines = commas_as_fields(text, text).split("\n")
+    assert lines[:3] == ["行政复议\t\t\t行政诉讼", "结果维持\t结果纠正\t总计\t直接起诉", "\t1\t1\t"]
+    assert lines[3] == "注：甲,乙,丙,丁,戊"
 
 
 def test_row_fields_become_tabs() -> None:

@@ -280,8 +280,9 @@ def test_even_gaps_between_values_are_empty_fields_when_the_first_value_says_so(
 def test_a_markdown_row_of_one_cell_per_column_after_its_label_cell_says_where_its_values_go() -> None:
     """Cell k of ``| label | c0 | … | c6 |`` is column k-1, whether the label cell holds the label or
     is empty (a PDF converter's value row printed below its label): eight cells for seven columns.
-    The appeals table printed as one row of 15 cells has no label cell (its empty first cell is a
-    column), and a row whose cells do not count so is left to the model."""
+    The appeals table printed as one row of 15 cells has no label cell: its cells are its columns,
+    its empty first cell the first. A row whose cells do not count so (too few, or a label's text
+    where a column would be: the row lost a cell) is left to the model."""
     from nianbao.extraction.text.patterns import Token
     from nianbao.extraction.text.row_layout import markdown_slots
 
@@ -293,7 +294,11 @@ def test_a_markdown_row_of_one_cell_per_column_after_its_label_cell_says_where_i
     assert markdown_slots(labelled, tokens(labelled), 7) == [1, 3, 4, 5, 6]
     assert markdown_slots(detached, tokens(detached), 7) == [1, 3, 4, 5, 6]
     appeals = "x\n|  |  | 4 |  | 4 | 1 |  |  | 5 | 6 |  |  |  | 3 | 3 |\n"
-    assert markdown_slots(appeals, tokens(appeals), 15) is None
+    assert markdown_slots(appeals, tokens(appeals), 15) == [2, 4, 5, 8, 9, 13, 14]
+    lost_a_cell = "x\n| 1.属于国家秘密 | 4 | 3 | 2 | 17 | 26 | 52 |\n"  # seven cells, label and six values
+    assert markdown_slots(lost_a_cell, tokens(lost_a_cell), 7) is None
+    label_in_a_column = "x\n| 三、本年度办理结果 | (二) 部分公开 | 4 | 3 | 2 | 17 | 26 | 52 |\n"
+    assert markdown_slots(label_in_a_column, tokens(label_in_a_column), 7) is None
     short = "x\n| 一、本年新 | 5 | 3 | 2 | 19 | 29 |\n"  # cells missing: the model reads it
     assert markdown_slots(short, tokens(short), 7) is None
     tabs = "x\n一、本年新\t\t5\t\t3\t2\t19\t29\n"

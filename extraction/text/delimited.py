@@ -31,17 +31,34 @@ def commas_as_fields(original: str, norm: str) -> str:
     """``norm`` with the delimiting commas of comma-separated table rows turned into tabs."""
     if original.count(",") < 2:
         return norm
-    delimiters = [
-        at
-        for match in _CANDIDATE.finditer(original)
-        for at in _row_commas(norm, match.start(), _field_commas(original, match.start(), match.end()))
-    ]
-    if not delimiters:
+    lines = [(m.start(), m.end(), _field_commas(original, m.start(), m.end())) for m in _CANDIDATE.finditer(original)]
+    rows = [bool(_row_commas(norm, start, commas)) for start, _, commas in lines]
+    if not any(rows):
         return norm
+    _with_header_lines(lines, rows)
     chars = list(norm)
-    for at in delimiters:
-        chars[at] = "\t"
+    for (_, _, commas), row in zip(lines, rows, strict=True):
+        for at in commas if row else ():
+            chars[at] = "\t"
     return "".join(chars)
+
+
+def _with_header_lines(lines: list[tuple[int, int, list[int]]], rows: list[bool]) -> None:
+    """Mark as rows the lines right above or below a row with as many delimiting commas: a
+    table's header lines (``结果维持,结果纠正,…,总计``), words only, are fields of the same grid."""
+    changed = True
+    while changed:
+        changed = False
+        for i, (start, end, commas) in enumerate(lines):
+            if rows[i] or end - start > MAX_ROW:
+                continue
+            near = [j for j in (i - 1, i + 1) if 0 <= j < len(lines) and rows[j]]
+            if any(_adjacent(lines[min(i, j)], lines[max(i, j)]) and len(lines[j][2]) == len(commas) for j in near):
+                rows[i] = changed = True
+
+
+def _adjacent(upper: tuple[int, int, list[int]], lower: tuple[int, int, list[int]]) -> bool:
+    return lower[0] == upper[1] + 1  # one line break between them
 
 
 def _field_commas(original: str, start: int, end: int) -> list[int]:

@@ -106,16 +106,16 @@ def markdown_slots(norm: str, tokens: Sequence[Token], n_cols: int) -> list[int]
     ``|  |  | 4 |  | 3 |…``, whose first cell is the empty label cell): the last ``n_cols`` cells
     are the columns. A label merged over several columns and printed as its text and empty cells
     (``| 一、本年新收 |  |  | 10 |  |…``: the grid's label columns) fills the cells before them, and
-    no value sits there. None where the row's cells do not count so (missing or no label cell:
-    the appeals table printed as one row of 15 has none, and there an empty first cell is its
-    first column)."""
+    no value sits there. The appeals table printed as one row of 15 has no label cell: its cells
+    are its columns, an empty first cell its first. None where the cells do not count so (fewer
+    cells than columns, or a label's text where a column would be: the row lost a cell)."""
     line_start, line = _row_line(norm, tokens)
     if "\n" in line or not (line.lstrip().startswith("|") and line.rstrip().endswith("|")):
         return None
     bars = [i + line_start for i, ch in enumerate(line) if ch == "|"]
     label_cells = len(bars) - 1 - n_cols
-    if label_cells < 1:
-        return None
+    if label_cells < 0 or any(_label_text(cell) for cell in line.strip()[1:-1].split("|")[label_cells:]):
+        return None  # fewer cells than columns, or a label's text where a column would be
     slots = [bisect(bars, token.start) - 1 - label_cells for token in tokens]
     return slots if slots[0] >= 0 and len(set(slots)) == len(slots) else None
 
@@ -135,27 +135,44 @@ def grid_slots(norm: str, tokens: Sequence[Token], n_cols: int, reach: int = GRI
         return None
     width = line.count(separator) + 1
     label_fields = width - n_cols
-    if label_fields < 2 or not _grid_around(norm, line_start, line, separator, width, reach):
+    if label_fields < 0 or not _grid_around(norm, line_start, line, separator, label_fields, reach):
         return None
-    if any(field.strip() and not VALUE.fullmatch(field.strip()) for field in line.split(separator)[label_fields:]):
-        return None  # a label's text where a column would be: the row lost a cell, it is not a grid row
     slots = [norm.count(separator, line_start, token.start) - label_fields for token in tokens]
     return slots if slots[0] >= 0 and len(set(slots)) == len(slots) else None
 
 
-def _grid_around(norm: str, line_start: int, row: str, separator: str, width: int, reach: int) -> bool:
+def _label_text(cell: str) -> bool:
+    return bool(cell.strip()) and not VALUE.fullmatch(cell.strip())
+
+
+def _fields_fit(fields: list[str], label_fields: int) -> bool:
+    """A header line (no values) fits any grid; a row of values has them after its label fields
+    and no label text there."""
+    if not any(field and VALUE.fullmatch(field) for field in fields):
+        return True
+    labels, columns = fields[:label_fields], fields[label_fields:]
+    return not any(field and VALUE.fullmatch(field) for field in labels) and not any(map(_label_text, columns))
+
+
+def _grid_around(norm: str, line_start: int, row: str, separator: str, label_fields: int, reach: int) -> bool:
     """True when the ``row``'s line and the lines within ``reach`` that hold the separator make a
-    grid of one separator per field: three or more lines of ``width`` fields, two filled fields
+    grid of one separator per field: three or more lines of as many fields, two filled fields
     side by side somewhere (one tab between them: not a layout that prints every boundary as two
-    tabs) and a value in some line's last field (a separator every line ends with is not a
-    column). A Word table pasted with a cell lost from some rows is no rectangle."""
+    tabs), something in some line's last field (a separator every line ends with is not a
+    column) and every line that holds values holding them in its last fields only, no label
+    text among them. A Word table pasted with a cell lost from some rows is no rectangle, or is
+    one by chance (a trailing empty field on the rows that kept their label in one field), with
+    values where another row's labels are and labels where its values are."""
     above, below = _lines_near(norm, line_start, reach, separator)  # the table's own lines
     lines = [*above, row, *below]
+    width = row.count(separator) + 1
     if len(lines) < 3 or any(line.count(separator) + 1 != width for line in lines):
         return False
     if separator == "\t" and not any(_SIDE_BY_SIDE.search(line) for line in lines):
         return False
-    return any(_VALUE_RUN.fullmatch(line.rsplit(separator, 1)[-1].strip()) for line in lines)
+    if not all(_fields_fit([f.strip() for f in line.split(separator)], label_fields) for line in lines):
+        return False
+    return any(line.rsplit(separator, 1)[-1].strip() for line in lines)
 
 
 def _row_line(norm: str, tokens: Sequence[Token]) -> tuple[int, str]:
