@@ -131,7 +131,9 @@ class Report:
         return out
 
 
-def _unmerged(table: list[Row]) -> list[Row]:
+def _unmerged(table: list[Row], repeat: bool = False) -> list[Row]:
+    """The table's grid: a merged cell's text in its first cell, the others empty (``repeat``:
+    its text in each of them, as docling prints a merged cell)."""
     taken: dict[tuple[int, int], Cell] = {}
     for r, row in enumerate(table):
         c = 0
@@ -141,7 +143,9 @@ def _unmerged(table: list[Row]) -> list[Row]:
             for dr in range(cell.rowspan):
                 for dc in range(cell.colspan):
                     first = dr == 0 and dc == 0
-                    taken[r + dr, c + dc] = Cell(cell.text, key=cell.key) if first else Cell("")
+                    taken[r + dr, c + dc] = (
+                        Cell(cell.text, key=cell.key) if first else Cell(cell.text if repeat else "")
+                    )
             c += cell.colspan
     width = max(c for _, c in taken) + 1
     return [[taken.get((r, c), Cell("")) for c in range(width)] for r in range(len(table))]
@@ -220,15 +224,15 @@ def delimited_text(report: Report, separator: str = ",") -> bytes:
     return "\n\n".join(parts).encode("utf-8")
 
 
-def pipe_markdown(report: Report, framed: bool = True) -> bytes:
+def pipe_markdown(report: Report, framed: bool = True, repeat: bool = False) -> bytes:
     """The report as a converter's markdown with pipe tables: a merged cell's text in its first
-    cell and its other cells empty (pandoc, docling's grid without spans), a rule under the
-    first row; ``framed=False`` leaves out the outer pipes (html2text: ``a | b | c``)."""
+    cell and its other cells empty (pandoc), or in each of them (``repeat``: docling), a rule
+    under the first row; ``framed=False`` leaves out the outer pipes (html2text: ``a | b | c``)."""
     parts = []
     for paragraphs, table in zip(report.paragraphs, (*report.tables, []), strict=True):
         parts += paragraphs
         if table:
-            grid = _unmerged(table)
+            grid = _unmerged(table, repeat)
             rows = [" | ".join(cell.text for cell in row) for row in grid]
             rows.insert(1, "|".join(["---"] * len(grid[0])))
             parts.append("\n".join(f"| {row} |" if framed else row for row in rows))

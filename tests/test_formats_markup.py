@@ -247,14 +247,23 @@ def test_page_after_a_crawlers_header_lines_is_still_a_page() -> None:
 
 @pytest.mark.parametrize("stem", ("000_c304030f2df1b677", "003_00d1a30b4b93398f", *STEMS))
 @pytest.mark.parametrize("model", [None, "rules"])
-@pytest.mark.parametrize("framed", [True, False], ids=["framed", "unframed"])
-def test_pipe_table_whose_merged_labels_print_empty_cells(shared, stem: str, model: str | None, framed: bool) -> None:
+@pytest.mark.parametrize("layout", ["framed", "unframed", "repeated"])
+@pytest.mark.parametrize("zeros", ["printed", "blank"])
+def test_pipe_table_whose_merged_labels_print_empty_cells(
+    shared, stem: str, model: str | None, layout: str, zeros: str
+) -> None:
     """``| 一、本年新收… |  |  | 10 |  |  |  |  |  | 10 |``: the label merged over three columns
     prints two empty cells; the row's last seven cells are its columns, so 10 is 自然人's (the
     tagger, counting cells from the label, put it two columns right, under review). Unframed
     (``一、本年新收… |  |  | 10 | …``, html2text) too, where a row whose first cell is empty
-    (`` |  | 3.其他 | 8 | …``) is its own label's row, not a value row printed below another."""
+    (`` |  | 3.其他 | 8 | …``) is its own label's row, not a value row printed below another; and
+    with the merged label's text in each of its cells (docling). With zeros printed empty: the
+    appeals row of fifteen cells is read by its cells with the rules too (they had put 1 under
+    结果维持 where 其他结果 printed it, in review), and a (六)其他处理 printed as one row of empty
+    cells is that row, blank, its label repeated or not (it had been left out, out of review)."""
     report = load_report(stem)  # 000 and 003 print some of their cells empty
-    data = pipe_markdown(report, framed)
+    if zeros == "blank":
+        report.blank_zeros()
+    data = pipe_markdown(report, framed=layout != "unframed", repeat=layout == "repeated")
     doc = _extractor(model)(data, name=f"{stem}.md")
     assert _wrong(report, doc, data.decode("utf-8")) == []

@@ -295,3 +295,17 @@ def _floats(norm: str, group: Group) -> bool:
         return False
     lead = norm[line_start : group.start]
     return len(lead) >= FLOAT_INDENT and not lead.strip()
+
+
+def printed_empty(norm: str, labels: list[Label], row: str) -> bool:
+    """The row's label is followed by nothing but separators up to the line of the next label: a
+    row printed with every cell empty (not a group heading over sub-rows whose labels were not
+    read; a merged heading printed again before the next label is that label's)."""
+    ordered = sorted(labels, key=lambda label: label.start)
+    for label, following in zip(ordered, ordered[1:], strict=False):
+        if label.row == row:
+            line_start = norm.rfind("\n", label.end, following.start)
+            rest = norm[label.end : following.start if line_start < 0 else line_start]
+            own = norm[label.start : label.end]
+            return all(own in field or separators_only(field) for field in re.split(r"[|\t\n]", rest))
+    return False

@@ -19,6 +19,7 @@ from nianbao.extraction.placement.align import (
     holds_any,
     inline_layout,
     kept_tokens,
+    printed_empty,
 )
 from nianbao.extraction.placement.alternatives import Decision, Fixed
 from nianbao.extraction.placement.arithmetic import (
@@ -218,20 +219,6 @@ def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: 
             out.cells[cell.key] = cell
 
 
-def _printed_empty(norm: str, labels: list[Label], row: str) -> bool:
-    """The row's label is followed by nothing but separators up to the line of the next label: a
-    row printed with every cell empty (not a group heading over sub-rows whose labels were not
-    read; a merged heading printed again before the next label is that label's)."""
-    ordered = sorted(labels, key=lambda label: label.start)
-    for label, following in zip(ordered, ordered[1:], strict=False):
-        if label.row == row:
-            line_start = norm.rfind("\n", label.end, following.start)
-            rest = norm[label.end : following.start if line_start < 0 else line_start]
-            own = norm[label.start : label.end]
-            return all(own in field or not re.search(r"\w", field) for field in re.split(r"[|\t\n]", rest))
-    return False
-
-
 def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out: Assembly) -> None:
     search = requests_search_table(template)
     labels, assignment = _locate_rows(nt, search, region, 7, out)
@@ -239,7 +226,7 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
     found = {label.row for label in labels}
     canonical = get_template(template).requests
     runs = is_run_layout(nt.norm, region)  # a run's values are assigned later: its label is enough
-    printed = "other" in assignment or (runs and "other" in found) or _printed_empty(nt.norm, labels, "other")
+    printed = "other" in assignment or (runs and "other" in found) or printed_empty(nt.norm, labels, "other")
     out.single_other = template == "2021" and printed and not found & set(_SUB_OTHER)
     rows = list(canonical.rows)
     if out.single_other:

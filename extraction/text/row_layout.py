@@ -126,12 +126,12 @@ def grid_slots(norm: str, tokens: Sequence[Token], n_cols: int, reach: int = GRI
     separator between two fields, every row as many fields) whose label is merged over several
     columns and prints empty fields after its text (``一、本年新收…\t\t\t52\t\t\t\t\t\t52``): the
     last ``n_cols`` fields are the columns. Counted from the label, 52 looks two columns right.
-    Only where the row has two or more label fields, no label text where a column would be, and
-    the lines around it make a grid (:func:`_grid_around`). None otherwise: the row's fields do
-    not say (a framed markdown row is :func:`markdown_slots`'s)."""
+    A row with one label field or none (the appeals row, `` | 1 |  | 1 | …``) is read so too.
+    Only where the lines around it make a grid (:func:`_grid_around`). None otherwise: the row's
+    fields do not say (a framed markdown table is :func:`markdown_slots`'s)."""
     line_start, line = _row_line(norm, tokens)
     separator = "|" if "|" in line else "\t"
-    if "\n" in line or separator not in line or line.lstrip().startswith("|"):
+    if "\n" in line or separator not in line:
         return None
     width = line.count(separator) + 1
     label_fields = width - n_cols
@@ -170,6 +170,8 @@ def _grid_around(norm: str, line_start: int, row: str, separator: str, label_fie
         return False
     if separator == "\t" and not any(_SIDE_BY_SIDE.search(line) for line in lines):
         return False
+    if separator == "|" and all(line.lstrip().startswith("|") for line in lines):
+        return False  # every line framed: a markdown table, markdown_slots reads it
     if not all(_fields_fit([f.strip() for f in line.split(separator)], label_fields) for line in lines):
         return False
     return any(line.rsplit(separator, 1)[-1].strip() for line in lines)
