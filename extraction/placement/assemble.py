@@ -30,8 +30,10 @@ from nianbao.extraction.placement.arithmetic import (
     CELL_TRIM,
     REQUEST_ROW_SUMS,
     SumScorer,
+    row_sums,
 )
 from nianbao.extraction.placement.joint import PendingRow, refine
+from nianbao.extraction.placement.label_blocks import split_label_blocks
 from nianbao.extraction.placement.run_tables import (
     appeals_from_run,
     assemble_run_rows,
@@ -168,6 +170,9 @@ def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int
         [label for label in labels if label.row not in detached], [g for g in groups if id(g) not in taken], region[1]
     )
     assignment = rest | {row: group for row, group in detached.items() if group is not None}
+    widths = {row.key: len(row.cols) for row in table.rows}
+    assignment, undecided = split_label_blocks(labels, assignment, widths, row_sums(table.name, ncols))
+    out.set_aside |= {(table.name, row) for row in undecided}
     out.set_aside |= {
         (table.name, row) for row, group in assignment.items() if holds_any(nt.norm, group.tokens, dropped)
     }
