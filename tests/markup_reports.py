@@ -195,6 +195,14 @@ def page(report: Report, cell_html=html.escape, omit_trailing_empty: bool = Fals
     return "\n".join(parts).encode("utf-8")
 
 
+def scraped_text(report: Report, separator: str = "") -> bytes:
+    """The report's web page (:func:`page`) as a scraper's text: tags dropped, each cell's text
+    followed by ``separator`` (BeautifulSoup's ``get_text()`` gives none: a row's values run
+    together after its label, ``一、本年新收…210000021``), each table row on a line."""
+    text = re.sub(r"<[^>]+>", "", page(report).decode("utf-8").replace("</td>", "</td>" + separator))
+    return html.unescape(text).encode("utf-8")
+
+
 def markdown(report: Report, wrapper: str = "<html><body>{}</body></html>") -> bytes:
     """The report as a PDF converter's markdown (MinerU, marker): paragraphs as lines between
     blank lines, section titles as ``#`` headings, each table as one line of HTML (``wrapper``

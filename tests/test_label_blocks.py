@@ -65,11 +65,12 @@ def _rows(assignment: dict[str, Group]) -> dict[str, list[str]]:
 
 
 WIDTHS = {f"row{i}": 7 for i in range(4)}
+TEXT = "\n" * 200  # labels and values on lines of their own
 
 
 def test_a_block_printed_row_by_row() -> None:
     labels, assignment = _block(["1", "2", "0", "0", "0", "0", "3", "4", "0", "0", "0", "0", "1", "5"], 2)
-    split, undecided = split_label_blocks(labels, assignment, WIDTHS, REQUEST_ROW_SUMS)
+    split, undecided = split_label_blocks(TEXT, labels, assignment, WIDTHS, REQUEST_ROW_SUMS)
     assert _rows(split) == {"row0": ["1", "2", "0", "0", "0", "0", "3"], "row1": ["4", "0", "0", "0", "0", "1", "5"]}
     assert undecided == set()
 
@@ -79,7 +80,7 @@ def test_a_block_printed_column_by_column_with_the_total_column_early() -> None:
     only with 总计 last; moving 自然人 to the end holds nowhere here (it differs from 总计)."""
     columns = [["5", "2"], ["1", "0"], ["0", "0"], ["0", "0"], ["0", "0"], ["6", "2"], ["0", "0"]]
     labels, assignment = _block([v for column in columns for v in column], 2)
-    split, undecided = split_label_blocks(labels, assignment, WIDTHS, REQUEST_ROW_SUMS)
+    split, undecided = split_label_blocks(TEXT, labels, assignment, WIDTHS, REQUEST_ROW_SUMS)
     assert _rows(split) == {"row0": ["5", "1", "0", "0", "0", "0", "6"], "row1": ["2", "0", "0", "0", "0", "0", "2"]}
     assert undecided == set()
 
@@ -87,16 +88,21 @@ def test_a_block_printed_column_by_column_with_the_total_column_early() -> None:
 def test_readings_the_arithmetic_cannot_choose_go_to_review() -> None:
     """Three-column rows (no identity): by rows and by columns differ, so both rows are set aside."""
     labels, assignment = _block(["0", "0", "0", "5", "0", "5"], 2)
-    split, undecided = split_label_blocks(labels, assignment, {"row0": 3, "row1": 3}, {})
+    split, undecided = split_label_blocks(TEXT, labels, assignment, {"row0": 3, "row1": 3}, {})
     assert _rows(split) == {"row0": ["0", "0", "0"], "row1": ["5", "0", "5"]}  # as printed, row by row
     assert undecided == {"row0", "row1"}
     zeros, zero_assignment = _block(["0"] * 6, 2)
-    assert split_label_blocks(zeros, zero_assignment, {"row0": 3, "row1": 3}, {})[1] == set()  # alike either way
+    assert split_label_blocks(TEXT, zeros, zero_assignment, {"row0": 3, "row1": 3}, {})[1] == set()  # alike either way
 
 
 def test_runs_that_are_no_block_are_left_alone() -> None:
-    """A run one row long, a run that fits no number of labels, and a block whose label before
-    it has no values either (a label may be missing: the counts would be off by a row)."""
+    """A run one row long, a run that fits no number of labels, a block whose label before it
+    has no values either (a label may be missing: the counts would be off by a row), and labels
+    whose rows print their empty cells (``行政处罚\t\t\t``: a docling table repeating a merged
+    fee over three cells had given it to the two empty rows above as well)."""
     for values, n_labels in ((["1"] * 7, 2), (["1"] * 10, 2), (["1"] * 14, 3)):
         labels, assignment = _block(values, n_labels)
-        assert split_label_blocks(labels, assignment, WIDTHS, REQUEST_ROW_SUMS) == (assignment, set())
+        assert split_label_blocks(TEXT, labels, assignment, WIDTHS, REQUEST_ROW_SUMS) == (assignment, set())
+    labels, assignment = _block(["1"] * 14, 2)
+    empty_cells = "x" * 5 + "\t\t\t\n" + "\n" * 200  # row0's label, then its empty cells
+    assert split_label_blocks(empty_cells, labels, assignment, WIDTHS, REQUEST_ROW_SUMS) == (assignment, set())

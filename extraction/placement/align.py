@@ -309,3 +309,16 @@ def printed_empty(norm: str, labels: list[Label], row: str) -> bool:
             own = norm[label.start : label.end]
             return all(own in field or separators_only(field) for field in re.split(r"[|\t\n]", rest))
     return False
+
+
+def merge_labels(found: list[Label], extra: list[Label], order: list[str]) -> list[Label]:
+    """Add model-found labels, keeping text order and template order consistent."""
+    merged = sorted(found + extra, key=lambda label: label.start)
+    kept: list[Label] = []
+    for label in merged:
+        if kept and order.index(label.row) < order.index(kept[-1].row):
+            if label in extra:
+                continue
+            kept = [k for k in kept if k not in extra or order.index(k.row) < order.index(label.row)]
+        kept.append(label)
+    return kept

@@ -19,6 +19,7 @@ from nianbao.extraction.placement.align import (
     holds_any,
     inline_layout,
     kept_tokens,
+    merge_labels,
     printed_empty,
 )
 from nianbao.extraction.placement.alternatives import Decision, Fixed
@@ -37,6 +38,8 @@ from nianbao.extraction.placement.label_blocks import split_label_blocks
 from nianbao.extraction.placement.run_tables import (
     appeals_from_run,
     assemble_run_rows,
+    digits_after,
+    glued_rows,
     is_run_layout,
     resolve,
 )
@@ -59,6 +62,8 @@ class Assembly:
     labels: list[Label] = field(default_factory=list)
     single_other: bool = False
     inline: bool = False
+    glued: bool = False  # the requests rows print their values run together, every cell (run_tables.glued_rows)
+    glued_blanks: bool = False  # … and some cells empty: the runs cannot be split
     locator: RuleLocator = field(default_factory=lambda: RuleLocator())
     active_splits: dict[str, PendingRow] = field(default_factory=dict)  # undecided active runs
     fixed: dict[CellKey, str] = field(default_factory=dict)  # corrected cells: value as printed
@@ -158,7 +163,7 @@ def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int
     labels = find_labels(nt, table, *region)
     extra = out.locator.extra_labels(nt, table, region, labels)
     if extra:
-        labels = _merge_labels(labels, extra, [row.key for row in table.rows])
+        labels = merge_labels(labels, extra, [row.key for row in table.rows])
     if any(label.row in _SUB_OTHER for label in labels):
         labels = [label for label in labels if label.row != "other"]  # a group label then
     tokens, dropped = out.tokens_in(nt, region)
@@ -171,8 +176,10 @@ def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int
     )
     assignment = rest | {row: group for row, group in detached.items() if group is not None}
     widths = {row.key: len(row.cols) for row in table.rows}
-    assignment, undecided = split_label_blocks(labels, assignment, widths, row_sums(table.name, ncols))
+    assignment, undecided = split_label_blocks(norm, labels, assignment, widths, row_sums(table.name, ncols))
     out.set_aside |= {(table.name, row) for row in undecided}
+    if out.glued_blanks:  # values run into their label and each other, some cells empty: undecidable
+        out.set_aside |= {(table.name, label.row) for label in labels if digits_after(nt.norm, label.end)}
     out.set_aside |= {
         (table.name, row) for row, group in assignment.items() if holds_any(nt.norm, group.tokens, dropped)
     }
@@ -186,7 +193,7 @@ def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: 
     out.labels += labels
     found = {label.row for label in labels}
     unit = _fee_unit(nt, *region) if template == "2021" else None
-    if is_run_layout(nt.norm, region):
+    if out.glued or is_run_layout(nt.norm, region):
         rows = [row for row in table.rows if row.key in found]
         cells, pending = assemble_run_rows(
             nt.norm,
@@ -230,7 +237,7 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
     out.labels += labels
     found = {label.row for label in labels}
     canonical = get_template(template).requests
-    runs = is_run_layout(nt.norm, region)  # a run's values are assigned later: its label is enough
+    runs = out.glued or is_run_layout(nt.norm, region)  # a run's values are assigned later: its label is enough
     printed = "other" in assignment or (runs and "other" in found) or printed_empty(nt.norm, labels, "other")
     out.single_other = template == "2021" and printed and not found & set(_SUB_OTHER)
     rows = list(canonical.rows)
@@ -313,11 +320,11 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
             out.cells[("appeals", row, col)] = Cell("appeals", row, col, state="missing")
         return
     tokens, dropped = out.tokens_in(nt, region)
-    if holds_any(nt.norm, tokens, dropped):
+    if out.glued_blanks or holds_any(nt.norm, tokens, dropped):
         out.set_aside.add(("appeals", None))
     run = (
         appeals_from_run(nt.norm, nt.original, *region, out.locator.piece_scorer())
-        if is_run_layout(nt.norm, region)
+        if out.glued or is_run_layout(nt.norm, region)
         else None
     )
     if run is not None:
@@ -350,19 +357,6 @@ def _appeal_cells(keys: list[tuple[str, str]], tokens: Sequence[Token], placemen
     return cells
 
 
-def _merge_labels(found: list[Label], extra: list[Label], order: list[str]) -> list[Label]:
-    """Add model-found labels, keeping text order and template order consistent."""
-    merged = sorted(found + extra, key=lambda label: label.start)
-    kept: list[Label] = []
-    for label in merged:
-        if kept and order.index(label.row) < order.index(kept[-1].row):
-            if label in extra:
-                continue
-            kept = [k for k in kept if k not in extra or order.index(k.row) < order.index(label.row)]
-        kept.append(label)
-    return kept
-
-
 def assemble(
     nt: NormText,
     template: str,
@@ -376,6 +370,8 @@ def assemble(
     decoded, so the rest of their row or table re-places consistently.
     """
     out = Assembly(locator=locator or RuleLocator(), fixed=dict(fixed or {}))
+    glued, out.glued = glued_rows(nt.norm, regions)
+    out.glued_blanks = glued and not out.glued
     out.inline = inline_layout([t for region in regions.values() if region for t in out.tokens_in(nt, region)[0]])
     if regions.get("active"):
         _assemble_active(nt, template, regions["active"], out)

@@ -28,7 +28,7 @@ Rows = tuple[tuple[Token, ...], ...]
 
 
 def split_label_blocks(
-    labels: list[Label], assignment: dict[str, Group], widths: Mapping[str, int], sums: RowSums
+    norm: str, labels: list[Label], assignment: dict[str, Group], widths: Mapping[str, int], sums: RowSums
 ) -> tuple[dict[str, Group], set[str]]:
     """``assignment`` with each label block's run split over its labels (``widths``: each row's
     columns), and the rows whose reading the arithmetic could not choose."""
@@ -36,6 +36,8 @@ def split_label_blocks(
     result, undecided = dict(assignment), set()
     for row, group in assignment.items():
         block = _block(ordered, assignment, row, group, widths)
+        if any(_cells_after(norm, label) for label in block[:-1]):
+            continue  # a row printed with empty cells (``行政处罚\t\t\t``) waits for no values
         if not block:
             continue
         rows, sure = _reading(group.tokens, [widths[label.row] for label in block], sums)
@@ -68,6 +70,12 @@ def _block(
     if first > 0 and not any(ordered[first - 1].end < end <= block[0].start for end in ends):
         return []  # the label before the block has no values either: a label may be missing
     return block
+
+
+def _cells_after(norm: str, label: Label) -> bool:
+    """A cell separator (``|`` or a tab) after the label on its line."""
+    end = norm.find("\n", label.end)
+    return any(ch in "|\t" for ch in norm[label.end : end if end >= 0 else len(norm)])
 
 
 def _reading(tokens: tuple[Token, ...], widths: list[int], sums: RowSums) -> tuple[Rows, bool]:

@@ -9,8 +9,9 @@ whose own arithmetic fails keeps the splits the run alone allows and its checks 
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from nianbao.extraction.document.cells import Cell
 from nianbao.extraction.placement.arithmetic import (
@@ -35,6 +36,13 @@ SplitFilter = Callable[[list[Cell]], bool]
 RUN_LINE = 300  # a table region with a line longer than this is a crawled run
 HEADING_ONLY = 60  # at most this much of the region on its first line: a heading alone there
 
+GLUED_DIGITS = 7  # digits a requests row's seven cells print at least: a count no report prints
+# A line ending in digits glued to a label (not after a colon: a phone number), and a line ending in
+# digits after something else (a space, a tab: separated values). A line of digits alone, or ending
+# in a signed change (+14, 增6, 472-55), is neither.
+_GLUED = re.compile(r"[^\d\s.,|:：+\-－增减]\d+[ \t]*$", re.M)
+_VALUE_LINE = re.compile(r"[^\d\n+\-－增减]\d+[ \t]*$", re.M)
+
 SPLIT_SECONDS = [0.0]  # time spent splitting runs in this process (read by the benchmark)
 
 
@@ -51,6 +59,30 @@ def is_run_layout(norm: str, region: tuple[int, int]) -> bool:
     end = norm.find("\n", region[1])
     lines = norm[start : end if end >= 0 else len(norm)].split("\n")
     return max((len(line) for line in lines), default=0) > RUN_LINE
+
+
+def glued_rows(norm: str, regions: Mapping[str, tuple[int, int] | None]) -> tuple[bool, bool]:
+    """Whether the tables print each row on a line of its own with its values run together after
+    the label (a scraper's text of a web page, no separator between cells): two or more of
+    their lines, and two in three of those ending in a digit, end in digits glued to a label;
+    and whether the requests rows' runs can be split (two or more of seven digits or more:
+    ``一、本年新收…210000021``, every cell printed). A run with empty cells (``…申请数量5252``: 52
+    once or twice, in which columns?) cannot: its rows are set aside for review. A crawled
+    one-line body's tables are runs already (:func:`is_run_layout`)."""
+    spans = [region for region in regions.values() if region is not None and not is_run_layout(norm, region)]
+    glued = [len(m.group()) - 1 for start, end in spans for m in _GLUED.finditer(norm, start, end)]
+    lines = sum(len(_VALUE_LINE.findall(norm, start, end)) for start, end in spans)
+    if len(glued) < 2 or 3 * len(glued) < 2 * lines:
+        return False, False
+    requests = regions.get("requests") if regions.get("requests") in spans else None
+    long_runs = [m for m in _GLUED.finditer(norm, *requests) if len(m.group()) > GLUED_DIGITS] if requests else []
+    return True, len(long_runs) >= 2
+
+
+def digits_after(norm: str, start: int) -> bool:
+    """A digit between ``start`` (a label's end) and the end of its line."""
+    end = norm.find("\n", start)
+    return any(ch.isdigit() for ch in norm[start : end if end >= 0 else len(norm)])
 
 
 def _cells_for(
