@@ -247,6 +247,25 @@ def pipe_markdown(report: Report, framed: bool = True, repeat: bool = False) -> 
     return "\n\n".join(parts).encode("utf-8")
 
 
+def grid_table_text(report: Report) -> bytes:
+    """The report with its tables as grid tables (pandoc's grid tables, tabulate's and database
+    consoles' ``+----+----+`` frames): a rule line between rows, ``=`` under the first, a merged
+    cell's text in its first cell and its other cells empty, each column padded to its width."""
+    parts = []
+    for paragraphs, table in zip(report.paragraphs, (*report.tables, []), strict=True):
+        parts += paragraphs
+        if table:
+            grid = [[cell.text for cell in row] for row in _unmerged(table)]
+            widths = [max(len(row[c]) for row in grid) for c in range(len(grid[0]))]
+            rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+            lines = [rule]
+            for r, row in enumerate(grid):
+                lines.append("| " + " | ".join(t.ljust(w) for t, w in zip(row, widths, strict=True)) + " |")
+                lines.append(rule.replace("-", "=") if r == 0 else rule)
+            parts.append("\n".join(lines))
+    return "\n\n".join(parts).encode("utf-8")
+
+
 def _td(cell: Cell) -> str:
     spans = "".join(f' {name}="{n}"' for name, n in (("rowspan", cell.rowspan), ("colspan", cell.colspan)) if n > 1)
     return f"<td{spans}>"

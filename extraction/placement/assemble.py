@@ -238,7 +238,7 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
     found = {label.row for label in labels}
     canonical = get_template(template).requests
     runs = out.glued or is_run_layout(nt.norm, region)  # a run's values are assigned later: its label is enough
-    printed = "other" in assignment or (runs and "other" in found) or printed_empty(nt.norm, labels, "other")
+    printed = "other" in assignment or (runs and "other" in found) or printed_empty(masked(nt), labels, "other")
     out.single_other = template == "2021" and printed and not found & set(_SUB_OTHER)
     rows = list(canonical.rows)
     if out.single_other:

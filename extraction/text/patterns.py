@@ -37,6 +37,8 @@ _COUNT_WORD = re.compile(r"[ \t\u3000\u00a0]*[件条篇项个次场人家起份]
 _SENTENCE = re.compile(r"[，。；]")
 COUNT_UNITS = "件个项条"  # a cell may print its count with one of these (``3件``), as parse_cell reads it
 _MD_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{2,}:?[ \t]*\|)+[ \t]*(?::?-{2,}:?)?[ \t]*$", re.M)
+# A grid table's rule (pandoc, tabulate, a database console): ``+------+----+``, ``+======+====+``.
+_GRID_RULE = re.compile(r"^[ \t]*\+(?:[-=:]{2,}\+)+[ \t]*$", re.M)
 # A cell that is printed but empty: a line holding only non-breaking or ideographic spaces.
 _BLANK_LINE = re.compile(r"^[ \t]*[\u00a0\u3000\u2002]+[ \t\u00a0\u3000\u2002]*$", re.M)
 
@@ -71,7 +73,8 @@ def detect_template(nt: NormText) -> str:
 
 def mask_footers(norm: str) -> str:
     """Blank out page footers (``- 3 -``, ``第 3 页``, and lone page numbers counting up through the
-    document: ``pages.page_number_lines``) and markdown rules, keeping every offset."""
+    document: ``pages.page_number_lines``), markdown rules and grid tables' rules, keeping every
+    offset."""
     pages = page_number_lines(norm)
     if pages:
         chars = list(norm)
@@ -79,6 +82,7 @@ def mask_footers(norm: str) -> str:
             chars[start:end] = " " * (end - start)
         norm = "".join(chars)
     norm = _FOOTER.sub(lambda m: " " * len(m.group(0)), norm)
+    norm = _GRID_RULE.sub(lambda m: " " * len(m.group(0)), norm)
     return _MD_RULE.sub(lambda m: " " * len(m.group(0)), norm)
 
 
