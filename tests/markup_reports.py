@@ -247,23 +247,33 @@ def pipe_markdown(report: Report, framed: bool = True, repeat: bool = False) -> 
     return "\n\n".join(parts).encode("utf-8")
 
 
-def grid_table_text(report: Report) -> bytes:
+def grid_table_text(report: Report, wrap: int = 0) -> bytes:
     """The report with its tables as grid tables (pandoc's grid tables, tabulate's and database
     consoles' ``+----+----+`` frames): a rule line between rows, ``=`` under the first, a merged
-    cell's text in its first cell and its other cells empty, each column padded to its width."""
+    cell's text in its first cell and its other cells empty, each column padded to its width;
+    ``wrap``: a label cell's text wrapped over lines of that many characters (pandoc's multi-line
+    cells: ``| 5.要求行政机关 | 0 |`` then ``| 确认或重新出具 |   |``)."""
     parts = []
     for paragraphs, table in zip(report.paragraphs, (*report.tables, []), strict=True):
         parts += paragraphs
         if table:
-            grid = [[cell.text for cell in row] for row in _unmerged(table)]
-            widths = [max(len(row[c]) for row in grid) for c in range(len(grid[0]))]
+            grid = [[_wrapped(cell.text, 0 if cell.key else wrap) for cell in row] for row in _unmerged(table)]
+            widths = [max(len(line) for row in grid for line in row[c]) for c in range(len(grid[0]))]
             rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
             lines = [rule]
             for r, row in enumerate(grid):
-                lines.append("| " + " | ".join(t.ljust(w) for t, w in zip(row, widths, strict=True)) + " |")
+                for k in range(max(len(cell) for cell in row)):
+                    texts = [cell[k] if k < len(cell) else "" for cell in row]
+                    lines.append("| " + " | ".join(t.ljust(w) for t, w in zip(texts, widths, strict=True)) + " |")
                 lines.append(rule.replace("-", "=") if r == 0 else rule)
             parts.append("\n".join(lines))
     return "\n\n".join(parts).encode("utf-8")
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    if not width or len(text) <= width:
+        return [text]
+    return [text[i : i + width] for i in range(0, len(text), width)]
 
 
 def _td(cell: Cell) -> str:

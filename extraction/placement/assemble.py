@@ -47,7 +47,7 @@ from nianbao.extraction.placement.search import Placement, differing_columns, ma
 from nianbao.extraction.templates import Row, Table, get_template, requests_search_table, single_other_subrows
 from nianbao.extraction.text.locator import RuleLocator
 from nianbao.extraction.text.normalize import NormText
-from nianbao.extraction.text.patterns import Label, Token, find_labels, find_tokens, masked
+from nianbao.extraction.text.patterns import Label, Token, anchored_in_grid, find_labels, find_tokens, masked
 from nianbao.extraction.text.values import parse_cell
 
 _SUB_OTHER = single_other_subrows()
@@ -166,6 +166,7 @@ def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int
         labels = merge_labels(labels, extra, [row.key for row in table.rows])
     if any(label.row in _SUB_OTHER for label in labels):
         labels = [label for label in labels if label.row != "other"]  # a group label then
+    labels = anchored_in_grid(nt.norm, labels)
     tokens, dropped = out.tokens_in(nt, region)
     norm = masked(nt)
     groups = group_tokens(norm, tokens, ncols, [label.start for label in labels], out.inline)

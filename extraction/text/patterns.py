@@ -166,6 +166,41 @@ def _in_vertical_label(norm: str, start: int, end: int) -> bool:
     return any(len(line) == 1 and line != "无" and not line.isdigit() for line in neighbours)
 
 
+def anchored_in_grid(norm: str, labels: list[Label]) -> list[Label]:
+    """Labels found on a continuation line of a grid table's row (a cell's text wrapped over
+    lines, ``| 5.要求行政机关 | 0 |`` then ``| 确认或重新出具 |   |``) moved to the same cell on the
+    row's first line, where the row's values are."""
+    return [_grid_anchor(norm, label) or label for label in labels]
+
+
+def _grid_anchor(norm: str, label: Label) -> Label | None:
+    line_start = norm.rfind("\n", 0, label.start) + 1
+    line = norm[line_start : _line_end(norm, line_start)]
+    if not line.lstrip().startswith("|"):
+        return None
+    first = line_start
+    while first > 0:  # up through the row's lines to the rule above it
+        above = norm.rfind("\n", 0, first - 1) + 1
+        previous = norm[above : first - 1]
+        if _GRID_RULE.fullmatch(previous):
+            break
+        if not previous.lstrip().startswith("|") or previous.count("|") != line.count("|"):
+            return None
+        first = above
+    if first == 0 or first == line_start:
+        return None  # no rule above: not a grid table; or the label is on the row's first line
+    field = norm.count("|", line_start, label.start)
+    bars = [first + i for i, ch in enumerate(norm[first : _line_end(norm, first)]) if ch == "|"]
+    cell = norm[bars[field - 1] + 1 : bars[field]]
+    start = bars[field - 1] + 1 + len(cell) - len(cell.lstrip())
+    return Label(label.row, start, max(start, bars[field - 1] + 1 + len(cell.rstrip())))
+
+
+def _line_end(norm: str, offset: int) -> int:
+    end = norm.find("\n", offset)
+    return len(norm) if end < 0 else end
+
+
 def find_labels(nt: NormText, table: Table, start: int, end: int) -> list[Label]:
     """Row labels of a table in template order, each searched after the previous one."""
     labels: list[Label] = []
