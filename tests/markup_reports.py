@@ -247,6 +247,20 @@ def pipe_markdown(report: Report, framed: bool = True, repeat: bool = False) -> 
     return "\n\n".join(parts).encode("utf-8")
 
 
+def box_table_text(report: Report) -> bytes:
+    """:func:`grid_table_text` drawn with box characters (``┌──┬──┐``, ``│ a │ b │``, ``├──┼──┤``),
+    as consoles and some converters draw tables."""
+    lines = grid_table_text(report).decode("utf-8").split("\n")
+    rules = [i for i, line in enumerate(lines) if line.startswith("+")]
+    for i in rules:
+        opens = i == 0 or not lines[i - 1].startswith("|")
+        closes = i + 1 == len(lines) or not lines[i + 1].startswith("|")
+        left, cross, right = "┌┬┐" if opens else "└┴┘" if closes else "├┼┤"
+        body = lines[i][1:-1].replace("+", cross).replace("-", "─").replace("=", "═")
+        lines[i] = left + body + right
+    return "\n".join(line.replace("|", "│") if line.startswith("|") else line for line in lines).encode("utf-8")
+
+
 def grid_table_text(report: Report, wrap: int = 0) -> bytes:
     """The report with its tables as grid tables (pandoc's grid tables, tabulate's and database
     consoles' ``+----+----+`` frames): a rule line between rows, ``=`` under the first, a merged

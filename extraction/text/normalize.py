@@ -36,6 +36,10 @@ _EXTRA = {
     "\u2500": "—",
     "\u3001": "、",
     **dict.fromkeys("\u2010\u2011\u2012\u2013\u2212\ufe63", "-"),
+    # a table drawn with box characters (a console's or a converter's ┌──┬──┐ │ a │ b │) is a grid
+    # table: its walls are pipes, its corners and junctions "+" (its rules are masked, patterns.py)
+    **dict.fromkeys("│┃║", "|"),
+    **dict.fromkeys("┌┐└┘├┤┬┴┼┏┓┗┛┣┫┳┻╋╔╗╚╝╠╣╦╩╬╒╕╘╛╞╡╤╧╪╓╖╙╜╟╢╥╨╫", "+"),
 }
 
 

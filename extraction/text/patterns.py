@@ -37,8 +37,9 @@ _COUNT_WORD = re.compile(r"[ \t\u3000\u00a0]*[件条篇项个次场人家起份]
 _SENTENCE = re.compile(r"[，。；]")
 COUNT_UNITS = "件个项条"  # a cell may print its count with one of these (``3件``), as parse_cell reads it
 _MD_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{2,}:?[ \t]*\|)+[ \t]*(?::?-{2,}:?)?[ \t]*$", re.M)
-# A grid table's rule (pandoc, tabulate, a database console): ``+------+----+``, ``+======+====+``.
-_GRID_RULE = re.compile(r"^[ \t]*\+(?:[-=:]{2,}\+)+[ \t]*$", re.M)
+# A grid table's rule (pandoc, tabulate, a database console): ``+------+----+``, ``+======+====+``,
+# or drawn with box characters (``├──┼──┤``, normalised to ``+——+——+``).
+_GRID_RULE = re.compile(r"^[ \t]*\+(?:[-=:—═━]{2,}\+)+[ \t]*$", re.M)
 # A cell that is printed but empty: a line holding only non-breaking or ideographic spaces.
 _BLANK_LINE = re.compile(r"^[ \t]*[\u00a0\u3000\u2002]+[ \t\u00a0\u3000\u2002]*$", re.M)
 
