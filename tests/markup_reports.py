@@ -218,18 +218,23 @@ def markdown(report: Report, wrapper: str = "<html><body>{}</body></html>") -> b
     return "\n\n".join(parts).encode("utf-8")
 
 
-def delimited_text(report: Report, separator: str = ",") -> bytes:
+def delimited_text(report: Report, separator: str = ",", wrap: int = 0) -> bytes:
     """The report as text with its tables saved from a spreadsheet (CSV) or copied out of one
     (tab-separated): one line per table row, a merged cell's text in its first field and its
-    other fields empty, a CSV field holding a comma quoted."""
+    other fields empty, a CSV field holding a comma quoted; ``wrap``: a label cell longer than
+    that printed over two lines, quoted (a cell of several lines)."""
     parts = []
     for paragraphs, table in zip(report.paragraphs, (*report.tables, []), strict=True):
         parts += paragraphs
         if table:
-            grid = [[cell.text for cell in row] for row in _unmerged(table)]
-            quoted = [[f'"{t}"' if separator in t else t for t in row] for row in grid]
+            grid = [[_two_lines(c.text, 0 if c.key else wrap) for c in row] for row in _unmerged(table)]
+            quoted = [[f'"{t}"' if separator in t or "\n" in t else t for t in row] for row in grid]
             parts.append("\n".join(separator.join(row) for row in quoted))
     return "\n\n".join(parts).encode("utf-8")
+
+
+def _two_lines(text: str, wrap: int) -> str:
+    return text[:wrap] + "\n" + text[wrap:] if wrap and len(text) > wrap else text
 
 
 def pipe_markdown(report: Report, framed: bool = True, repeat: bool = False) -> bytes:

@@ -78,6 +78,29 @@ def test_lines_that_are_not_table_rows_are_left_as_they_are(line: str) -> None:
     assert commas_as_fields(text, text) == text
 
 
+@pytest.mark.parametrize("stem", STEMS)
+@pytest.mark.parametrize("model", [None, "rules"])
+@pytest.mark.parametrize("separator", [",", "\t"], ids=["csv", "tsv"])
+def test_cells_of_several_lines_quoted(shared, stem: str, model: str | None, separator: str) -> None:
+    """A spreadsheet cell of several lines is saved or copied quoted, its line break kept
+    (``"四、结转下年度继\n续办理"\t\t\t103``): the row is one line again in the normalised view,
+    its label one text. Before: the row's values, on the label's second line, were no grid row
+    (the tagger put 103 under 科研机构, out of review) and a CSV row's commas stayed commas."""
+    report = load_report(stem)
+    report.blank_zeros()
+    data = delimited_text(report, separator, wrap=8)
+    doc = _extractor(model)(data, name=f"{stem}.txt")
+    got = {(c["table"], c["row"], c["col"]): (c["value"], c["state"]) for c in doc["cells"]}
+    assert [key for key, want in report.expected().items() if got[key] != want] == []
+
+
+def test_only_quoted_fields_join_their_lines() -> None:
+    text = '表\n"一、本年新收\n申请数量"\t1\t2\n他说"好\n的"。\n"甲\n乙"丙\n'
+    norm = NormText(text).norm
+    assert norm.split("\n")[:2] == ["表", '"一、本年新收 申请数量"\t1\t2']
+    assert '他说"好\n的"。' in norm and '"甲\n乙"丙' in norm  # prose quotes, a quote not closing a field
+
+
 def test_header_lines_of_words_next_to_rows_become_tabs_too() -> None:
     """A header line has no values, but it sits right on a row with as many commas: same grid.
     Words alone (``甲,乙,丙``, tested above) and a line with another comma count stay."""

@@ -27,6 +27,42 @@ _QUOTES = "\"'"
 MAX_ROW = 400  # characters: a longer line is prose or a crawled one-line body, not a table row
 
 
+# A quoted field holding line breaks (a spreadsheet cell of several lines, copied or saved:
+# ``"四、结转下年度继\n续办理"\t\t\t103``): it opens a line or follows a delimiter and closes before
+# one or at the line's end; three line breaks and 200 characters at most.
+_QUOTED_LINES = re.compile(r'(?:^|(?<=[\t,]))"[^"\t\n]*(?:\n[^"\t\n]*){1,3}"(?=[\t,]|[ \t\r]*$)', re.M)
+MAX_QUOTED = 200
+
+
+def delimited_view(original: str, norm: str) -> str:
+    """``norm`` with the line breaks inside quoted fields as spaces (the row is one line again,
+    its label one text) and comma-separated rows' delimiters as tabs (:func:`commas_as_fields`)."""
+    breaks = quoted_line_breaks(original)
+    if breaks:
+        original, norm = _spaced(original, breaks), _spaced(norm, breaks)
+    return commas_as_fields(original, norm)
+
+
+def quoted_line_breaks(original: str) -> list[int]:
+    """Offsets of the line breaks inside quoted fields of delimited rows."""
+    if '"' not in original:
+        return []
+    return [
+        match.start() + i
+        for match in _QUOTED_LINES.finditer(original)
+        if len(match.group()) <= MAX_QUOTED
+        for i, ch in enumerate(match.group())
+        if ch == "\n"
+    ]
+
+
+def _spaced(text: str, offsets: list[int]) -> str:
+    chars = list(text)
+    for at in offsets:
+        chars[at] = " "
+    return "".join(chars)
+
+
 def commas_as_fields(original: str, norm: str) -> str:
     """``norm`` with the delimiting commas of comma-separated table rows turned into tabs."""
     if original.count(",") < 2:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from opencc import OpenCC
 
-from nianbao.extraction.text.delimited import commas_as_fields
+from nianbao.extraction.text.delimited import delimited_view
 
 _T2S = OpenCC("t2s")
 _SPACES = "\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff\u202f\u205f"
@@ -181,7 +181,7 @@ class NormText:
         return self._memo[key]
 
     def __post_init__(self) -> None:
-        self.norm = commas_as_fields(self.original, normalize_text(self.original))
+        self.norm = delimited_view(self.original, normalize_text(self.original))
         self.squeezed = "".join(self.norm.split())  # str.split() splits where str.isspace()
         self.squeeze_index = kept_offsets(self.norm)
 
