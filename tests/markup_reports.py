@@ -233,6 +233,17 @@ def delimited_text(report: Report, separator: str = ",", wrap: int = 0) -> bytes
     return "\n\n".join(parts).encode("utf-8")
 
 
+def tables_last(report: Report) -> bytes:
+    """The report as a Word file's text written paragraphs first and tables after (python-docx's
+    ``document.paragraphs``, then each table's rows as tab-joined cells, a merged cell's text in
+    each of its cells): the headings of sections 二 to 四 stand empty, the tables at the end."""
+    parts = [p for paragraphs in report.paragraphs for p in paragraphs]
+    for table in report.tables:
+        grid = [[cell.text for cell in row] for row in _unmerged(table, repeat=True)]
+        parts.append("\n".join("\t".join(row) for row in grid))
+    return "\n".join(parts).encode("utf-8")
+
+
 def _two_lines(text: str, wrap: int) -> str:
     return text[:wrap] + "\n" + text[wrap:] if wrap and len(text) > wrap else text
 

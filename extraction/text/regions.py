@@ -80,7 +80,35 @@ def find_regions(nt: NormText, sections: list[Section]) -> Regions:
         else:
             end = min(text_end, start + _APPEALS_SPAN) if name == "appeals" else text_end
         regions[name] = (start, end) if _holds_table(nt, name, start, end) else None
+    return _printed_after_the_text(nt, sections, regions)
+
+
+def _printed_after_the_text(nt: NormText, sections: list[Section], regions: Regions) -> Regions:
+    """Tables missing under their headings but printed after the last section (a Word file's
+    text written paragraphs first and tables after: python-docx's ``paragraphs`` then
+    ``tables``): each found by its anchor after the last heading and the table before it, where
+    two or more words only it prints stand (a mention in the closing prose is no table)."""
+    missing = [name for name, region in regions.items() if region is None]
+    if not missing or not sections:
+        return regions
+    cursor, text_end = max(s.end for s in sections), len(nt.original)
+    for name in ("active", "requests", "appeals"):
+        if name not in missing:
+            continue
+        start = _anchor(nt, name, cursor)
+        if start is None:
+            continue
+        others = [_anchor(nt, other, start + 1) for other in ("active", "requests", "appeals") if other != name]
+        end = min([a for a in others if a is not None], default=text_end)  # the next table's anchor
+        if name == "appeals":
+            end = min(end, start + _APPEALS_SPAN)
+        if _distinct_words(nt, name, start, end) >= 2:
+            regions[name], cursor = (start, end), start
     return regions
+
+
+def _distinct_words(nt: NormText, name: str, start: int, end: int) -> int:
+    return sum(1 for word in _REGIONS["table_words"][name] if nt.search(_any_of([word]), start, end))
 
 
 def _holds_table(nt: NormText, name: str, start: int, end: int) -> bool:
