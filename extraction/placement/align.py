@@ -298,9 +298,9 @@ def _floats(norm: str, group: Group) -> bool:
 
 
 def printed_empty(norm: str, labels: list[Label], row: str) -> bool:
-    """The row's label is followed by nothing but separators up to the line of the next label: a
-    row printed with every cell empty (not a group heading over sub-rows whose labels were not
-    read; a merged heading printed again before the next label is that label's)."""
+    """The row's label is followed by nothing but separators (and its own label again, in the
+    cells of a merged label printed cell by cell) up to the line of the next label: a row printed
+    with every cell empty, not a group heading over sub-rows whose labels were not read."""
     ordered = sorted(labels, key=lambda label: label.start)
     for label, following in zip(ordered, ordered[1:], strict=False):
         if label.row == row:

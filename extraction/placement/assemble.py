@@ -62,8 +62,8 @@ class Assembly:
     labels: list[Label] = field(default_factory=list)
     single_other: bool = False
     inline: bool = False
-    glued: bool = False  # the requests rows print their values run together, every cell (run_tables.glued_rows)
-    glued_blanks: bool = False  # … and some cells empty: the runs cannot be split
+    glued_runs: bool = False  # rows print their values run into the label, every cell: split as runs
+    glued_blanks: bool = False  # … some cells empty: the runs cannot be split (run_tables.glued_rows)
     locator: RuleLocator = field(default_factory=lambda: RuleLocator())
     active_splits: dict[str, PendingRow] = field(default_factory=dict)  # undecided active runs
     fixed: dict[CellKey, str] = field(default_factory=dict)  # corrected cells: value as printed
@@ -194,7 +194,7 @@ def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: 
     out.labels += labels
     found = {label.row for label in labels}
     unit = _fee_unit(nt, *region) if template == "2021" else None
-    if out.glued or is_run_layout(nt.norm, region):
+    if out.glued_runs or is_run_layout(nt.norm, region):
         rows = [row for row in table.rows if row.key in found]
         cells, pending = assemble_run_rows(
             nt.norm,
@@ -238,7 +238,7 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
     out.labels += labels
     found = {label.row for label in labels}
     canonical = get_template(template).requests
-    runs = out.glued or is_run_layout(nt.norm, region)  # a run's values are assigned later: its label is enough
+    runs = out.glued_runs or is_run_layout(nt.norm, region)  # a run's values are assigned later: its label is enough
     printed = "other" in assignment or (runs and "other" in found) or printed_empty(masked(nt), labels, "other")
     out.single_other = template == "2021" and printed and not found & set(_SUB_OTHER)
     rows = list(canonical.rows)
@@ -325,7 +325,7 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
         out.set_aside.add(("appeals", None))
     run = (
         appeals_from_run(nt.norm, nt.original, *region, out.locator.piece_scorer())
-        if out.glued or is_run_layout(nt.norm, region)
+        if out.glued_runs or is_run_layout(nt.norm, region)
         else None
     )
     if run is not None:
@@ -371,8 +371,8 @@ def assemble(
     decoded, so the rest of their row or table re-places consistently.
     """
     out = Assembly(locator=locator or RuleLocator(), fixed=dict(fixed or {}))
-    glued, out.glued = glued_rows(nt.norm, regions)
-    out.glued_blanks = glued and not out.glued
+    glued, out.glued_runs = glued_rows(nt.norm, regions)
+    out.glued_blanks = glued and not out.glued_runs
     out.inline = inline_layout([t for region in regions.values() if region for t in out.tokens_in(nt, region)[0]])
     if regions.get("active"):
         _assemble_active(nt, template, regions["active"], out)

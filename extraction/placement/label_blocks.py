@@ -36,10 +36,8 @@ def split_label_blocks(
     result, undecided = dict(assignment), set()
     for row, group in assignment.items():
         block = _block(ordered, assignment, row, group, widths)
-        if any(_cells_after(norm, label) for label in block[:-1]):
-            continue  # a row printed with empty cells (``行政处罚\t\t\t``) waits for no values
-        if not block:
-            continue
+        if not block or any(_cells_after(norm, label) for label in block[:-1]):
+            continue  # no block; or a row printed with its empty cells (``行政处罚\t\t\t``) waits for no values
         rows, sure = _reading(group.tokens, [widths[label.row] for label in block], sums)
         result.update({label.row: Group(tokens) for label, tokens in zip(block, rows, strict=True)})
         if not sure:
@@ -81,11 +79,11 @@ def _cells_after(norm: str, label: Label) -> bool:
 def _reading(tokens: tuple[Token, ...], widths: list[int], sums: RowSums) -> tuple[Rows, bool]:
     """The best reading of a block's values and whether the arithmetic chose it."""
     readings = _readings(tokens, widths)
-    scored = sorted(((_score(rows, sums), -moved, -i) for i, (rows, moved) in enumerate(readings)), reverse=True)
-    best_score, best_moved, best = scored[0]
-    rows = readings[-best][0]
-    rivals = [readings[-i][0] for score, moved, i in scored[1:] if (score, moved) == (best_score, best_moved)]
-    return rows, not any(_cells(other) != _cells(rows) for other in rivals)
+    keys = [(_score(rows, sums), -moved) for rows, moved in readings]
+    best = max(range(len(readings)), key=lambda i: keys[i])  # the first of the best: row by row first
+    rows = readings[best][0]
+    rivals = [other for (other, _), key in zip(readings, keys, strict=True) if key == keys[best]]
+    return rows, all(_cells(other) == _cells(rows) for other in rivals)
 
 
 def _readings(tokens: tuple[Token, ...], widths: list[int]) -> list[tuple[Rows, int]]:

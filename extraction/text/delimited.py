@@ -30,8 +30,8 @@ MAX_ROW = 400  # characters: a longer line is prose or a crawled one-line body, 
 # A quoted field holding line breaks (a spreadsheet cell of several lines, copied or saved:
 # ``"四、结转下年度继\n续办理"\t\t\t103``): it opens a line or follows a delimiter and closes before
 # one or at the line's end; three line breaks and 200 characters at most.
-_QUOTED_LINES = re.compile(r'(?:^|(?<=[\t,]))"[^"\t\n]*(?:\n[^"\t\n]*){1,3}"(?=[\t,]|[ \t\r]*$)', re.M)
 MAX_QUOTED = 200
+_QUOTED_LINES = re.compile(r'(?:^|(?<=[\t,]))"[^"\t\n]{0,200}(?:\n[^"\t\n]{0,200}){1,3}"(?=[\t,]|[ \t\r]*$)', re.M)
 
 
 def delimited_view(original: str, norm: str) -> str:
@@ -80,21 +80,19 @@ def commas_as_fields(original: str, norm: str) -> str:
 
 
 def _with_header_lines(lines: list[tuple[int, int, list[int]]], rows: list[bool]) -> None:
-    """Mark as rows the lines right above or below a row with as many delimiting commas: a
-    table's header lines (``结果维持,结果纠正,…,总计``), words only, are fields of the same grid."""
-    changed = True
-    while changed:
-        changed = False
-        for i, (start, end, commas) in enumerate(lines):
-            if rows[i] or end - start > MAX_ROW:
-                continue
-            near = [j for j in (i - 1, i + 1) if 0 <= j < len(lines) and rows[j]]
-            if any(_adjacent(lines[min(i, j)], lines[max(i, j)]) and len(lines[j][2]) == len(commas) for j in near):
-                rows[i] = changed = True
+    """Mark as rows the lines right below or above a row with as many delimiting commas, and so on
+    outwards (one sweep down, one up): a table's header lines (``结果维持,结果纠正,…,总计``), words
+    only, are fields of the same grid."""
+    for i in range(1, len(lines)):
+        rows[i] = rows[i] or (rows[i - 1] and _same_grid(lines[i - 1], lines[i]))
+    for i in range(len(lines) - 2, -1, -1):
+        rows[i] = rows[i] or (rows[i + 1] and _same_grid(lines[i], lines[i + 1]))
 
 
-def _adjacent(upper: tuple[int, int, list[int]], lower: tuple[int, int, list[int]]) -> bool:
-    return lower[0] == upper[1] + 1  # one line break between them
+def _same_grid(upper: tuple[int, int, list[int]], lower: tuple[int, int, list[int]]) -> bool:
+    """One line break between the two lines, as many commas, neither longer than a row."""
+    longest = max(upper[1] - upper[0], lower[1] - lower[0])
+    return lower[0] == upper[1] + 1 and len(upper[2]) == len(lower[2]) and longest <= MAX_ROW
 
 
 def _field_commas(original: str, start: int, end: int) -> list[int]:
