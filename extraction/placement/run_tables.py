@@ -65,9 +65,10 @@ def glued_rows(norm: str, regions: Mapping[str, tuple[int, int] | None]) -> tupl
     """Whether the tables print each row on a line of its own with its values run together after
     the label (a scraper's text of a web page, no separator between cells): two or more of
     their lines, and two in three of those ending in a digit, end in digits glued to a label;
-    and whether the requests rows' runs can be split (two or more of seven digits or more:
-    ``一、本年新收…210000021``, every cell printed). A run with empty cells (``…申请数量5252``: 52
-    once or twice, in which columns?) cannot: its rows are set aside for review. A crawled
+    and whether the runs can be split: every requests row's run has seven digits or more (two or
+    more such rows: ``一、本年新收…210000021``, every cell printed). Where a run is shorter, cells
+    print empty (``…申请数量5252``: 52 once or twice, in which columns?), in any table: the rows
+    holding a run are set aside for review. A crawled
     one-line body's tables are runs already (:func:`is_run_layout`)."""
     spans = [region for region in regions.values() if region is not None and not is_run_layout(norm, region)]
     glued = [len(m.group()) - 1 for start, end in spans for m in _GLUED.finditer(norm, start, end)]
@@ -75,8 +76,8 @@ def glued_rows(norm: str, regions: Mapping[str, tuple[int, int] | None]) -> tupl
     if len(glued) < 2 or 3 * len(glued) < 2 * lines:
         return False, False
     requests = regions.get("requests") if regions.get("requests") in spans else None
-    long_runs = [m for m in _GLUED.finditer(norm, *requests) if len(m.group()) > GLUED_DIGITS] if requests else []
-    return True, len(long_runs) >= 2
+    runs = [len(m.group()) - 1 for m in _GLUED.finditer(norm, *requests)] if requests else []
+    return True, len(runs) >= 2 and min(runs) >= GLUED_DIGITS
 
 
 def digits_after(norm: str, start: int) -> bool:
