@@ -215,4 +215,68 @@ def find_labels(nt: NormText, table: Table, start: int, end: int) -> list[Label]
         if best is not None:
             labels.append(Label(row.key, *best))
             cursor = best[1]
+    if len(labels) < len(table.rows):
+        labels = _with_wrapped_cells(nt, table, labels, start, end)
     return labels
+
+
+def _with_wrapped_cells(nt: NormText, table: Table, labels: list[Label], start: int, end: int) -> list[Label]:
+    """``labels`` and the rows found only in a grid table's cell whose text wraps over lines
+    (``| 5.属于三类内部 | 0 |`` then ``| 事务信息 |   |``: the pattern is cut by the other cells),
+    each searched in its cell's lines joined, between the labels found around it, and placed on
+    the cell's first line."""
+    cells = nt.memo(("wrapped cells", start, end), lambda: _wrapped_cells(nt.norm, start, end))
+    if not cells:
+        return labels
+    found = {label.row: label for label in labels}
+    out, lower = [], start
+    for i, row in enumerate(table.rows):
+        if row.key in found:
+            out.append(found[row.key])
+            lower = found[row.key].end
+            continue
+        upper = next((found[r.key].start for r in table.rows[i + 1 :] if r.key in found), end)
+        hit = next((c for c in cells if lower <= c[0] < upper and any(p.search(c[2]) for p in row.patterns)), None)
+        if hit is not None:
+            out.append(Label(row.key, hit[0], hit[1]))
+            lower = hit[1]
+    return out
+
+
+def _wrapped_cells(norm: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """The cells of a grid table's rows (the pipe lines between two rule lines) whose text goes
+    on past the row's first line: (start, end) of the text on the first line, and the lines'
+    text joined without whitespace."""
+    cells: list[tuple[int, int, str]] = []
+    row: list[tuple[int, str]] | None = None  # None: not after a rule line
+    at = start
+    while at <= end:
+        line_end = min(_line_end(norm, at), end)
+        line = norm[at:line_end]
+        if _GRID_RULE.fullmatch(line):
+            if row and len(row) > 1 and len({text.count("|") for _, text in row}) == 1:
+                cells += _cells_of(row)
+            row = []
+        elif row is not None and line.lstrip().startswith("|"):
+            row.append((at, line))
+        else:
+            row = None
+        at = line_end + 1
+    return cells
+
+
+def _cells_of(row: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
+    first_start, first = row[0]
+    bars = [first_start + i for i, ch in enumerate(first) if ch == "|"]
+    cells = []
+    for k in range(1, len(bars)):
+        parts = [line.split("|")[k] for _, line in row]
+        if not any(part.strip() for part in parts[1:]):
+            continue  # the cell's text is on the first line alone: the patterns read it there
+        text = parts[0]
+        lead = len(text) - len(text.lstrip())
+        cell_start = bars[k - 1] + 1 + lead
+        cells.append(
+            (cell_start, max(cell_start, bars[k - 1] + 1 + len(text.rstrip())), "".join("".join(parts).split()))
+        )
+    return cells
