@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 from nianbao.extraction.placement.align import Group
 from nianbao.extraction.placement.arithmetic import RowSums, SumScorer
-from nianbao.extraction.text.patterns import Label, Token
+from nianbao.extraction.text.patterns import Label, Token, rest_of_line
 
 Rows = tuple[tuple[Token, ...], ...]
 
@@ -72,8 +72,7 @@ def _block(
 
 def _cells_after(norm: str, label: Label) -> bool:
     """A cell separator (``|`` or a tab) after the label on its line."""
-    end = norm.find("\n", label.end)
-    return any(ch in "|\t" for ch in norm[label.end : end if end >= 0 else len(norm)])
+    return any(ch in "|\t" for ch in rest_of_line(norm, label.end))
 
 
 def _reading(tokens: tuple[Token, ...], widths: list[int], sums: RowSums) -> tuple[Rows, bool]:

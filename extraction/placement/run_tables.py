@@ -25,7 +25,7 @@ from nianbao.extraction.placement.joint import PendingRow, refine
 from nianbao.extraction.placement.runs import Piece, Run, find_run, splits
 from nianbao.extraction.placement.search import Placement, margin_feature
 from nianbao.extraction.templates import Row, Table
-from nianbao.extraction.text.patterns import Label
+from nianbao.extraction.text.patterns import Label, rest_of_line
 from nianbao.extraction.text.values import parse_cell
 
 # Model log-probability of a piece (start, end offsets) being the value of column slot k.
@@ -82,8 +82,7 @@ def glued_rows(norm: str, regions: Mapping[str, tuple[int, int] | None]) -> tupl
 
 def digits_after(norm: str, start: int) -> bool:
     """A digit between ``start`` (a label's end) and the end of its line."""
-    end = norm.find("\n", start)
-    return any(ch.isdigit() for ch in norm[start : end if end >= 0 else len(norm)])
+    return any(ch.isdigit() for ch in rest_of_line(norm, start))
 
 
 def _cells_for(

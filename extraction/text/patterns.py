@@ -191,15 +191,26 @@ def _grid_anchor(norm: str, label: Label) -> Label | None:
     if first == 0 or first == line_start:
         return None  # no rule above: not a grid table; or the label is on the row's first line
     field = norm.count("|", line_start, label.start)
-    bars = [first + i for i, ch in enumerate(norm[first : _line_end(norm, first)]) if ch == "|"]
-    cell = norm[bars[field - 1] + 1 : bars[field]]
+    return Label(label.row, *_cell_span(first, rest_of_line(norm, first), field))
+
+
+def _cell_span(line_start: int, line: str, field: int) -> tuple[int, int]:
+    """Where the text of cell ``field`` (the one after the ``field``-th pipe) of a grid line
+    stands, whitespace around it left out (an empty cell: where it starts)."""
+    bars = [line_start + i for i, ch in enumerate(line) if ch == "|"]
+    cell = line[bars[field - 1] + 1 - line_start : bars[field] - line_start]
     start = bars[field - 1] + 1 + len(cell) - len(cell.lstrip())
-    return Label(label.row, start, max(start, bars[field - 1] + 1 + len(cell.rstrip())))
+    return start, max(start, bars[field - 1] + 1 + len(cell.rstrip()))
 
 
 def _line_end(norm: str, offset: int) -> int:
     end = norm.find("\n", offset)
     return len(norm) if end < 0 else end
+
+
+def rest_of_line(norm: str, offset: int) -> str:
+    """The text from ``offset`` to the end of its line."""
+    return norm[offset : _line_end(norm, offset)]
 
 
 def find_labels(nt: NormText, table: Table, start: int, end: int) -> list[Label]:
@@ -267,16 +278,10 @@ def _wrapped_cells(norm: str, start: int, end: int) -> list[tuple[int, int, str]
 
 def _cells_of(row: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
     first_start, first = row[0]
-    bars = [first_start + i for i, ch in enumerate(first) if ch == "|"]
     cells = []
-    for k in range(1, len(bars)):
+    for k in range(1, first.count("|")):
         parts = [line.split("|")[k] for _, line in row]
         if not any(part.strip() for part in parts[1:]):
             continue  # the cell's text is on the first line alone: the patterns read it there
-        text = parts[0]
-        lead = len(text) - len(text.lstrip())
-        cell_start = bars[k - 1] + 1 + lead
-        cells.append(
-            (cell_start, max(cell_start, bars[k - 1] + 1 + len(text.rstrip())), "".join("".join(parts).split()))
-        )
+        cells.append((*_cell_span(first_start, first, k), "".join("".join(parts).split())))
     return cells

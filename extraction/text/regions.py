@@ -28,6 +28,7 @@ _ANCHORS = {name: _any_of(words) for name, words in _REGIONS["anchors"].items()}
 # Words only a table prints (its header and labels): a region with none of them and no printed
 # value holds no table (四 saying 本年度未发生行政复议…), so its cells are missing, not blank.
 _TABLE_WORDS = {name: _any_of(words) for name, words in _REGIONS["table_words"].items()}
+_EACH_WORD = {name: [_any_of([word]) for word in words] for name, words in _REGIONS["table_words"].items()}
 _SECTION_OF: dict[str, int] = _REGIONS["section"]  # the section each table is printed in
 _APPEALS_SPAN = 2500
 
@@ -108,7 +109,7 @@ def _printed_after_the_text(nt: NormText, sections: list[Section], regions: Regi
 
 
 def _distinct_words(nt: NormText, name: str, start: int, end: int) -> int:
-    return sum(1 for word in _REGIONS["table_words"][name] if nt.search(_any_of([word]), start, end))
+    return sum(1 for word in _EACH_WORD[name] if nt.search(word, start, end))
 
 
 def _holds_table(nt: NormText, name: str, start: int, end: int) -> bool:

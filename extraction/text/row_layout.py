@@ -145,13 +145,17 @@ def _label_text(cell: str) -> bool:
     return bool(cell.strip()) and not VALUE.fullmatch(cell.strip())
 
 
+def _value_text(cell: str) -> bool:
+    return bool(cell.strip()) and bool(VALUE.fullmatch(cell.strip()))
+
+
 def _fields_fit(fields: list[str], label_fields: int) -> bool:
     """A header line (no values) fits any grid; a row of values has them after its label fields
     and no label text there."""
-    if not any(field and VALUE.fullmatch(field) for field in fields):
+    if not any(map(_value_text, fields)):
         return True
     labels, columns = fields[:label_fields], fields[label_fields:]
-    return not any(field and VALUE.fullmatch(field) for field in labels) and not any(map(_label_text, columns))
+    return not any(map(_value_text, labels)) and not any(map(_label_text, columns))
 
 
 def _grid_around(norm: str, line_start: int, row: str, separator: str, label_fields: int, reach: int) -> bool:
