@@ -106,3 +106,14 @@ def test_runs_that_are_no_block_are_left_alone() -> None:
     labels, assignment = _block(["1"] * 14, 2)
     empty_cells = "x" * 5 + "\t\t\t\n" + "\n" * 200  # row0's label, then its empty cells
     assert split_label_blocks(empty_cells, labels, assignment, WIDTHS, REQUEST_ROW_SUMS) == (assignment, set())
+
+
+def test_a_label_with_values_of_its_own_is_no_part_of_a_block() -> None:
+    """``row1`` prints its values before its label (pdfminer without box flow: ``9 0 … 9`` then
+    ``（二）部分公开``), ``row2`` a run of two rows after its label: the run is not row1's and
+    row2's (it had been split over them, row1's own values dropped, every row after shifted)."""
+    labels = [Label("row0", 0, 5), Label("row1", 10, 15), Label("row2", 20, 25)]
+    own = Group((Token(6, 7, "1", 1),))
+    run = Group(tuple(Token(30 + 3 * i, 31 + 3 * i, "0", 3 + i) for i in range(14)))
+    assignment = {"row1": own, "row2": run}
+    assert split_label_blocks(TEXT, labels, assignment, WIDTHS, REQUEST_ROW_SUMS) == (assignment, set())

@@ -54,7 +54,7 @@ def test_value_lines_between_rows_without_values_go_to_review(shared, stem: str)
     line between ``8.属于行政查询事项`` and ``1.本机关不掌握…`` may be either row's once a row
     prints nothing. Before, two cells a report came out blank and out of review (each value
     line read as the row above's); now every cell that differs from the gold is under review
-    (``align.floating_rows``: the value line's row and the empty row beside it)."""
+    (``unsure.floating_rows``: the value line's row and the empty row beside it)."""
     text = _layout_text(str(shared / "dev" / f"{stem}.pdf"))
     start = text.index("三、收到和处理")
     end = text.index("五、", start)

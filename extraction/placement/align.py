@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from nianbao.extraction.text.patterns import Label, Token, own_field, separators_only
 
 _SEPARATORS = set(" \t\r\n|")
-FLOAT_INDENT = 8  # spaces before a value line of its own: a layout-preserving PDF text's row height
 _EMPTY_FIRST_FIELD = re.compile(r"[ \t]*\|[ \t]*\|")  # a markdown row opening with an empty label field
 
 
@@ -254,47 +253,6 @@ def holds_any(norm: str, row: tuple[Token, ...] | list[Token], dropped: list[Tok
         return False
     first, last = row[0].start, row[-1].end
     return any(first < token.start < last or _next_to(norm, token, first, last) for token in dropped)
-
-
-def floating_rows(norm: str, labels: list[Label], assignment: dict[str, Group]) -> set[str]:
-    """Rows the text does not give their values: in a layout-preserving PDF text each row's
-    values print on an indented line of their own at the row's height, between label lines
-    (``8.属于行政查询事项`` / ``        10        10`` / ``1.本机关不掌握…``). While every row has
-    such a line they pair in order; once a row prints no value at all (zeros printed as empty
-    cells), a value line next to that row's label may be its, not the row's it was paired with:
-    where it sits as near to that label (in lines) as to its own, or nearer, both rows go to
-    review (the arithmetic cannot tell: the values only move between rows)."""
-    ordered = sorted(labels, key=lambda label: label.start)
-    starts = [label.start for label in ordered]
-    by_row = {label.row: label for label in ordered}
-    undecided: set[str] = set()
-    for own, group in assignment.items():
-        if own not in by_row or not _floats(norm, group):
-            continue
-        below = bisect_left(starts, group.start)
-        own_distance = _lines_between(norm, by_row[own].start, group.start)
-        for index in (below - 1, below):
-            other = ordered[index] if 0 <= index < len(ordered) else None
-            if other is None or other.row == own or other.row in assignment:
-                continue
-            if _lines_between(norm, other.start, group.start) <= own_distance:
-                undecided |= {own, other.row}
-    return undecided
-
-
-def _lines_between(norm: str, a: int, b: int) -> int:
-    return norm.count("\n", min(a, b), max(a, b))
-
-
-def _floats(norm: str, group: Group) -> bool:
-    """True when the group's values fill an indented line of their own (one line, nothing but
-    whitespace before them on it)."""
-    line_start = norm.rfind("\n", 0, group.start) + 1
-    line_end = norm.find("\n", group.start)
-    if 0 <= line_end < group.end:
-        return False
-    lead = norm[line_start : group.start]
-    return len(lead) >= FLOAT_INDENT and not lead.strip()
 
 
 def printed_empty(norm: str, labels: list[Label], row: str) -> bool:

@@ -14,7 +14,6 @@ from nianbao.extraction.placement.align import (
     below_header,
     detached_blocks,
     fitted,
-    floating_rows,
     group_tokens,
     holds_any,
     inline_layout,
@@ -38,12 +37,12 @@ from nianbao.extraction.placement.label_blocks import split_label_blocks
 from nianbao.extraction.placement.run_tables import (
     appeals_from_run,
     assemble_run_rows,
-    digits_after,
     glued_rows,
     is_run_layout,
     resolve,
 )
 from nianbao.extraction.placement.search import Placement, differing_columns, margin_feature, place
+from nianbao.extraction.placement.unsure import unsure_rows
 from nianbao.extraction.templates import Row, Table, get_template, requests_search_table, single_other_subrows
 from nianbao.extraction.text.locator import RuleLocator
 from nianbao.extraction.text.normalize import NormText
@@ -177,14 +176,13 @@ def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int
     )
     assignment = rest | {row: group for row, group in detached.items() if group is not None}
     widths = {row.key: len(row.cols) for row in table.rows}
-    assignment, undecided = split_label_blocks(norm, labels, assignment, widths, row_sums(table.name, ncols))
-    out.set_aside |= {(table.name, row) for row in undecided}
-    if out.glued_blanks:  # values run into their label and each other, some cells empty: undecidable
-        out.set_aside |= {(table.name, label.row) for label in labels if digits_after(nt.norm, label.end)}
-    out.set_aside |= {
-        (table.name, row) for row, group in assignment.items() if holds_any(nt.norm, group.tokens, dropped)
-    }
-    out.set_aside |= {(table.name, row) for row in floating_rows(norm, labels, assignment)}
+    split, undecided = split_label_blocks(norm, labels, assignment, widths, row_sums(table.name, ncols))
+    counted = {row for row, group in split.items() if group is not assignment.get(row)}  # read by counting
+    assignment = split
+    unsure = unsure_rows(
+        nt, table, region, labels, groups, assignment, counted=counted, dropped=dropped, glued_blanks=out.glued_blanks
+    )
+    out.set_aside |= {(table.name, row) for row in undecided | unsure}
     return labels, assignment
 
 
@@ -239,7 +237,10 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
     found = {label.row for label in labels}
     canonical = get_template(template).requests
     runs = out.glued_runs or is_run_layout(nt.norm, region)  # a run's values are assigned later: its label is enough
-    printed = "other" in assignment or (runs and "other" in found) or printed_empty(masked(nt), labels, "other")
+    unsure = bool({("requests", "other"), ("requests", None)} & out.set_aside)  # its values may be elsewhere
+    printed = (
+        "other" in assignment or ((runs or unsure) and "other" in found) or printed_empty(masked(nt), labels, "other")
+    )
     out.single_other = template == "2021" and printed and not found & set(_SUB_OTHER)
     rows = list(canonical.rows)
     if out.single_other:

@@ -62,6 +62,8 @@ def _block(
     if filled != len(group.tokens) or at - first < 1:
         return []
     block = ordered[first : at + 1]
+    if any(label.row in assignment for label in block[:-1]):
+        return []  # a label with values of its own waits for none
     ends = [g.end for r, g in assignment.items() if r != row]
     if any(block[0].start < end <= group.start for end in ends):
         return []  # a run of values between the block's labels: not a block

@@ -231,6 +231,18 @@ def find_labels(nt: NormText, table: Table, start: int, end: int) -> list[Label]
     return labels
 
 
+def out_of_order(nt: NormText, table: Table, labels: list[Label], start: int, end: int) -> list[str]:
+    """Rows :func:`find_labels` missed whose label the region prints all the same, out of the
+    template's order: an extractor that lost the table's reading order (``pdftotext`` without
+    ``-layout`` prints some rows' labels in a block after values of other rows)."""
+    found = {label.row for label in labels}
+    return [
+        row.key
+        for row in table.rows
+        if row.key not in found and any(nt.search(pattern, start, end) for pattern in row.patterns)
+    ]
+
+
 def _with_wrapped_cells(nt: NormText, table: Table, labels: list[Label], start: int, end: int) -> list[Label]:
     """``labels`` and the rows found only in a grid table's cell whose text wraps over lines
     (``| 5.属于三类内部 | 0 |`` then ``| 事务信息 |   |``: the pattern is cut by the other cells),

@@ -1,0 +1,111 @@
+"""Rows the text leaves undecided: their cells are read, and a person confirms them.
+
+The assembler pairs labels with value groups (``align.py``); some texts allow another pairing
+that the arithmetic cannot rule out, because values would only move between rows. Each check
+here names one such layout; :func:`unsure_rows` gathers them for a table.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Mapping
+
+from nianbao.extraction.placement.align import Group, fitted, holds_any
+from nianbao.extraction.placement.run_tables import digits_after
+from nianbao.extraction.templates import Table, single_other_subrows
+from nianbao.extraction.text.normalize import NormText
+from nianbao.extraction.text.patterns import Label, Token, masked, out_of_order
+
+FLOAT_INDENT = 8  # spaces before a value line of its own: a layout-preserving PDF text's row height
+WHOLE_TABLE = None  # in :func:`unsure_rows`' answer: every row of the table
+_SUB_OTHER = single_other_subrows()
+
+
+def unsure_rows(
+    nt: NormText,
+    table: Table,
+    region: tuple[int, int],
+    labels: list[Label],
+    groups: list[Group],
+    assignment: Mapping[str, Group],
+    *,
+    counted: set[str],
+    dropped: list[Token],
+    glued_blanks: bool,
+) -> set[str | None]:
+    """The rows of ``table`` whose reading the text leaves undecided (``WHOLE_TABLE``: all).
+
+    ``assignment`` pairs rows with their value groups, ``counted`` names the rows given values
+    by counting them over a block of labels, ``dropped`` the numbers set aside as no cells, and
+    ``glued_blanks`` says the values run into their labels with some cells empty.
+    """
+    widths = {row.key: len(row.cols) for row in table.rows}
+    unsure: set[str | None] = set()
+    if glued_blanks:  # values run into their label and each other, some cells empty: undecidable
+        unsure |= {label.row for label in labels if digits_after(nt.norm, label.end)}
+    unsure |= {row for row, group in assignment.items() if holds_any(nt.norm, group.tokens, dropped)}
+    unsure |= floating_rows(masked(nt), labels, assignment)
+    unread = unread_rows(labels, groups, assignment, widths)
+    unsure |= unread | (counted if unread else set())
+    heads = {"other"} if any(label.row in _SUB_OTHER for label in labels) else set()  # （六） heads its sub-rows
+    if set(out_of_order(nt, table, labels, *region)) - heads:
+        unsure.add(WHOLE_TABLE)  # the text lost the table's row order
+    return unsure
+
+
+def floating_rows(norm: str, labels: list[Label], assignment: Mapping[str, Group]) -> set[str]:
+    """Rows the text does not give their values: in a layout-preserving PDF text each row's
+    values print on an indented line of their own at the row's height, between label lines
+    (``8.属于行政查询事项`` / ``        10        10`` / ``1.本机关不掌握…``). While every row has
+    such a line they pair in order; once a row prints no value at all (zeros printed as empty
+    cells), a value line next to that row's label may be its, not the row's it was paired with:
+    where it sits as near to that label (in lines) as to its own, or nearer, both rows go to
+    review (the arithmetic cannot tell: the values only move between rows)."""
+    ordered = sorted(labels, key=lambda label: label.start)
+    starts = [label.start for label in ordered]
+    by_row = {label.row: label for label in ordered}
+    undecided: set[str] = set()
+    for own, group in assignment.items():
+        if own not in by_row or not _floats(norm, group):
+            continue
+        below = bisect_left(starts, group.start)
+        own_distance = _lines_between(norm, by_row[own].start, group.start)
+        for index in (below - 1, below):
+            other = ordered[index] if 0 <= index < len(ordered) else None
+            if other is None or other.row == own or other.row in assignment:
+                continue
+            if _lines_between(norm, other.start, group.start) <= own_distance:
+                undecided |= {own, other.row}
+    return undecided
+
+
+def unread_rows(
+    labels: list[Label], groups: list[Group], assignment: Mapping[str, Group], widths: Mapping[str, int]
+) -> set[str]:
+    """Rows whose reading leaves values of their table over, when some are: the rows read as
+    printed empty and the rows given more values than their columns. A text whose reading order
+    lost the table's rows (``pdftotext`` without ``-layout``, pdfminer without its box flow)
+    prints some rows' values far from their labels, column after column, and a row with no
+    values of its own, or one holding a whole block's, is not sure. With every value placed, a
+    row without values is printed empty."""
+    used = {row: fitted(list(group.tokens), widths[row]) for row, group in assignment.items()}
+    placed = {token.start for row, tokens in used.items() for token in tokens[: widths[row]]}
+    if all(token.blank or token.start in placed for group in groups for token in group.tokens):
+        return set()
+    over = {row for row, tokens in used.items() if len(tokens) > widths[row]}
+    return over | {label.row for label in labels if label.row not in assignment}
+
+
+def _lines_between(norm: str, a: int, b: int) -> int:
+    return norm.count("\n", min(a, b), max(a, b))
+
+
+def _floats(norm: str, group: Group) -> bool:
+    """True when the group's values fill an indented line of their own (one line, nothing but
+    whitespace before them on it)."""
+    line_start = norm.rfind("\n", 0, group.start) + 1
+    line_end = norm.find("\n", group.start)
+    if 0 <= line_end < group.end:
+        return False
+    lead = norm[line_start : group.start]
+    return len(lead) >= FLOAT_INDENT and not lead.strip()
