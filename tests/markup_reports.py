@@ -352,3 +352,25 @@ def _word_table(document, rows: list[Row], wrap_value) -> None:
         if wrap_value and cell.key and cell.text:
             for run in target.paragraphs[0]._p.xpath("./w:r"):
                 wrap_value(run)
+
+
+def labels_below_values(report: Report, every: int = 1) -> bytes:
+    """The report as markitdown prints a PDF's tables: pipe rows whose label cells came out
+    empty, each row's label on a line of its own below its values (every ``every``-th row of
+    the requests table; the others keep their label in the row)."""
+    parts = []
+    for paragraphs, table in zip(report.paragraphs, (*report.tables, []), strict=True):
+        parts += paragraphs
+        if not table:
+            continue
+        lines = []
+        for index, row in enumerate(_unmerged(table)):
+            texts = [cell.text for cell in row]
+            labels = [text for cell, text in zip(row, texts, strict=True) if not cell.key and text.strip()]
+            moved = table is report.tables[1] and labels and any(cell.key for cell in row) and index % every == 0
+            values = ["" if not cell.key else text for cell, text in zip(row, texts, strict=True)]
+            lines.append("| " + " | ".join(values if moved else texts) + " |")
+            if moved:
+                lines.append(" ".join(labels))
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts).encode("utf-8")

@@ -88,11 +88,14 @@ def group_tokens(
     return [Group(tuple(part)) for run in runs for part in _split_rows(run, ncols) if part]
 
 
-def align(labels: list[Label], groups: list[Group], region_end: int) -> dict[str, Group]:
+def align(
+    labels: list[Label], groups: list[Group], region_end: int, paired: frozenset[str] = frozenset()
+) -> dict[str, Group]:
     """Assign groups to labels: monotone, one group per label, adjacency required.
 
     Dynamic programme over (label i, group j): the score counts assigned groups first, then
-    groups that follow their label.
+    groups that follow their label. Labels of ``paired`` rows (given their values already) take
+    no group but still bound their neighbours': no row reaches across them.
     """
     n_labels, n_groups = len(labels), len(groups)
     if not n_labels or not n_groups:
@@ -111,7 +114,7 @@ def align(labels: list[Label], groups: list[Group], region_end: int) -> dict[str
             value, step = below[j], 1
             if here[j + 1] >= value:
                 value, step = here[j + 1], 2
-            if lower <= starts[j] and ends[j] <= upper:  # a group within its neighbours' bounds may pair
+            if lower <= starts[j] and ends[j] <= upper and labels[i].row not in paired:  # within its neighbours' bounds
                 score = 22 if starts[j] >= label_end else 20 if ends[j] <= label_start else 0
                 if score and score + below[j + 1] >= value:
                     value, step = score + below[j + 1], 3

@@ -171,9 +171,7 @@ def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int
     groups = group_tokens(norm, tokens, ncols, [label.start for label in labels], out.inline)
     detached = detached_blocks(norm, labels, groups, region[1]) if out.inline else {}
     taken = {id(group) for group in detached.values() if group is not None}
-    rest = align(
-        [label for label in labels if label.row not in detached], [g for g in groups if id(g) not in taken], region[1]
-    )
+    rest = align(labels, [g for g in groups if id(g) not in taken], region[1], frozenset(detached))
     assignment = rest | {row: group for row, group in detached.items() if group is not None}
     widths = {row.key: len(row.cols) for row in table.rows}
     split, undecided = split_label_blocks(norm, labels, assignment, widths, row_sums(table.name, ncols))

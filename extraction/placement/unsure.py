@@ -47,6 +47,7 @@ def unsure_rows(
     unsure |= floating_rows(masked(nt), labels, assignment)
     unread = unread_rows(labels, groups, assignment, widths)
     unsure |= unread | (counted if unread else set())
+    unsure |= shifted_rows(masked(nt), labels, groups, assignment)
     heads = {"other"} if any(label.row in _SUB_OTHER for label in labels) else set()  # （六） heads its sub-rows
     if set(out_of_order(nt, table, labels, *region)) - heads:
         unsure.add(WHOLE_TABLE)  # the text lost the table's row order
@@ -94,6 +95,35 @@ def unread_rows(
         return set()
     over = {row for row, tokens in used.items() if len(tokens) > widths[row]}
     return over | {label.row for label in labels if label.row not in assignment}
+
+
+def shifted_rows(norm: str, labels: list[Label], groups: list[Group], assignment: Mapping[str, Group]) -> set[str]:
+    """Rows whose values may be their neighbour's: a whole group of values no row took, and the
+    rows around it that hold values printed on another line than their label (or none), up to
+    a row printed on one line with its values. A converter that moved some
+    labels out of their table (markitdown's PDF tables: ``|  | 1 0 | 0 0 |…`` then
+    ``1.属于国家秘密`` on a line of its own) prints a row's values before its label, and reading
+    them after the label shifts every such row by one, leaving one group over; the arithmetic
+    cannot tell, the values only move between rows."""
+    placed = {token.start for group in assignment.values() for token in group.tokens}
+    stray = [g for g in groups if not any(t.start in placed for t in g.tokens) and not all(t.blank for t in g.tokens)]
+    if not stray:
+        return set()
+    ordered = sorted(labels, key=lambda label: label.start)
+    starts = [label.start for label in ordered]
+    across = [  # values on another line than the label, or none
+        label.row not in assignment or _lines_between(norm, label.start, assignment[label.row].start) > 0
+        for label in ordered
+    ]
+    shifted: set[str] = set()
+    for group in stray:
+        at = bisect_left(starts, group.start)
+        for step, first in ((-1, at - 1), (1, at)):
+            index = first
+            while 0 <= index < len(ordered) and across[index]:
+                shifted.add(ordered[index].row)
+                index += step
+    return shifted
 
 
 def _lines_between(norm: str, a: int, b: int) -> int:
