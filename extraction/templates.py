@@ -20,6 +20,7 @@ class Row:
     label: str
     patterns: tuple[re.Pattern[str], ...]
     cols: tuple[str, ...]
+    heads: bool = False  # the row's label may head later rows (（六）其他处理 over its 2021 sub-rows)
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,9 @@ def _variants(row: dict) -> list[str]:
 def _requests_table(variant: str) -> Table:
     data = _data()
     cols = tuple(key for key, _ in data["requests_cols"])
+    groups = {r["group"] for r in data["requests_rows"] if "group" in r}
     rows = tuple(
-        Row(r["key"], r["label"], _compile(r["patterns"]), cols)
+        Row(r["key"], r["label"], _compile(r["patterns"]), cols, r.get("printed") in groups)
         for r in data["requests_rows"]
         if variant in _variants(r)
     )

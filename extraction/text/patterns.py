@@ -40,6 +40,9 @@ _MD_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{2,}:?[ \t]*\|)+[ \t]*(?::?-{2,}:?
 # A grid table's rule (pandoc, tabulate, a database console): ``+------+----+``, ``+======+====+``,
 # or drawn with box characters (``├──┼──┤``, normalised to ``+——+——+``).
 _GRID_RULE = re.compile(r"^[ \t]*\+(?:[-=:—═━]{2,}\+)+[ \t]*$", re.M)
+# A piece of rule between two junctions on a line that also crosses cells spanning rows (w3m
+# draws ``│    ├────┼────┤`` beside a merged label, normalised to ``|    +————+————+``).
+_RULE_PIECE = re.compile(r"\+(?:[-=:—═━]{2,}\+)+")
 # A cell that is printed but empty: a line holding only non-breaking or ideographic spaces.
 _BLANK_LINE = re.compile(r"^[ \t]*[\u00a0\u3000\u2002]+[ \t\u00a0\u3000\u2002]*$", re.M)
 
@@ -84,6 +87,7 @@ def mask_footers(norm: str) -> str:
         norm = "".join(chars)
     norm = _FOOTER.sub(lambda m: " " * len(m.group(0)), norm)
     norm = _GRID_RULE.sub(lambda m: " " * len(m.group(0)), norm)
+    norm = _RULE_PIECE.sub(lambda m: " " * len(m.group(0)), norm)
     return _MD_RULE.sub(lambda m: " " * len(m.group(0)), norm)
 
 
@@ -225,7 +229,7 @@ def find_labels(nt: NormText, table: Table, start: int, end: int) -> list[Label]
                 best = hit[1]
         if best is not None:
             labels.append(Label(row.key, *best))
-            cursor = best[1]
+            cursor = cursor if row.heads else best[1]  # a merged heading prints anywhere beside its rows
     if len(labels) < len(table.rows):
         labels = _with_wrapped_cells(nt, table, labels, start, end)
     return labels
