@@ -27,7 +27,7 @@ _FOOTER = re.compile(
 # bounded so that numbering (1. 2、), years (2019年) and counts in prose (5件) are not values.
 VALUE = re.compile(
     r"(?<![\w.,+\-/])(?:[增减][ ]?)?[+\-]?\d+(?:,\d{3})*(?:\.\d+)?"
-    r"(?:[ ]?(?:万元|亿元|元|万|亿)|[ ]?[件个项条](?=[\s|]|$))?(?![\w.、,]|/\d)"
+    r"(?:[ ]?(?:万元|亿元|元|万|亿)|[ ]?[件个项条](?=[\s|]|$))?(?![\w.、,%]|/\d)"  # no cell is a percentage
     r"|(?<![\w/\\])(?:—+|-{1,2}|－|/|\\|×|无)(?![\w/\\\-—])"
     r"|(?<![^\s|])(?=\d*[OolI〇])[\dOolI〇]{1,6}(?![^\s|])"  # OCR's O, l, I, 〇 for 0 and 1 in a field of their own
 )
@@ -37,6 +37,9 @@ _COUNT_WORD = re.compile(r"[ \t\u3000\u00a0]*[件条篇项个次场人家起份]
 _SENTENCE = re.compile(r"[，。；]")
 COUNT_UNITS = "件个项条"  # a cell may print its count with one of these (``3件``), as parse_cell reads it
 _MD_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{2,}:?[ \t]*\|)+[ \t]*(?::?-{2,}:?)?[ \t]*$", re.M)
+# A simple or multiline table's rule (pandoc's plain text and markdown, reStructuredText):
+# ``  ------ ---- ------`` or ``====== ====``, runs of three or more, one per column.
+_COLUMN_RULE = re.compile(r"^[ \t]*(?:-{3,}|={3,})(?:[ \t]+(?:-{3,}|={3,}))*[ \t]*$", re.M)
 # A grid table's rule (pandoc, tabulate, a database console): ``+------+----+``, ``+======+====+``,
 # or drawn with box characters (``├──┼──┤``, normalised to ``+——+——+``).
 _GRID_RULE = re.compile(r"^[ \t]*\+(?:[-=:—═━]{2,}\+)+[ \t]*$", re.M)
@@ -88,6 +91,7 @@ def mask_footers(norm: str) -> str:
     norm = _FOOTER.sub(lambda m: " " * len(m.group(0)), norm)
     norm = _GRID_RULE.sub(lambda m: " " * len(m.group(0)), norm)
     norm = _RULE_PIECE.sub(lambda m: " " * len(m.group(0)), norm)
+    norm = _COLUMN_RULE.sub(lambda m: " " * len(m.group(0)), norm)
     return _MD_RULE.sub(lambda m: " " * len(m.group(0)), norm)
 
 
