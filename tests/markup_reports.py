@@ -12,6 +12,7 @@ import html
 import io
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from nianbao.extraction.templates import template_data
@@ -373,4 +374,25 @@ def labels_below_values(report: Report, every: int = 1) -> bytes:
             if moved:
                 lines.append(" ".join(labels))
         parts.append("\n".join(lines))
+    return "\n\n".join(parts).encode("utf-8")
+
+
+def fixed_width(report: Report, count: str = "display") -> bytes:
+    """The report with its tables padded with spaces into columns, an empty cell printed as
+    spaces: widths counted in display columns, an ideograph two wide (a console's padding), or
+    in characters (lynx's ``-dump``); a merged cell's text in its first cell."""
+
+    def width(text: str) -> int:
+        if count == "chars":
+            return len(text)
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    parts = []
+    for paragraphs, table in zip(report.paragraphs, (*report.tables, []), strict=True):
+        parts += paragraphs
+        if table:
+            grid = [[cell.text for cell in row] for row in _unmerged(table)]
+            widths = [max(width(row[c]) for row in grid) + 2 for c in range(len(grid[0]))]
+            lines = ["".join(t + " " * (w - width(t)) for t, w in zip(row, widths, strict=True)) for row in grid]
+            parts.append("\n".join(line.rstrip() for line in lines))
     return "\n\n".join(parts).encode("utf-8")

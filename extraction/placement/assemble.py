@@ -219,7 +219,7 @@ def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: 
         else:
             tokens = fitted(list(assignment[row.key].tokens) if row.key in assignment else [], len(row.cols))
             allowed = out.allowed("active", [(row.key, col) for col in row.cols], tokens)
-            slots = out.locator.slot_logp(tokens, len(row.cols))
+            slots = out.locator.slot_logp(tokens, len(row.cols), [table.col_labels[col] for col in row.cols])
             placement = place(len(tokens), len(row.cols), lambda mapping: (0,), slots, allowed)
             build = partial(_row_cells, table, row, tokens, unit=unit)
             out.decisions.append(Decision("active", row.key, "placement", Fixed(placement, build)))
@@ -255,7 +255,7 @@ def _assemble_requests(nt: NormText, template: str, region: tuple[int, int], out
         else:
             tokens = fitted(list(assignment[row.key].tokens) if row.key in assignment else [], 7)
             allowed = out.allowed("requests", [(row.key, col) for col in row.cols], tokens)
-            slots = out.locator.slot_logp(tokens, 7)
+            slots = out.locator.slot_logp(tokens, 7, _REQUEST_WORDS)
             placement = place(len(tokens), 7, SumScorer([t.raw for t in tokens], REQUEST_ROW_SUMS), slots, allowed)
             build = partial(_row_cells, canonical, row, tokens, unit=None)
             pending.append(PendingRow(row.key, placement, build))
@@ -310,6 +310,7 @@ def _ordered_keys(cells: dict[CellKey, Cell], table: Table) -> list[CellKey]:
 
 
 _APPEAL_WORDS = tuple(get_template("2019").appeals.col_labels.values())  # 结果维持 … 总计
+_REQUEST_WORDS = tuple(get_template("2019").requests.col_labels.values())  # 自然人 … 总计
 
 
 def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembly) -> None:
@@ -334,7 +335,7 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
         return
     tokens = fitted(below_header(nt.norm, region[0], tokens, _APPEAL_WORDS), 15)[:15]
     allowed = out.allowed("appeals", keys, tokens)
-    slots = out.locator.slot_logp(tokens, 15)
+    slots = out.locator.slot_logp(tokens, 15, _APPEAL_WORDS * 3)
     placement = place(len(tokens), 15, SumScorer([t.raw for t in tokens], APPEAL_ROW_SUMS), slots, allowed)
     build = partial(_appeal_cells, keys, tokens)
     out.decisions.append(Decision("appeals", None, "placement", Fixed(placement, build)))

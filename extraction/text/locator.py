@@ -19,6 +19,7 @@ import numpy as np
 
 from nianbao.extraction.placement.decoder import SlotScores
 from nianbao.extraction.templates import Table, section_patterns
+from nianbao.extraction.text.header_columns import header_slots
 from nianbao.extraction.text.normalize import NormText
 from nianbao.extraction.text.patterns import COUNT_UNITS, NUMERALS, Label, Section, Token, find_sections, own_field
 from nianbao.extraction.text.row_layout import (
@@ -67,14 +68,18 @@ class RuleLocator:
     def value_probability(self, start: int, end: int) -> float | None:
         return None
 
-    def slot_logp(self, tokens: Sequence[Token], n_cols: int) -> list[list[float]] | None:
+    def slot_logp(self, tokens: Sequence[Token], n_cols: int, words: Sequence[str] = ()) -> list[list[float]] | None:
         """Log-probabilities of each token's column slot: stated where a markdown row prints one
-        cell per column after its label cell (``row_layout.markdown_slots``), else None (no
-        model, every slot alike)."""
+        cell per column after its label cell (``row_layout.markdown_slots``), a grid row its
+        cells between pipes (``grid_slots``), or a fixed-width row its values under the header's
+        column ``words`` (``header_columns.header_slots``); else None (no model, every slot alike)."""
         if not tokens or getattr(self, "_nt", None) is None:
             return None
         norm = self._nt.norm
-        return _read_slots(markdown_slots(norm, tokens, n_cols) or grid_slots(norm, tokens, n_cols), n_cols)
+        slots = markdown_slots(norm, tokens, n_cols) or grid_slots(norm, tokens, n_cols)
+        if slots is None and words and len(tokens) < n_cols:
+            slots = header_slots(norm, self._nt.original, tokens, words)
+        return _read_slots(slots, n_cols)
 
     def piece_scorer(self) -> Callable[[int, int, int], float] | None:
         """Log-probability of ``text[start:end]`` being one value in slot ``k`` (None: no model)."""
@@ -181,7 +186,7 @@ class ModelLocator(RuleLocator):
         part = self._value_mass[start:end]
         return float(np.add.reduce(part) / len(part))  # the mean, without ndarray.mean's wrapper
 
-    def slot_logp(self, tokens: Sequence[Token], n_cols: int) -> list[list[float]] | None:
+    def slot_logp(self, tokens: Sequence[Token], n_cols: int, words: Sequence[str] = ()) -> list[list[float]] | None:
         """Per token, the log of its mean slot probability over its characters, renormalised.
 
         ``stated`` (:class:`SlotScores`) when the row prints empty fields. None, so the
@@ -191,7 +196,7 @@ class ModelLocator(RuleLocator):
         whose fields count past the model's layout feature is read from the fields it prints
         (``field_slots``), not by the model.
         """
-        read = super().slot_logp(tokens, n_cols)  # a markdown row's cells say where its values go
+        read = super().slot_logp(tokens, n_cols, words)  # the row's cells or columns say where its values go
         if read is not None:
             return read
         if self.probs is None or not self._slot_b or n_cols > len(self._slot_b):
