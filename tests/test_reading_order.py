@@ -102,6 +102,19 @@ def test_a_row_holding_more_values_than_its_columns_is_unsure() -> None:
     assert unread_rows(labels, [shed], {"a": shed}, widths) == set()
 
 
+def test_a_row_beside_one_holding_too_many_values_is_unsure() -> None:
+    """pdftotext prints ``规章`` / ``1`` / ``行政规范性文件 8`` / ``11`` / ``26`` / ``66``: 规章's
+    11 went below the next label, which then holds four values for three columns. The row
+    beside it holding too few may own the extra one: both go to review (规章's 1 and 11 had
+    been read as 1 in the first column and the rest blank, out of review)."""
+    labels = [Label("rules", 0, 2), Label("docs", 10, 17)]
+    widths = {"rules": 3, "docs": 3}
+    one, four = _tokens("1", 5), _tokens("8126", 20)
+    assert unread_rows(labels, [one, four], {"rules": one, "docs": four}, widths) == {"rules", "docs"}
+    three = _tokens("812", 20)
+    assert unread_rows(labels, [one, three], {"rules": one, "docs": three}, widths) == set()
+
+
 def test_rows_printed_out_of_the_template_order_put_their_table_in_review() -> None:
     """A generated tab-delimited report whose 二、上年结转 line is moved below （二）部分公开: the
     label search follows the template's order and misses it, so the text's order is not the

@@ -84,7 +84,8 @@ def unread_rows(
     labels: list[Label], groups: list[Group], assignment: Mapping[str, Group], widths: Mapping[str, int]
 ) -> set[str]:
     """Rows whose reading leaves values of their table over, when some are: the rows read as
-    printed empty and the rows given more values than their columns. A text whose reading order
+    printed empty, the rows given more values than their columns and the rows beside those
+    given fewer. A text whose reading order
     lost the table's rows (``pdftotext`` without ``-layout``, pdfminer without its box flow)
     prints some rows' values far from their labels, column after column, and a row with no
     values of its own, or one holding a whole block's, is not sure. With every value placed, a
@@ -94,7 +95,16 @@ def unread_rows(
     if all(token.blank or token.start in placed for group in groups for token in group.tokens):
         return set()
     over = {row for row, tokens in used.items() if len(tokens) > widths[row]}
-    return over | {label.row for label in labels if label.row not in assignment}
+    ordered = sorted(labels, key=lambda label: label.start)
+    short = [label.row not in used or len(used[label.row]) < widths[label.row] for label in ordered]
+    beside = {  # a row beside one holding too many, itself holding too few: the extra may be its
+        ordered[j].row
+        for i, label in enumerate(ordered)
+        if label.row in over
+        for j in (i - 1, i + 1)
+        if 0 <= j < len(ordered) and short[j]
+    }
+    return over | beside | {label.row for label in labels if label.row not in assignment}
 
 
 def shifted_rows(norm: str, labels: list[Label], groups: list[Group], assignment: Mapping[str, Group]) -> set[str]:
