@@ -85,11 +85,10 @@ def unread_rows(
 ) -> set[str]:
     """Rows whose reading leaves values of their table over, when some are: the rows read as
     printed empty, the rows given more values than their columns and the rows beside those
-    given fewer. A text whose reading order
-    lost the table's rows (``pdftotext`` without ``-layout``, pdfminer without its box flow)
-    prints some rows' values far from their labels, column after column, and a row with no
-    values of its own, or one holding a whole block's, is not sure. With every value placed, a
-    row without values is printed empty."""
+    given fewer. A text whose reading order lost the table's rows (``pdftotext`` without
+    ``-layout``, pdfminer without its box flow) prints some rows' values far from their labels,
+    column after column, and a row with no values of its own, or one holding a whole block's,
+    is not sure. With every value placed, a row without values is printed empty."""
     used = {row: fitted(list(group.tokens), widths[row]) for row, group in assignment.items()}
     placed = {token.start for row, tokens in used.items() for token in tokens[: widths[row]]}
     if all(token.blank or token.start in placed for group in groups for token in group.tokens):
@@ -110,11 +109,11 @@ def unread_rows(
 def shifted_rows(norm: str, labels: list[Label], groups: list[Group], assignment: Mapping[str, Group]) -> set[str]:
     """Rows whose values may be their neighbour's: a whole group of values no row took, and the
     rows around it that hold values printed on another line than their label (or none), up to
-    a row printed on one line with its values. A converter that moved some
-    labels out of their table (markitdown's PDF tables: ``|  | 1 0 | 0 0 |…`` then
-    ``1.属于国家秘密`` on a line of its own) prints a row's values before its label, and reading
-    them after the label shifts every such row by one, leaving one group over; the arithmetic
-    cannot tell, the values only move between rows."""
+    a row printed on one line with its values. A converter that moved some labels out of their
+    table (markitdown's PDF tables: ``|  | 1 0 | 0 0 |…`` then ``1.属于国家秘密`` on a line of its
+    own) prints a row's values before its label, and reading them after the label shifts every
+    such row by one, leaving one group over; the arithmetic cannot tell, the values only move
+    between rows."""
     placed = {token.start for group in assignment.values() for token in group.tokens}
     stray = [g for g in groups if not any(t.start in placed for t in g.tokens) and not all(t.blank for t in g.tokens)]
     if not stray:

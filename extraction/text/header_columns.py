@@ -1,12 +1,13 @@
 """Where a fixed-width row's values stand under its table's header.
 
-Text browsers (lynx), ``pdftotext -layout`` and hand-padded dumps print a table's rows as text
-padded with spaces, an empty cell as spaces only: ``3001 53      61  4 3119`` under
+Text browsers (lynx), pandoc's plain text and consoles print a table's rows as text padded
+with spaces, an empty cell as spaces only: ``3001 53      61  4 3119`` under
 ``自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 总计``. Order alone cannot say which
 columns the five values fill (the arithmetic often cannot either); their positions under the
-header words can. Positions are counted in characters (lynx, pdftotext) or in display columns,
-an ideograph two wide (a console's padding); the count under which the header words and the
-values line up is the one read.
+header words can. Positions are counted in characters (lynx) or in display columns, an
+ideograph two wide (pandoc, a console); the count under which the header words and the values
+line up is the one read. ``pdftotext -layout`` places each cell by its glyphs' position: its
+values line up with neither count and are left to the arithmetic.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable, Sequence
 from nianbao.extraction.text.patterns import VALUE, Token
 
 HEADER_REACH = 40  # lines read above a row to find its header words
+HEADER_WIDTH = 400  # characters a header line holds at most (longer lines are prose)
 Span = tuple[int, int]
 Measure = Callable[[str, int], int]
 
@@ -41,28 +43,28 @@ def header_slots(norm: str, original: str, tokens: Sequence[Token], words: Seque
     line_end = _line_end(norm, tokens[-1].end)
     if "|" in norm[line_start:line_end] or "\t" in norm[line_start:line_end]:
         return None
-    line = original[line_start:line_end]
+    line, above = original[line_start:line_end], _lines_above(norm, original, line_start)
     readings = []
     for measure in (_chars, _display):
-        header = _header(norm, original, line_start, words, measure)
-        if header is not None and (header[0][0] > 0 or len(tokens) > 1):  # one value under a header at
-            # the margin is no fixed-width row (pdftotext's ``5`` on a line of its own under ``本年制发件数…``)
+        header = _header(above, words, measure)
+        # one value under a header printed at the margin is no fixed-width row (pdftotext's ``5``
+        # on a line of its own under ``本年制发件数 本年废止件数…``)
+        if header is not None and (header[0][0] > 0 or len(tokens) > 1):
             spans = [(measure(line, t.start - line_start), measure(line, t.end - line_start)) for t in tokens]
             readings.append(_under(spans, header))
     fits = {tuple(read) for read in readings if read is not None}
     return list(fits.pop()) if len(fits) == 1 else None  # none lines them up, or both do, differently
 
 
-def _header(norm: str, original: str, row_start: int, words: Sequence[str], measure: Measure) -> list[Span] | None:
-    """The span of each column's word on the lines above ``row_start``, in column order, each the
-    leftmost right of the previous one (a header of several levels prints a group's column words
-    on a line of their own: 行政复议's 结果维持 … 总计, then 行政诉讼's below); None when a word is
-    not found so."""
-    lines = _lines_above(norm, original, row_start)
+def _header(lines: list[tuple[str, str]], words: Sequence[str], measure: Measure) -> list[Span] | None:
+    """The span of each column's word on ``lines`` (normalised and as printed), in column order,
+    each the leftmost right of the previous one (a header of several levels prints a group's
+    column words on a line of their own: 行政复议's 结果维持 … 总计, then 行政诉讼's below); None
+    when a word is not found so."""
     spans: list[Span] = []
     for word in words:
         after = spans[-1][1] if spans else -1
-        found = [span for line in lines if (span := _first_after(*line, word, after, measure))]
+        found = [span for line, printed in lines if (span := _first_after(line, printed, word, after, measure))]
         if not found:
             return None
         spans.append(min(found))
@@ -84,7 +86,7 @@ def _lines_above(norm: str, original: str, row_start: int) -> list[tuple[str, st
     lines, end = [], row_start - 1
     while end > 0 and len(lines) < HEADER_REACH:
         start = norm.rfind("\n", 0, end) + 1
-        if not VALUE.search(norm[start:end].replace("/", "")):
+        if end - start <= HEADER_WIDTH and not VALUE.search(norm[start:end].replace("/", "")):
             lines.append((norm[start:end], original[start:end]))
         end = start - 1
     return lines
