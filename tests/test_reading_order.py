@@ -17,7 +17,7 @@ import pytest
 
 from nianbao.extraction.pipeline import Extractor
 from nianbao.extraction.placement.align import Group, align
-from nianbao.extraction.placement.unsure import shifted_rows, unread_rows
+from nianbao.extraction.placement.unsure import behind_a_header, shifted_rows, unread_rows
 from nianbao.extraction.text.patterns import Label, Token
 
 from .conftest import GOLD_DIR
@@ -180,3 +180,17 @@ def _group(text: str, values: str) -> Group:
     at = text.index(values + "\n")
     parts = values.split()
     return Group(tuple(Token(at + 2 * i, at + 2 * i + 1, v, text.count("\n", 0, at)) for i, v in enumerate(parts)))
+
+
+def test_values_before_a_header_are_not_the_row_below_it() -> None:
+    """pdftotext prints ``第二十条`` / ``20`` / ``信息内容`` / ``本年处理决定数量`` / ``行政处罚``: the 20
+    (the row above's, moved) is paired with 行政处罚 across its sub-table's header, which never
+    stands between a row and its own values: the row goes to review. A value line printed
+    above its wrapped label, with no header between, stays decided."""
+    text = "第二十条\n20\n信息内容\n本年处理决定数量\n行政处罚\n"
+    label = Label("penalty", text.index("行政处罚"), text.index("行政处罚") + 4)
+    before = _group(text, "20")
+    assert behind_a_header(text, [label], {"penalty": before}, ("本年处理决定数量",)) == {"penalty"}
+    wrapped = "规章\n20\n行政处罚\n"
+    label = Label("penalty", wrapped.index("行政处罚"), wrapped.index("行政处罚") + 4)
+    assert behind_a_header(wrapped, [label], {"penalty": _group(wrapped, "20")}, ("本年处理决定数量",)) == set()

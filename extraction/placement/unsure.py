@@ -48,6 +48,7 @@ def unsure_rows(
     unread = unread_rows(labels, groups, assignment, widths)
     unsure |= unread | (counted if unread else set())
     unsure |= shifted_rows(masked(nt), labels, groups, assignment)
+    unsure |= behind_a_header(nt.norm, labels, assignment, tuple(table.col_labels.values()))
     heads = {"other"} if any(label.row in _SUB_OTHER for label in labels) else set()  # （六） heads its sub-rows
     if set(out_of_order(nt, table, labels, *region)) - heads:
         unsure.add(WHOLE_TABLE)  # the text lost the table's row order
@@ -133,6 +134,21 @@ def shifted_rows(norm: str, labels: list[Label], groups: list[Group], assignment
                 shifted.add(ordered[index].row)
                 index += step
     return shifted
+
+
+def behind_a_header(
+    norm: str, labels: list[Label], assignment: Mapping[str, Group], words: tuple[str, ...]
+) -> set[str]:
+    """Rows paired with values printed before their label with a column word of the table
+    between them: a header stands between a table's values and its rows, never between a row and
+    its own values (pdftotext's ``第二十条`` / ``20`` / ``信息内容`` / ``本年处理决定数量`` /
+    ``行政处罚``: the 20 was the row above's)."""
+    starts = {label.row: label.start for label in labels}
+    return {
+        row
+        for row, group in assignment.items()
+        if row in starts and group.end <= starts[row] and any(word in norm[group.end : starts[row]] for word in words)
+    }
 
 
 def _lines_between(norm: str, a: int, b: int) -> int:
