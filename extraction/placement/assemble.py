@@ -42,7 +42,7 @@ from nianbao.extraction.placement.run_tables import (
     resolve,
 )
 from nianbao.extraction.placement.search import Placement, differing_columns, margin_feature, place
-from nianbao.extraction.placement.unsure import unsure_rows
+from nianbao.extraction.placement.unsure import printed_beyond, unsure_rows
 from nianbao.extraction.templates import Row, Table, get_template, requests_search_table, single_other_subrows
 from nianbao.extraction.text.locator import RuleLocator
 from nianbao.extraction.text.normalize import NormText
@@ -388,6 +388,7 @@ def assemble(
             for cell in _missing_row("requests", row):
                 out.cells[cell.key] = cell
     _assemble_appeals(nt, regions.get("appeals"), out)
+    out.set_aside |= {(name, None) for name in printed_beyond(nt, template, regions)}
     for cell in out.cells.values():
         if (cell.table, cell.row) in out.set_aside or (cell.table, None) in out.set_aside:
             cell.ambiguous = True  # a number inside the row was read as not a cell: a person looks

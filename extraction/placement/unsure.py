@@ -12,10 +12,12 @@ from collections.abc import Mapping
 
 from nianbao.extraction.placement.align import Group, fitted, holds_any
 from nianbao.extraction.placement.run_tables import digits_after
-from nianbao.extraction.templates import Table, single_other_subrows
+from nianbao.extraction.templates import Table, get_template, single_other_subrows
 from nianbao.extraction.text.normalize import NormText
 from nianbao.extraction.text.patterns import Label, Token, masked, out_of_order
+from nianbao.extraction.text.row_layout import line_spacing
 
+HEADER_PIECE = 6  # characters a line of a column word split over lines holds at most (``结果`` / ``维持``)
 FLOAT_INDENT = 8  # spaces before a value line of its own: a layout-preserving PDF text's row height
 WHOLE_TABLE = None  # in :func:`unsure_rows`' answer: every row of the table
 _SUB_OTHER = single_other_subrows()
@@ -49,6 +51,7 @@ def unsure_rows(
     unsure |= unread | (counted if unread else set())
     unsure |= shifted_rows(masked(nt), labels, groups, assignment)
     unsure |= behind_a_header(nt.norm, labels, assignment, tuple(table.col_labels.values()))
+    unsure |= beside_short_rows(nt.norm, labels, assignment, widths)
     heads = {"other"} if any(label.row in _SUB_OTHER for label in labels) else set()  # （六） heads its sub-rows
     if set(out_of_order(nt, table, labels, *region)) - heads:
         unsure.add(WHOLE_TABLE)  # the text lost the table's row order
@@ -149,6 +152,68 @@ def behind_a_header(
         for row, group in assignment.items()
         if row in starts and group.end <= starts[row] and any(word in norm[group.end : starts[row]] for word in words)
     }
+
+
+def printed_beyond(nt: NormText, template: str, regions: Mapping[str, tuple[int, int] | None]) -> set[str]:
+    """The tables whose column words print again after the table, before the next one: a text
+    whose reading order lost the table (``pdftotext`` without ``-layout``) prints pieces of it
+    elsewhere, its header's cells with values among them (``五、存在的主要问题…`` … ``总`` / ``计`` /
+    ``结果`` / ``维持`` / ``5``: the 5 was the appeals table's), and the table read from its
+    region alone is not sure. Two different column words on lines of their own, or split over
+    short lines, say so; prose does not print them so."""
+    tables = {table.name: table for table in get_template(template).tables}
+    spans = sorted((region, name) for name, region in regions.items() if region)
+    norm = masked(nt)
+    beyond = set()
+    for index, ((_, end), name) in enumerate(spans):
+        until = spans[index + 1][0][0] if index + 1 < len(spans) else len(norm)
+        words = set(tables[name].col_labels.values())
+        if len({word for piece in _short_line_runs(norm, end, until) for word in words if word in piece}) >= 2:
+            beyond.add(name)
+    return beyond
+
+
+def _short_line_runs(norm: str, start: int, end: int) -> list[str]:
+    """Runs of consecutive short lines without digits in ``norm[start:end]``, each joined (empty
+    lines go on with a run, any other line ends it)."""
+    runs, run = [], ""
+    for line in norm[start:end].split("\n"):
+        piece = line.strip()
+        if not piece:
+            continue
+        if len(piece) <= HEADER_PIECE and not any(ch.isdigit() for ch in piece):
+            run += piece
+            continue
+        runs.append(run)
+        run = ""
+    return [*runs, run]
+
+
+def beside_short_rows(
+    norm: str, labels: list[Label], assignment: Mapping[str, Group], widths: Mapping[str, int]
+) -> set[str]:
+    """Rows holding all their values beside a row holding fewer, in a text printing each cell
+    as a paragraph of its own (``row_layout.line_spacing``: ``pdftotext`` without ``-layout``).
+    There the paragraphs come in the order the PDF drew them, not the table's, and a value of
+    the short row can print after the next row's (``行政处罚`` / ``292`` / ``+77`` / ``行政强制`` /
+    ``37`` / ``+3`` / ``1812``: the 1812 was 行政处罚's); the arithmetic cannot tell, the value
+    only moves between rows."""
+    ordered = [label for label in sorted(labels, key=lambda label: label.start) if label.row in widths]
+    held = [len(assignment[label.row].tokens) if label.row in assignment else 0 for label in ordered]
+    full = [count >= widths[label.row] for label, count in zip(ordered, held, strict=True)]
+    unsure: set[str] = set()
+    for i, label in enumerate(ordered):
+        if full[i] or not held[i]:
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(ordered) and full[j] and _paragraphs(norm, ordered[j], assignment[ordered[j].row]):
+                unsure |= {label.row, ordered[j].row}
+    return unsure
+
+
+def _paragraphs(norm: str, label: Label, group: Group) -> bool:
+    """True when the row's values print below its label, each cell a paragraph of its own."""
+    return _lines_between(norm, label.start, group.start) > 0 and line_spacing(norm, group.start, group.end) == 2
 
 
 def _lines_between(norm: str, a: int, b: int) -> int:

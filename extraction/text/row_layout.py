@@ -23,6 +23,9 @@ _SIDE_BY_SIDE = re.compile(r"[^\t\s]\t[^\t\s]")  # two filled fields, one tab be
 GRID_REACH = 6  # lines read above and below a row to see the grid it belongs to
 LOOK_BACK = 256  # characters read back from a row's first value to find where its line's fields start
 _VALUE_RUN = re.compile(r"(?<![^\t|\n ])[\d.,/]+(?![^\t|\n ])")  # a value standing in its own field
+SPACING_REACH = 400  # characters read around a row to see how its text spaces its lines
+_SPACING_SAMPLES = 3  # line breaks beside value lines needed to say the text double-spaces them
+_SPACED_VALUE = re.compile(r"((?:[ \t]*\n)+)[ \t]*[\d.,+\-]+[ \t]*(?=((?:\n[ \t]*)+))")  # a value line and its breaks
 RowFields = tuple[int, int, int, int]  # unit, first and last value's field, trailing empty fields
 
 
@@ -68,7 +71,7 @@ def row_fields(norm: str, tokens: Sequence[Token], version: int = 1) -> RowField
     """
     first, last = tokens[0], tokens[-1]
     pairs = zip(tokens, tokens[1:], strict=False)
-    unit = min((_separators(norm, a.end, b.start, version) for a, b in pairs), default=1) or 1
+    unit = min((_separators(norm, a.end, b.start, version) for a, b in pairs), default=0) or _lone_unit(norm, first)
     offset = max(0, first.start - LOOK_BACK)
     line_end = norm.find("\n", last.start)
     marks = layout_marks(norm, offset, len(norm) if line_end < 0 else line_end, version)  # as the model reads it
@@ -246,6 +249,36 @@ def _unlabelled_markdown_row(norm: str, start: int) -> bool:
     line_start = norm.rfind("\n", 0, start) + 1
     opening = norm[line_start:start]
     return opening.lstrip().startswith("|") and not opening.strip(" \t|\u3000")
+
+
+def _lone_unit(norm: str, token: Token) -> int:
+    """The separator unit of a row printing one value: 1, or the text's line spacing where only
+    line breaks stand between the value and what precedes it (:func:`line_spacing`)."""
+    at = token.start
+    while at > 0 and norm[at - 1] in " \n":
+        at -= 1
+    if "\n" not in norm[at : token.start] or norm[at - 1 : at] in ("\t", "|"):
+        return 1
+    return line_spacing(norm, token.start, token.end)
+
+
+def line_spacing(norm: str, start: int, end: int, reach: int = SPACING_REACH) -> int:
+    """2 where the text within ``reach`` characters around ``norm[start:end]`` prints each value
+    line as a paragraph of its own, an empty line before and after it (poppler's ``pdftotext``
+    without ``-layout`` prints every table cell so: ``规章`` / `` `` / ``5`` / `` `` /
+    ``行政规范性文件``), so that one empty line is how lines are separated there, not an empty
+    cell: two thirds of the line breaks beside value lines or more are one empty line, none more
+    (a block's wrapped lines print a single break). 1 otherwise (one cell a line, an empty line
+    for each empty cell: two empty cells in a row print two), or where fewer than
+    ``_SPACING_SAMPLES`` such breaks say."""
+    runs = [
+        match.group(side).count("\n")
+        for lo, hi in ((max(0, start - reach), start), (end, min(len(norm), end + reach)))
+        for match in _SPACED_VALUE.finditer(norm, lo, hi)
+        for side in (1, 2)
+    ]
+    doubled = runs.count(2)
+    return 2 if len(runs) >= _SPACING_SAMPLES and max(runs) == 2 and 3 * doubled >= 2 * len(runs) else 1
 
 
 def _separators(norm: str, start: int, end: int, version: int = 1) -> int:
