@@ -278,12 +278,13 @@ def box_table_text(report: Report) -> bytes:
     return "\n".join(line.replace("|", "│") if line.startswith("|") else line for line in lines).encode("utf-8")
 
 
-def grid_table_text(report: Report, wrap: int = 0) -> bytes:
+def grid_table_text(report: Report, wrap: int = 0, rules: bool = True) -> bytes:
     """The report with its tables as grid tables (pandoc's grid tables, tabulate's and database
     consoles' ``+----+----+`` frames): a rule line between rows, ``=`` under the first, a merged
     cell's text in its first cell and its other cells empty, each column padded to its width;
     ``wrap``: a label cell's text wrapped over lines of that many characters (pandoc's multi-line
-    cells: ``| 5.要求行政机关 | 0 |`` then ``| 确认或重新出具 |   |``)."""
+    cells: ``| 5.要求行政机关 | 0 |`` then ``| 确认或重新出具 |   |``); without ``rules`` the rule
+    lines are left out (a Word reader's or a console's framed table without horizontal lines)."""
     parts = []
     for paragraphs, table in zip(report.paragraphs, (*report.tables, []), strict=True):
         parts += paragraphs
@@ -297,7 +298,7 @@ def grid_table_text(report: Report, wrap: int = 0) -> bytes:
                     texts = [cell[k] if k < len(cell) else "" for cell in row]
                     lines.append("| " + " | ".join(t.ljust(w) for t, w in zip(texts, widths, strict=True)) + " |")
                 lines.append(rule.replace("-", "=") if r == 0 else rule)
-            parts.append("\n".join(lines))
+            parts.append("\n".join(line for line in lines if rules or not line.startswith("+")))
     return "\n\n".join(parts).encode("utf-8")
 
 

@@ -15,7 +15,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from nianbao.extraction.text.patterns import Label, Token, own_field, separators_only
+from nianbao.extraction.text.patterns import Label, Token, goes_on, own_field, separators_only
 
 _SEPARATORS = set(" \t\r\n|")
 _EMPTY_FIRST_FIELD = re.compile(r"[ \t]*\|[ \t]*\|")  # a markdown row opening with an empty label field
@@ -261,14 +261,20 @@ def holds_any(norm: str, row: tuple[Token, ...] | list[Token], dropped: list[Tok
 def printed_empty(norm: str, labels: list[Label], row: str) -> bool:
     """The row's label is followed by nothing but separators (and its own label again, in the
     cells of a merged label printed cell by cell) up to the line of the next label: a row printed
-    with every cell empty, not a group heading over sub-rows whose labels were not read."""
+    with every cell empty, not a group heading over sub-rows whose labels were not read. The
+    lines of a framed row that carry on its label's wrapped text (``patterns.goes_on``:
+    ``| （六）其他处 |  |`` then ``| 理 |  |``) are its label's."""
     ordered = sorted(labels, key=lambda label: label.start)
     for label, following in zip(ordered, ordered[1:], strict=False):
         if label.row == row:
             line_start = norm.rfind("\n", label.end, following.start)
             rest = norm[label.end : following.start if line_start < 0 else line_start]
             own = norm[label.start : label.end]
-            return all(own in field or separators_only(field) for field in re.split(r"[|\t\n]", rest))
+            head, *more = rest.split("\n")
+            lines = [norm[norm.rfind("\n", 0, label.start) + 1 : label.end] + head, *more]  # whole lines
+            wrapped = {i for i in range(1, len(lines)) if goes_on(lines[i], lines[i - 1])}
+            fields = [f for i, line in enumerate([head, *more]) if i not in wrapped for f in re.split(r"[|\t]", line)]
+            return all(own in field or separators_only(field) for field in fields)
     return False
 
 

@@ -8,8 +8,10 @@ squeezed view so that labels wrapped over lines or spaced out still match.
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import accumulate
 
 from nianbao.extraction.templates import Table, template_markers
 from nianbao.extraction.text.headings import NUMERALS as NUMERALS
@@ -179,10 +181,11 @@ def anchored_in_grid(norm: str, labels: list[Label]) -> list[Label]:
     """Labels found on a continuation line of a grid table's row (a cell's text wrapped over
     lines, ``| 5.要求行政机关 | 0 |`` then ``| 确认或重新出具 |   |``) moved to the same cell on the
     row's first line, where the row's values are."""
-    return [_grid_anchor(norm, label) or label for label in labels]
+    taken = {norm.rfind("\n", 0, label.start) + 1 for label in labels}
+    return [_grid_anchor(norm, label, taken) or label for label in labels]
 
 
-def _grid_anchor(norm: str, label: Label) -> Label | None:
+def _grid_anchor(norm: str, label: Label, taken: set[int]) -> Label | None:
     line_start = norm.rfind("\n", 0, label.start) + 1
     line = norm[line_start : _line_end(norm, line_start)]
     if not line.lstrip().startswith("|"):
@@ -194,12 +197,76 @@ def _grid_anchor(norm: str, label: Label) -> Label | None:
         if _GRID_RULE.fullmatch(previous):
             break
         if not previous.lstrip().startswith("|") or previous.count("|") != line.count("|"):
-            return None
+            return _frame_anchor(norm, label, line_start, line, taken)  # no rule above the row
         first = above
     if first == 0 or first == line_start:
-        return None  # no rule above: not a grid table; or the label is on the row's first line
+        return None  # the label is on the row's first line
     field = norm.count("|", line_start, label.start)
     return Label(label.row, *_cell_span(first, rest_of_line(norm, first), field))
+
+
+def _frame_anchor(norm: str, label: Label, line_start: int, line: str, taken: set[int]) -> Label | None:
+    """A label on a line that goes on with a row of a framed table printed without rule lines
+    (:func:`_rows_without_rules`) moved to the same cell on the row's first line, unless another
+    row's label stands on that line (``| 行政处罚 | 5 |`` then ``| 行政强制 |   |``, each as wide
+    as its column: two rows). ``taken``: where the lines holding labels start."""
+    field = norm.count("|", line_start, label.start)
+    first = line_start
+    while first > 0:
+        above = norm.rfind("\n", 0, first - 1) + 1
+        previous = norm[above : first - 1]
+        if not _same_frame(previous, line) or not goes_on(line, previous):
+            break
+        first, line = above, previous
+    if first == line_start or first in taken:
+        return None
+    return Label(label.row, *_cell_span(first, line, field))
+
+
+def _same_frame(line: str, other: str) -> bool:
+    return line.lstrip().startswith("|") and line.rstrip().endswith("|") and line.count("|") == other.count("|")
+
+
+def goes_on(line: str, above: str) -> bool:
+    """True for a framed line that carries on the wrapped text of the line above it: its fields
+    print no digit and none an item mark, some print nothing, and each holding words stands under a
+    field the line above fills to its end (text wraps where a cell is full: ``| 5.要求行政机关 |``
+    then ``| 确认或重新出具已 |``; a row printed empty, ``| 行政事业性收费 |  |`` under
+    ``|  | 位：万元） |``, does not). Only in a table padded into columns (the two lines' pipes
+    stand at the same places): in an unpadded one (markdown) every field reads as full."""
+    fields, over = line.split("|")[1:-1], above.split("|")[1:-1]
+    return (
+        len(fields) == len(over)
+        and _aligned(line, above)
+        and all(_GOES_ON.match(field) for field in fields)
+        and any(not field.strip() for field in fields)  # the cells that do not wrap print nothing
+        and all(_fills(top) and _words(field) for field, top in zip(fields, over, strict=True) if field.strip())
+    )
+
+
+def _words(field: str) -> bool:
+    """True when a field holds words, not a mark alone (``/``, ``—``: an empty or
+    not-applicable cell)."""
+    return any(ch.isalpha() for ch in field)
+
+
+def _aligned(line: str, above: str) -> bool:
+    """True when the pipes of two lines stand at the same columns, counted in characters or in
+    display width (an ideograph two wide)."""
+    return _bars(line) == _bars(above) or _bars(line, wide=True) == _bars(above, wide=True)
+
+
+def _bars(line: str, wide: bool = False) -> list[int]:
+    """Where the pipes of a line stand, in characters or display columns."""
+    widths = [2 if wide and unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line]
+    return [at for at, ch in zip(accumulate(widths, initial=0), line, strict=False) if ch == "|"]
+
+
+def _fills(field: str) -> bool:
+    """True when a field's text reaches its end: one space of padding or none (two where a wide
+    character did not fit the last column)."""
+    text = field.rstrip()
+    return bool(text.strip()) and len(field) - len(text) <= _FULL_PADDING
 
 
 def _cell_span(line_start: int, line: str, field: int) -> tuple[int, int]:
@@ -277,22 +344,53 @@ def _with_wrapped_cells(nt: NormText, table: Table, labels: list[Label], start: 
 def _wrapped_cells(norm: str, start: int, end: int) -> list[tuple[int, int, str]]:
     """The cells of a grid table's rows (the pipe lines between two rule lines) whose text goes
     on past the row's first line: (start, end) of the text on the first line, and the lines'
-    text joined without whitespace."""
+    text joined without whitespace. A framed table printed without rule lines (a Word reader's
+    ``| 5.要求行政机关 | 1 |`` then ``| 确认或重新出具已 |   |``) has its rows read from its lines:
+    a row goes on over the lines that print no digit and no item mark (``4.``, ``（五）``)."""
     cells: list[tuple[int, int, str]] = []
     row: list[tuple[int, str]] | None = None  # None: not after a rule line
+    frame: list[tuple[int, str]] = []  # framed lines since the last rule line or unframed line
     at = start
     while at <= end:
         line_end = min(_line_end(norm, at), end)
         line = norm[at:line_end]
+        framed = line.lstrip().startswith("|") and line.rstrip().endswith("|")
         if _GRID_RULE.fullmatch(line):
             if row and len(row) > 1 and len({text.count("|") for _, text in row}) == 1:
                 cells += _cells_of(row)
-            row = []
+            row, frame = [], []
         elif row is not None and line.lstrip().startswith("|"):
             row.append((at, line))
         else:
             row = None
+        if row is None and framed:
+            frame.append((at, line))
+        elif row is None:
+            cells += _rows_without_rules(frame)
+            frame = []
         at = line_end + 1
+    return cells + _rows_without_rules(frame)
+
+
+_FULL_PADDING = 2
+_GOES_ON = re.compile(r"^(?!\s*(?:\d+[.、]|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、))[^\d]*$")
+
+
+def _rows_without_rules(frame: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
+    """The wrapped cells of framed lines printed without rule lines: each line opening a row
+    with the lines after it that go on with its cells (each field without digits, none opening
+    with an item mark), where every line has as many pipes."""
+    if len(frame) < 2 or len({line.count("|") for _, line in frame}) != 1:
+        return []
+    cells: list[tuple[int, int, str]] = []
+    for i, (_, line) in enumerate(frame):
+        if i and goes_on(line, frame[i - 1][1]):
+            continue  # this line goes on with the row above
+        j = i + 1
+        while j < len(frame) and goes_on(frame[j][1], frame[j - 1][1]):
+            j += 1
+        if j - i > 1:
+            cells += _cells_of(frame[i:j])
     return cells
 
 
