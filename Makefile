@@ -27,13 +27,16 @@ run: $(STAMP)
 # Debian's chromium for the browser test (tests/test_review_browser.py); never `playwright install`.
 # A Chinese font so that pages Chromium prints to PDF (tests/test_pdf_tables.py) carry real glyphs.
 # poppler's pdftotext (the most used PDF-to-text command), the w3m text browser and pandoc print
-# real reports as users' pipelines do, for tests/test_reading_order.py and tests/test_text_dumps.py.
+# real reports as users' pipelines do, for tests/test_reading_order.py and tests/test_text_dumps.py;
+# tesseract with its Simplified Chinese data reads printed pages back as a scan's OCR does
+# (tests/test_printed_pages.py).
 .PHONY: browser
 browser:
 	command -v chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 	command -v pdftotext || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y poppler-utils)
 	command -v w3m || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y w3m)
 	command -v pandoc || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y pandoc)
+	tesseract --list-langs 2>/dev/null | grep -qx chi_sim || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y tesseract-ocr tesseract-ocr-chi-sim)
 	fc-list :lang=zh | grep -q . || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-wqy-zenhei)
 
 # The default run leaves out the tests marked slow (training, notebooks, long benchmarks);

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from nianbao.extraction.text.normalize import normalize_char
+
 TEMPLATES = ("2019", "2021")
 MONEY_UNITS = ("元", "万元", "亿元")
 
@@ -54,6 +56,27 @@ class Template:
 def template_data() -> dict:
     """The templates data as loaded from ``templates.json`` (read-only by convention)."""
     return _data()
+
+
+@lru_cache(maxsize=1)
+def template_text() -> str:
+    """Every text the templates print (labels, headings, column words), normalised, without
+    whitespace, one a line: ``piece in template_text()`` asks whether a piece is part of one
+    (keys and other strings without Chinese are left out)."""
+    strings: list[str] = []
+
+    def gather(node: object) -> None:
+        if isinstance(node, str) and any("\u4e00" <= ch <= "\u9fff" for ch in node):
+            strings.append("".join(normalize_char(ch) for ch in "".join(node.split())))
+        elif isinstance(node, dict):
+            for value in node.values():
+                gather(value)
+        elif isinstance(node, list):
+            for value in node:
+                gather(value)
+
+    gather(_data())
+    return "\n".join(strings)
 
 
 @lru_cache(maxsize=1)

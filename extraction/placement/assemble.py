@@ -42,7 +42,7 @@ from nianbao.extraction.placement.run_tables import (
     resolve,
 )
 from nianbao.extraction.placement.search import Placement, differing_columns, margin_feature, place
-from nianbao.extraction.placement.unsure import printed_beyond, unsure_rows
+from nianbao.extraction.placement.unsure import printed_beyond, unread_table, unsure_rows
 from nianbao.extraction.templates import Row, Table, get_template, requests_search_table, single_other_subrows
 from nianbao.extraction.text.locator import RuleLocator
 from nianbao.extraction.text.normalize import NormText
@@ -321,7 +321,7 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
             out.cells[("appeals", row, col)] = Cell("appeals", row, col, state="missing")
         return
     tokens, dropped = out.tokens_in(nt, region)
-    if out.glued_blanks or holds_any(nt.norm, tokens, dropped):
+    if out.glued_blanks or holds_any(nt.norm, tokens, dropped) or unread_table(masked(nt), region, _APPEAL_WORDS):
         out.set_aside.add(("appeals", None))
     run = (
         appeals_from_run(nt.norm, nt.original, *region, out.locator.piece_scorer())

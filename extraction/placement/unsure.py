@@ -7,15 +7,17 @@ here names one such layout; :func:`unsure_rows` gathers them for a table.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Mapping
 
 from nianbao.extraction.placement.align import Group, fitted, holds_any
 from nianbao.extraction.placement.run_tables import digits_after
-from nianbao.extraction.templates import Table, get_template, single_other_subrows
+from nianbao.extraction.templates import Table, get_template, single_other_subrows, template_text
 from nianbao.extraction.text.normalize import NormText
 from nianbao.extraction.text.patterns import Label, Token, masked, out_of_order
 from nianbao.extraction.text.row_layout import line_spacing
+from nianbao.extraction.text.values import parse_cell
 
 HEADER_PIECE = 6  # characters a line of a column word split over lines holds at most (``结果`` / ``维持``)
 FLOAT_INDENT = 8  # spaces before a value line of its own: a layout-preserving PDF text's row height
@@ -52,6 +54,7 @@ def unsure_rows(
     unsure |= shifted_rows(masked(nt), labels, groups, assignment)
     unsure |= behind_a_header(nt.norm, labels, assignment, tuple(table.col_labels.values()))
     unsure |= beside_short_rows(nt.norm, labels, assignment, widths)
+    unsure |= unread_text(nt.norm, labels)
     heads = {"other"} if any(label.row in _SUB_OTHER for label in labels) else set()  # （六） heads its sub-rows
     if set(out_of_order(nt, table, labels, *region)) - heads:
         unsure.add(WHOLE_TABLE)  # the text lost the table's row order
@@ -214,6 +217,47 @@ def beside_short_rows(
 def _paragraphs(norm: str, label: Label, group: Group) -> bool:
     """True when the row's values print below its label, each cell a paragraph of its own."""
     return _lines_between(norm, label.start, group.start) > 0 and line_spacing(norm, group.start, group.end) == 2
+
+
+def unread_text(norm: str, labels: list[Label]) -> set[str]:
+    """Rows whose line prints, after its label, a field of words that is no value, no mark and
+    no text of the template (a scan's OCR of a ruled table: ``1.属于国家秘密   o   0   0   国国``,
+    ``一、本年新收政府信息公开申请数量   世人   园田面回``, where digits and rules were read as
+    other characters). The row's cells are not what its values were: a cell read empty may have
+    printed a number. Text attached to the label (its own tail, no gap) is the label's."""
+    unsure = set()
+    for label in labels:
+        line_end = norm.find("\n", label.end)
+        rest = norm[label.end : len(norm) if line_end < 0 else line_end]
+        if any(_unread(field) for field in _FIELD_GAP.split(rest)[1:]):
+            unsure.add(label.row)
+    return unsure
+
+
+def unread_table(norm: str, region: tuple[int, int], words: tuple[str, ...]) -> bool:
+    """True when the lines of a table region below its last header line (one holding a piece of
+    a column word, ``words``) print a word that is no value, no mark and no text of the template:
+    the appeals table, whose one row has no label, OCR'd from a scan prints its values as ``BE``
+    or ``Ap fp pp`` under its header, and its cells would read as printed empty."""
+    pieces = {word[i : i + 2] for word in words for i in range(0, len(word) - 1, 2)}
+    lines = norm[region[0] : region[1]].split("\n")
+    last_header = max((i for i, line in enumerate(lines) if any(p in line for p in pieces)), default=-1)
+    below = "\n".join(lines[last_header + 1 :])
+    return any(_unread(word) for word in _WORD_GAP.split(below))
+
+
+_FIELD_GAP = re.compile(r"[ \u3000]{2,}|[|\t]")  # what separates a row's fields on its line
+_WORD_GAP = re.compile(r"[\s|]+")
+_OCR_DIGITS = re.compile(r"[\dOolI〇 ]+")
+
+
+def _unread(field: str) -> bool:
+    """True for a field holding words that are no value, no mark and no part of the template's
+    own text (labels, headings, column words)."""
+    piece = "".join(field.split())
+    if not any(ch.isalpha() for ch in piece) or _OCR_DIGITS.fullmatch(piece):
+        return False
+    return parse_cell(piece).state == "text" and piece not in template_text()
 
 
 def _lines_between(norm: str, a: int, b: int) -> int:
