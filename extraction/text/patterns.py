@@ -45,6 +45,9 @@ _COLUMN_RULE = re.compile(r"^[ \t]*(?:-{3,}|={3,})(?:[ \t]+(?:-{3,}|={3,}))*[ \t
 # A grid table's rule (pandoc, tabulate, a database console): ``+------+----+``, ``+======+====+``,
 # or drawn with box characters (``├──┼──┤``, normalised to ``+——+——+``).
 _GRID_RULE = re.compile(r"^[ \t]*\+(?:[-=:—═━]{2,}\+)+[ \t]*$", re.M)
+_FULL_PADDING = 2  # spaces after a field's text that still fill it (a wide character did not fit)
+# a field that may carry on wrapped text: no digit, and no item mark opening it (4. （五） 二、)
+_GOES_ON = re.compile(r"^(?!\s*(?:\d+[.、]|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、))[^\d]*$")
 # A piece of rule between two junctions on a line that also crosses cells spanning rows (w3m
 # draws ``│    ├────┼────┤`` beside a merged label, normalised to ``|    +————+————+``).
 _RULE_PIECE = re.compile(r"\+(?:[-=:—═━]{2,}\+)+")
@@ -346,7 +349,7 @@ def _wrapped_cells(norm: str, start: int, end: int) -> list[tuple[int, int, str]
     on past the row's first line: (start, end) of the text on the first line, and the lines'
     text joined without whitespace. A framed table printed without rule lines (a Word reader's
     ``| 5.要求行政机关 | 1 |`` then ``| 确认或重新出具已 |   |``) has its rows read from its lines:
-    a row goes on over the lines that print no digit and no item mark (``4.``, ``（五）``)."""
+    a row goes on over the lines that carry on its wrapped text (:func:`goes_on`)."""
     cells: list[tuple[int, int, str]] = []
     row: list[tuple[int, str]] | None = None  # None: not after a rule line
     frame: list[tuple[int, str]] = []  # framed lines since the last rule line or unframed line
@@ -370,10 +373,6 @@ def _wrapped_cells(norm: str, start: int, end: int) -> list[tuple[int, int, str]
             frame = []
         at = line_end + 1
     return cells + _rows_without_rules(frame)
-
-
-_FULL_PADDING = 2
-_GOES_ON = re.compile(r"^(?!\s*(?:\d+[.、]|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、))[^\d]*$")
 
 
 def _rows_without_rules(frame: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
