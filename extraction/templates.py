@@ -67,7 +67,7 @@ def template_text() -> str:
 
     def gather(node: object) -> None:
         if isinstance(node, str) and any("\u4e00" <= ch <= "\u9fff" for ch in node):
-            strings.append("".join(normalize_char(ch) for ch in "".join(node.split())))
+            strings.append(_squeezed(node))
         elif isinstance(node, dict):
             for value in node.values():
                 gather(value)
@@ -77,6 +77,22 @@ def template_text() -> str:
 
     gather(_data())
     return "\n".join(strings)
+
+
+def _squeezed(text: str) -> str:
+    """``text`` normalised (``normalize_char``) without whitespace, as the rules compare it."""
+    return "".join(normalize_char(ch) for ch in "".join(text.split()))
+
+
+@lru_cache(maxsize=1)
+def group_headings() -> frozenset[str]:
+    """The requests table's group headings (三、本年度办理结果, （三）不予公开, …), normalised and
+    without whitespace: a merged label cell printed beside its rows."""
+    return frozenset(
+        "".join(normalize_char(ch) for ch in "".join(r["group"].split()))
+        for r in _data()["requests_rows"]
+        if "group" in r
+    )
 
 
 @lru_cache(maxsize=1)

@@ -302,6 +302,17 @@ def grid_table_text(report: Report, wrap: int = 0, rules: bool = True) -> bytes:
     return "\n\n".join(parts).encode("utf-8")
 
 
+def cell_lines(report: Report, repeat: bool = True) -> bytes:
+    """The report with every table cell on a line of its own, row after row, an empty cell an
+    empty line (a converter's or a copy's one-cell-a-line text); ``repeat``: a merged cell's
+    text in each cell it spans (``三、本年度办理结果`` on every row it heads)."""
+    parts = []
+    for paragraphs, table in zip(report.paragraphs, (*report.tables, []), strict=True):
+        parts += paragraphs
+        parts += [cell.text for row in _unmerged(table, repeat=repeat) for cell in row] if table else []
+    return "\n".join(parts).encode("utf-8")
+
+
 def _wrapped(text: str, width: int) -> list[str]:
     if not width or len(text) <= width:
         return [text]

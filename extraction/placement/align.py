@@ -15,6 +15,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
+from nianbao.extraction.templates import group_headings
 from nianbao.extraction.text.patterns import Label, Token, goes_on, own_field, separators_only
 
 _SEPARATORS = set(" \t\r\n|")
@@ -274,8 +275,14 @@ def printed_empty(norm: str, labels: list[Label], row: str) -> bool:
             lines = [norm[norm.rfind("\n", 0, label.start) + 1 : label.end] + head, *more]  # whole lines
             wrapped = {i for i in range(1, len(lines)) if goes_on(lines[i], lines[i - 1])}
             fields = [f for i, line in enumerate([head, *more]) if i not in wrapped for f in re.split(r"[|\t]", line)]
-            return all(own in field or separators_only(field) for field in fields)
+            return all(own in field or separators_only(field) or _heading(field) for field in fields)
     return False
+
+
+def _heading(field: str) -> bool:
+    """True for a group heading of the table printed in its own field (a merged label cell
+    repeated on every row it spans: ``三、本年度办理结果``)."""
+    return "".join(field.split()) in group_headings()
 
 
 def merge_labels(found: list[Label], extra: list[Label], order: list[str]) -> list[Label]:
