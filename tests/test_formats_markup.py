@@ -12,8 +12,9 @@ from lxml import etree
 
 from nianbao.extraction.pipeline import Extractor
 from nianbao.extraction.templates import get_template
+from nianbao.extraction.text.frames import goes_on
 from nianbao.extraction.text.normalize import NormText
-from nianbao.extraction.text.patterns import anchored_in_grid, find_labels, goes_on
+from nianbao.extraction.text.patterns import anchored_in_grid, find_labels
 
 from .markup_reports import (
     Report,

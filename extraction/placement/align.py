@@ -16,7 +16,8 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from nianbao.extraction.templates import group_headings
-from nianbao.extraction.text.patterns import Label, Token, goes_on, own_field, separators_only
+from nianbao.extraction.text.frames import goes_on
+from nianbao.extraction.text.patterns import Label, Token, own_field, separators_only
 
 _SEPARATORS = set(" \t\r\n|")
 _EMPTY_FIRST_FIELD = re.compile(r"[ \t]*\|[ \t]*\|")  # a markdown row opening with an empty label field
@@ -263,7 +264,7 @@ def printed_empty(norm: str, labels: list[Label], row: str) -> bool:
     """The row's label is followed by nothing but separators (and its own label again, in the
     cells of a merged label printed cell by cell) up to the line of the next label: a row printed
     with every cell empty, not a group heading over sub-rows whose labels were not read. The
-    lines of a framed row that carry on its label's wrapped text (``patterns.goes_on``:
+    lines of a framed row that carry on its label's wrapped text (``frames.goes_on``:
     ``| （六）其他处 |  |`` then ``| 理 |  |``) are its label's."""
     ordered = sorted(labels, key=lambda label: label.start)
     for label, following in zip(ordered, ordered[1:], strict=False):

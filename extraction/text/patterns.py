@@ -8,12 +8,11 @@ squeezed view so that labels wrapped over lines or spaced out still match.
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
-from itertools import accumulate
 
 from nianbao.extraction.templates import Table, template_markers
+from nianbao.extraction.text.frames import goes_on, same_frame
 from nianbao.extraction.text.headings import NUMERALS as NUMERALS
 from nianbao.extraction.text.headings import Section as Section
 from nianbao.extraction.text.headings import find_sections as find_sections
@@ -45,9 +44,6 @@ _COLUMN_RULE = re.compile(r"^[ \t]*(?:-{3,}|={3,})(?:[ \t]+(?:-{3,}|={3,}))*[ \t
 # A grid table's rule (pandoc, tabulate, a database console): ``+------+----+``, ``+======+====+``,
 # or drawn with box characters (``├──┼──┤``, normalised to ``+——+——+``).
 _GRID_RULE = re.compile(r"^[ \t]*\+(?:[-=:—═━]{2,}\+)+[ \t]*$", re.M)
-_FULL_PADDING = 2  # spaces after a field's text that still fill it (a wide character did not fit)
-# a field that may carry on wrapped text: no digit, and no item mark opening it (4. （五） 二、)
-_GOES_ON = re.compile(r"^(?!\s*(?:\d+[.、]|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、))[^\d]*$")
 # A piece of rule between two junctions on a line that also crosses cells spanning rows (w3m
 # draws ``│    ├────┼────┤`` beside a merged label, normalised to ``|    +————+————+``).
 _RULE_PIECE = re.compile(r"\+(?:[-=:—═━]{2,}\+)+")
@@ -218,58 +214,12 @@ def _frame_anchor(norm: str, label: Label, line_start: int, line: str, taken: se
     while first > 0:
         above = norm.rfind("\n", 0, first - 1) + 1
         previous = norm[above : first - 1]
-        if not _same_frame(previous, line) or not goes_on(line, previous):
+        if not same_frame(previous, line) or not goes_on(line, previous):
             break
         first, line = above, previous
     if first == line_start or first in taken:
         return None
     return Label(label.row, *_cell_span(first, line, field))
-
-
-def _same_frame(line: str, other: str) -> bool:
-    return line.lstrip().startswith("|") and line.rstrip().endswith("|") and line.count("|") == other.count("|")
-
-
-def goes_on(line: str, above: str) -> bool:
-    """True for a framed line that carries on the wrapped text of the line above it: its fields
-    print no digit and none an item mark, some print nothing, and each holding words stands under a
-    field the line above fills to its end (text wraps where a cell is full: ``| 5.要求行政机关 |``
-    then ``| 确认或重新出具已 |``; a row printed empty, ``| 行政事业性收费 |  |`` under
-    ``|  | 位：万元） |``, does not). Only in a table padded into columns (the two lines' pipes
-    stand at the same places): in an unpadded one (markdown) every field reads as full."""
-    fields, over = line.split("|")[1:-1], above.split("|")[1:-1]
-    return (
-        len(fields) == len(over)
-        and _aligned(line, above)
-        and all(_GOES_ON.match(field) for field in fields)
-        and any(not field.strip() for field in fields)  # the cells that do not wrap print nothing
-        and all(_fills(top) and _words(field) for field, top in zip(fields, over, strict=True) if field.strip())
-    )
-
-
-def _words(field: str) -> bool:
-    """True when a field holds words, not a mark alone (``/``, ``—``: an empty or
-    not-applicable cell)."""
-    return any(ch.isalpha() for ch in field)
-
-
-def _aligned(line: str, above: str) -> bool:
-    """True when the pipes of two lines stand at the same columns, counted in characters or in
-    display width (an ideograph two wide)."""
-    return _bars(line) == _bars(above) or _bars(line, wide=True) == _bars(above, wide=True)
-
-
-def _bars(line: str, wide: bool = False) -> list[int]:
-    """Where the pipes of a line stand, in characters or display columns."""
-    widths = [2 if wide and unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line]
-    return [at for at, ch in zip(accumulate(widths, initial=0), line, strict=False) if ch == "|"]
-
-
-def _fills(field: str) -> bool:
-    """True when a field's text reaches its end: one space of padding or none (two where a wide
-    character did not fit the last column)."""
-    text = field.rstrip()
-    return bool(text.strip()) and len(field) - len(text) <= _FULL_PADDING
 
 
 def _cell_span(line_start: int, line: str, field: int) -> tuple[int, int]:
