@@ -88,11 +88,7 @@ def _squeezed(text: str) -> str:
 def group_headings() -> frozenset[str]:
     """The requests table's group headings (三、本年度办理结果, （三）不予公开, …), normalised and
     without whitespace: a merged label cell printed beside its rows."""
-    return frozenset(
-        "".join(normalize_char(ch) for ch in "".join(r["group"].split()))
-        for r in _data()["requests_rows"]
-        if "group" in r
-    )
+    return frozenset(_squeezed(r["group"]) for r in _data()["requests_rows"] if "group" in r)
 
 
 @lru_cache(maxsize=1)
