@@ -29,6 +29,7 @@ ReviewReason = Literal[  # in the order `nianbao evaluate` prints them
     "narrative_mismatch",
     "row_not_found",
     "unparsed_value",
+    "letters_as_digits",
     "prose_evidence",
 ]
 Number = int | float

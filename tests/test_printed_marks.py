@@ -97,22 +97,67 @@ def test_marks_in_a_crawled_run_are_cells_of_their_own(model: Extractor, shared,
         assert marks and all(c["state"] == "na" and text[c["start"] : c["end"]] == mark for c in marks), gold.name
 
 
-def test_ocr_letters_for_digits_are_reviewed_not_dropped(model: Extractor, shared) -> None:
-    """OCR'd text with some lone 0 and 1 read as ``O`` and ``l``: such a field is a cell (its
-    row keeps its shape), unparsed and under review; no cell is silently wrong. In a crawled
-    one-line body the letters run into the digits (``0O000000O000000``): the run is split as if
-    they were digits, their cells keep the letters."""
+def _ocr_printed(raw: str, digit: str, letter: str) -> str:
+    """``raw`` with ``digit`` printed as OCR's ``letter``: a zero anywhere, a one only between
+    digits (beside them OCR's l or I may be a table's rule, and such a cell stays unparsed)."""
+    return "".join(
+        letter
+        if ch == digit and (digit == "0" or 0 < i < len(raw) - 1 and raw[i - 1].isdigit() and raw[i + 1].isdigit())
+        else ch
+        for i, ch in enumerate(raw)
+    )
+
+
+@pytest.mark.parametrize(("digit", "letter"), [("0", "O"), ("0", "o"), ("0", "〇"), ("1", "l"), ("1", "I")])
+def test_ocr_letters_for_digits_are_read_as_digits_and_reviewed(
+    model: Extractor, shared, digit: str, letter: str
+) -> None:
+    """OCR'd text printing some 0 as ``O``/``o``/``〇`` (in cells of their own and inside numbers:
+    ``O``, ``2O``) and some 1 as ``l``/``I`` between digits (``96l7l.6``): each such cell is read as
+    the number it prints (its ``raw`` keeps the letters) and goes to review as
+    ``letters_as_digits``; no cell is silently wrong. In a crawled one-line body the letters run
+    into the digits (``0O000000O000000``): the run is split as the digits it stands for."""
+    read = printed = 0
+    for gold in GOLDS:
+        text = gold.source_path(shared).read_text("utf-8")
+        numbers = [
+            c
+            for c in gold.data["cells"]
+            if c["state"] == "number" and _ocr_printed(c["raw"], digit, letter) != c["raw"]
+        ]
+        numbers = numbers[:: 3 if digit == "0" else 1]
+        for cell in sorted(numbers, key=lambda c: c["start"], reverse=True):
+            text = text[: cell["start"]] + _ocr_printed(cell["raw"], digit, letter) + text[cell["end"] :]
+        doc = model(text.encode("utf-8"), name="ocr.txt")
+        cells = {(c["table"], c["row"], c["col"]): c for c in doc["cells"]}
+        reasons = {(r["table"], r["row"], r["col"]): r["reasons"] for r in doc["review"] if r.get("table")}
+        for key, want in _expected(gold.data).items():
+            got = cells[key]
+            assert (got["value"], got["state"]) == want or key in reasons, (gold.name, key, want, got)
+        for cell in numbers:
+            key = cell["table"], cell["row"], cell["col"]
+            printed += 1
+            got = cells[key]
+            read += (
+                got["value"] == cell["value"]
+                and got["raw"] == _ocr_printed(cell["raw"], digit, letter)
+                and "letters_as_digits" in reasons.get(key, [])
+            )
+    assert printed > (300 if digit == "0" else 7) and read >= 0.97 * printed, (read, printed)
+
+
+def test_ocr_letters_that_may_be_rules_are_cells_under_review(model: Extractor, shared) -> None:
+    """A third of the lone 1 printed as ``l`` (OCR's reading of a 1, or of a table's rule): such a
+    field is a cell (its row keeps its shape), unparsed and under review; no cell is silently wrong."""
     letters = 0
     for gold in GOLDS:
         text = gold.source_path(shared).read_text("utf-8")
-        ones = [c for c in gold.data["cells"] if c["state"] == "number" and c["raw"] in ("0", "1")][::3]
+        ones = [c for c in gold.data["cells"] if c["state"] == "number" and c["raw"] == "1"][::3]
         for cell in sorted(ones, key=lambda c: c["start"], reverse=True):
-            text = text[: cell["start"]] + {"0": "O", "1": "l"}[cell["raw"]] + text[cell["end"] :]
+            text = text[: cell["start"]] + "l" + text[cell["end"] :]
         cells = _read_or_reviewed(model, text, _expected(gold.data), gold.name)
-        for cell in ones:
-            got = cells[cell["table"], cell["row"], cell["col"]]
-            letters += got["state"] == "text" and got["raw"] in ("O", "l")
-    assert letters > 100
+        letters += sum(cells[c["table"], c["row"], c["col"]]["raw"] == "l" for c in ones)
+    assert letters > 20
 
 
 @pytest.mark.parametrize("unit", ["件", " 件"])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from nianbao.extraction.text.letter_digits import read_letter_digits
 from nianbao.extraction.text.patterns import VALUE
-from nianbao.extraction.text.values import parse_cell
+from nianbao.extraction.text.values import parse_cell, reads_letters
 
 
 @pytest.mark.parametrize(
@@ -30,6 +31,14 @@ from nianbao.extraction.text.values import parse_cell
         ("-", False, None, (None, None, "na")),
         ("无", False, None, (None, None, "na")),
         ("见附件", False, None, (None, None, "text")),
+        ("O", False, None, (0, None, "number")),  # OCR's letters for digits (letter_digits.py)
+        ("l", False, None, (None, None, "text")),  # a lone l may be a table's rule: unparsed
+        ("96l7l.6", True, "万元", (96171.6, "万元", "number")),
+        ("1O", False, None, (10, None, "number")),
+        ("2lO", False, None, (210, None, "number")),
+        ("+l", False, None, (None, None, "text")),  # a sign before a lone letter: not read
+        ("lO", False, None, (None, None, "text")),  # a rule and a zero, or 10: unparsed
+        ("OOOOOOO", False, None, (None, None, "text")),  # seven letters: a word, not a number
     ],
 )
 def test_parse_cell(raw, money, default_unit, expected) -> None:
@@ -49,3 +58,28 @@ def test_marks_printed_for_a_cell_are_value_tokens_and_prose_is_not() -> None:
     found = [m.group(0) for m in VALUE.finditer("规章 | \\ | × | / | 无 | -- | —— |\n说明：……详见附件，3×4，A/B")]
     assert found == ["\\", "×", "/", "无", "--", "——", "3", "4"]
     assert all(parse_cell(mark).state == "na" for mark in found[:6])
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("行政处罚 96l7l.6 O\n", "行政处罚 96171.6 0\n"),  # inside a number; alone in its field
+        ("| O | l | I | lo |", "| 0 | l | I | lo |"),  # a lone l or I may be a rule
+        ("\tO\tO\t0\n2O2l年 0l", "\t0\t0\t0\n202l年 0l"),  # a one letter only between digits
+        ("〇\n二〇二三年", "0\n二〇二三年"),  # 〇 alone is a zero, in a numeral a numeral
+        ("o 加强培训\nl\t完善制度", "o 加强培训\nl\t完善制度"),  # bullets before words
+        ("www.gov.cn ISO9001 No.1 col1O I类", "www.gov.cn ISO9001 No.1 col1O I类"),  # words keep letters
+    ],
+)
+def test_ocr_letters_read_as_digits_only_where_a_number_stands(text: str, read: str) -> None:
+    assert read_letter_digits(text) == read and len(read) == len(text)
+
+
+def test_reads_letters_tells_a_number_read_through_letters() -> None:
+    assert (
+        reads_letters("3l2")
+        and not reads_letters("l2")
+        and reads_letters("Ｏ")
+        and not reads_letters("12")
+        and not reads_letters("见附件")
+    )

@@ -16,6 +16,7 @@ from nianbao.contract import ReviewEntry
 from nianbao.extraction.checks.blame import involved_rules
 from nianbao.extraction.checks.table import CheckResult
 from nianbao.extraction.document.cells import Cell, CellKey
+from nianbao.extraction.text.values import reads_letters
 
 REVIEW_THRESHOLD = 0.6
 _PRIOR = {"number": 0.97, "na": 0.95, "blank": 0.93, "missing": 0.9, "text": 0.55}
@@ -89,6 +90,8 @@ def _prior(cell: Cell, rules: list[str]) -> float:
             cell.reasons.append("narrative_mismatch")
     if cell.state == "text":
         cell.reasons.append("unparsed_value")
+    elif cell.state == "number" and reads_letters(cell.raw):
+        cell.reasons.append("letters_as_digits")
     return confidence
 
 

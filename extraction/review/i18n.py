@@ -155,6 +155,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "narrative_mismatch": ("与正文不符", "narrative mismatch"),
     "row_not_found": ("未找到该行", "row not found"),
     "unparsed_value": ("无法读出数值", "unparsed value"),
+    "letters_as_digits": ("字母读作数字", "letters read as digits"),
     "disagrees_with_review": ("与已审核的值不同", "disagrees with a reviewed value"),
     "pending": ("待审", "pending"),
     "accepted": ("已接受", "accepted"),

@@ -23,6 +23,7 @@ import numpy as np
 from opencc import OpenCC
 
 from nianbao.extraction.text.delimited import delimited_view
+from nianbao.extraction.text.letter_digits import read_letter_digits
 
 _T2S = OpenCC("t2s")
 _SPACES = "\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff\u202f\u205f"
@@ -160,8 +161,9 @@ def normalize_line_ends(text: str) -> str:
 
 def normalize_text(text: str) -> str:
     """The 1:1 normalised copy of a text: :func:`normalize_char` of every character, then
-    :func:`normalize_line_ends`."""
-    return normalize_line_ends(text.translate(_TABLE))
+    :func:`normalize_line_ends`, then the letters OCR printed for digits read as digits
+    (:func:`read_letter_digits`)."""
+    return read_letter_digits(normalize_line_ends(text.translate(_TABLE)))
 
 
 @dataclass

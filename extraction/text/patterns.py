@@ -30,7 +30,9 @@ VALUE = re.compile(
     r"(?<![\w.,+\-/])(?:[增减][ ]?)?[+\-]?\d+(?:,\d{3})*(?:\.\d+)?"
     r"(?:[ ]?(?:万元|亿元|元|万|亿)|[ ]?[件个项条](?=[\s|]|$))?(?![\w.、,%]|/\d)"  # no cell is a percentage
     r"|(?<![\w/\\])(?:—+|-{1,2}|－|/|\\|×|无)(?![\w/\\\-—])"
-    r"|(?<![^\s|])(?=\d*[OolI〇])[\dOolI〇]{1,6}(?![^\s|])"  # OCR's O, l, I, 〇 for 0 and 1 in a field of their own
+    # OCR's O, l, I, 〇 for 0 and 1 in a field of their own that letter_digits.py leaves as letters
+    # (``lo``: a rule and a zero, or 10; ``l903.17``: a rule, or 1): a cell, unparsed and reviewed
+    r"|(?<![^\s|])(?=[\d.,]*[OolI〇])[\dOolI〇](?:[\dOolI〇.,]{0,14}[\dOolI〇])?(?![^\s|])"
 )
 # A count word after a number (spaces between): ``3 件`` in ``发生行政复议案件 3 件，`` (a number the
 # word follows directly is no value at all, see VALUE).

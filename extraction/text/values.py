@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from nianbao.extraction.text.letter_digits import read_letter_digits
 from nianbao.extraction.text.normalize import normalize_char
 
 NA_TOKENS = frozenset({"—", "——", "-", "--", "/", "无", "－", "–", "\\", "×", "…"})
@@ -14,6 +15,7 @@ _NUMBER = re.compile(
     r"\s*(?P<suffix>万元|亿元|元|万|亿|件|个|项|条)?$"
 )
 _MULTIPLIER = {"万": 10_000, "亿": 100_000_000}
+_LETTERS = frozenset("OoIl〇ＯｏＩｌ")  # those read_letter_digits reads, printed half or full width
 
 
 @dataclass(frozen=True)
@@ -44,13 +46,26 @@ def parse_cell(raw: str, money: bool = False, default_unit: str | None = None) -
     return _parse(raw, money, default_unit)
 
 
+def _normalized(raw: str) -> str:
+    return "".join(normalize_char(ch) for ch in raw).strip()
+
+
+def reads_letters(raw: str) -> bool:
+    """``raw`` printed letters that were read as digits (OCR's ``O`` for 0, ``l`` for 1:
+    ``letter_digits.py``): its number is a reading a person confirms."""
+    if _LETTERS.isdisjoint(raw):
+        return False
+    norm = _normalized(raw)
+    return read_letter_digits(norm) != norm
+
+
 @lru_cache(maxsize=8192)
 def _parse_short(raw: str, money: bool, default_unit: str | None) -> Parsed:
     return _parse(raw, money, default_unit)
 
 
 def _parse(raw: str, money: bool, default_unit: str | None) -> Parsed:
-    norm = "".join(normalize_char(ch) for ch in raw).strip()
+    norm = read_letter_digits(_normalized(raw))
     if not norm:
         return Parsed(None, None, "blank")
     if norm in NA_TOKENS or set(norm) <= set("—-－/") or norm in {"无", "暂无", "不适用"}:
