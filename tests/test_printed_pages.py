@@ -195,5 +195,13 @@ def test_rows_and_tables_printing_unread_words() -> None:
     assert unread_text(text, labels) == {"denied_state_secret", "new_received"}
     header = "行政复议   行政诉讼\n结果维持 结果纠正 其他结果 尚未审结 总计\n"
     words = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
-    for values, unread in (("BE\n", True), ("Ap fp pp fp pp Po op\n", True), ("3 1 0 0 4\n", False), ("", False)):
+    note = "注：表中数据为本机关本级数据\n"  # a note under the table is prose, no unread value
+    for values, unread in (
+        ("BE\n", True),
+        ("Ap fp pp fp pp Po op\n", True),
+        ("3 1 0 0 4\n", False),
+        ("", False),
+        ("3 1 0 0 4\n" + note, False),
+        ("BE\n" + note, True),
+    ):
         assert unread_table(header + values, (0, len(header + values)), words) == unread

@@ -111,3 +111,49 @@ def test_a_page_break_inside_detached_value_rows(extractor: Extractor, shared) -
             assert silent[0] <= silent[1], (gold.name, seed, silent[0] - silent[1])  # the break adds none
             broken += 1
     assert broken >= 8
+
+
+def test_tables_printed_again_as_an_annex_stay_apart(extractor: Extractor, shared) -> None:
+    """The three tables printed a second time before section 五 (附表：, sections 二-四 again): the
+    repeated headings are no sections (each is found once), so the appeals table's region ends
+    where the next table starts (its anchor and its words), not at 五. Before, 000's appeals
+    table took five zeros of the annex's active table for its empty cells, silently."""
+    tried = 0
+    for gold in GOLDS:
+        data, text = gold.data, gold.source_path(shared).read_text("utf-8")
+        two, five = _section(data, 2), _section(data, 5)
+        if two is None or five is None:
+            continue
+        tried += 1
+        variant = text[: five["start"]] + "\n附表：\n" + text[two["start"] : five["start"]] + text[five["start"] :]
+        expected = {(c["table"], c["row"], c["col"]): (c["value"], c["state"]) for c in data["cells"]}
+        assert not _silently_wrong(extractor(variant.encode("utf-8"), name="report.txt"), expected), gold.name
+    assert tried >= 6
+
+
+@pytest.mark.parametrize(
+    "note", ["注：表中数据为本机关本级数据", "注：其中3件为同一申请人重复申请，2件已转交有关部门办理。"]
+)
+def test_a_note_under_each_table_changes_nothing(extractor: Extractor, shared, note: str) -> None:
+    """A note printed under each table (注：…, with or without counts): the cells and the review
+    list are the report's own. Before, such a note under the appeals table sent its 15 cells to
+    review in every report (read as OCR's words where values stood)."""
+    tried = 0
+    for gold in GOLDS:
+        data, text = gold.data, gold.source_path(shared).read_text("utf-8")
+        if "\n" not in text[len(text) // 4 :]:
+            continue  # a crawled one-line body: no line to print a note on
+        ends = []
+        for table in ("active", "requests", "appeals"):
+            last = max(c["end"] for c in data["cells"] if c["table"] == table and c["end"] is not None)
+            ends.append(text.find("\n", last) + 1 or len(text))
+        variant = text
+        for end in sorted(ends, reverse=True):
+            variant = variant[:end] + note + "\n" + variant[end:]
+        docs = [extractor(t.encode("utf-8"), name="report.txt") for t in (text, variant)]
+        assert _cells(docs[1]) == _cells(docs[0]), gold.name
+        assert [(r["table"], r["row"], r["col"]) for r in docs[1]["review"]] == [
+            (r["table"], r["row"], r["col"]) for r in docs[0]["review"]
+        ], gold.name
+        tried += 1
+    assert tried >= 6

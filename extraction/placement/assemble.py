@@ -328,6 +328,9 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
         if out.glued_runs or is_run_layout(nt.norm, region)
         else None
     )
+    if isinstance(run, list):  # runs that split into no 15 cells
+        out.cells.update((cell.key, cell) for cell in run)
+        return
     if run is not None:
         out.decisions.append(Decision("appeals", None, "split", run))
         for cell in run.build(run.placement):

@@ -190,11 +190,8 @@ def assemble_run_rows(
             options = _agreeing(options, agrees, table, row, unit, original)
         SPLIT_SECONDS[0] += time.perf_counter() - started
         if not options:
-            for col in row.cols:
-                raw = original[run.start : run.end]
-                cells[(table.name, row.key, col)] = Cell(
-                    table.name, row.key, col, state="text", raw=raw, start=run.start, end=run.end
-                )
+            for cell in unsplit_cells(table.name, [(row.key, col) for col in row.cols], run, original):
+                cells[cell.key] = cell
             continue
         pending_row = _pending(table, row, options, unit, original, piece_score)
         pending.append(pending_row)
@@ -220,15 +217,25 @@ def resolve(cells: dict, pending: list[PendingRow]) -> None:
     SPLIT_SECONDS[0] += time.perf_counter() - started
 
 
+def unsplit_cells(table: str, keys: list[tuple[str, str]], run: Run, original: str) -> list[Cell]:
+    """The cells of a digit run that splits into none of their readings (fewer digits than cells:
+    a crawled table whose empty cells left no trace, a page cut off): each unparsed, holding the
+    whole run, for a person to read."""
+    raw = original[run.start : run.end]
+    return [Cell(table, row, col, state="text", raw=raw, start=run.start, end=run.end) for row, col in keys]
+
+
 def appeals_from_run(
     norm: str, original: str, start: int, end: int, piece_score: PieceScorer | None = None
-) -> PendingRow | None:
+) -> PendingRow | list[Cell] | None:
     """The appeals table from the region's first digit run whose splits fit the three row
-    sums (prose after the table may hold other numbers), else from its last run, unfiltered.
+    sums (prose after the table may hold other numbers), else from its last run, unfiltered;
+    when no run splits into 15 cells, the 15 cells unparsed (:func:`unsplit_cells`).
 
     Returns the decision as a pending row (key ``None``): its placement's positions are
     ``(index,)`` of the chosen split, and ``build`` gives the 15 cells of any split.
     """
+    cols = (*APPEAL_PARTS, "total")
     runs, cursor = [], start
     while (found := find_run(norm, cursor, end)) is not None:
         runs.append(found)
@@ -240,10 +247,9 @@ def appeals_from_run(
     options = options or list(splits(runs[-1], [(False, False)] * 15))
     SPLIT_SECONDS[0] += time.perf_counter() - started
     if not options:
-        return None
+        return unsplit_cells("appeals", [(row, col) for row in APPEAL_ROWS for col in cols], runs[0], original)
     choice = choose(_scored_splits(list(enumerate(options)), piece_score))
     kept = [options[c.key] for c in choice.alternatives]
-    cols = (*APPEAL_PARTS, "total")
 
     def build(placement: Placement) -> list[Cell]:
         cells = []

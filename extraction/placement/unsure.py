@@ -243,9 +243,17 @@ def unread_table(norm: str, region: tuple[int, int], words: tuple[str, ...]) -> 
     lines = norm[region[0] : region[1]].split("\n")
     last_header = max((i for i, line in enumerate(lines) if any(p in line for p in pieces)), default=-1)
     below = "\n".join(lines[last_header + 1 :])
-    return any(_unread(word) for word in _WORD_GAP.split(below))
+    return any(_unread(word) for word in _WORD_GAP.split(below) if _cell_sized(word))
 
 
+def _cell_sized(word: str) -> bool:
+    """A word as short as a cell's content and no sentence (a note under the table, 注：表中数据
+    为本机关本级数据, is prose: OCR's words for values are a few characters)."""
+    return len(word) <= _CELL_CHARS and _SENTENCE_MARK.search(word) is None
+
+
+_CELL_CHARS = 6
+_SENTENCE_MARK = re.compile(r"[：:，,。；;]")
 _FIELD_GAP = re.compile(r"[ \u3000]{2,}|[|\t]")  # what separates a row's fields on its line
 _WORD_GAP = re.compile(r"[\s|]+")
 _OCR_DIGITS = re.compile(r"[\dOolI〇 ]+")

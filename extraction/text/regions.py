@@ -31,6 +31,7 @@ _TABLE_WORDS = {name: _any_of(words) for name, words in _REGIONS["table_words"].
 _EACH_WORD = {name: [_any_of([word]) for word in words] for name, words in _REGIONS["table_words"].items()}
 _SECTION_OF: dict[str, int] = _REGIONS["section"]  # the section each table is printed in
 _APPEALS_SPAN = 2500
+_TABLE_SPAN = 600  # a table's header words stand this close to its anchor
 
 Regions = dict[str, tuple[int, int] | None]
 
@@ -80,6 +81,7 @@ def find_regions(nt: NormText, sections: list[Section]) -> Regions:
             end = min(later)
         else:
             end = min(text_end, start + _APPEALS_SPAN) if name == "appeals" else text_end
+        end = _next_table(nt, name, start, end)
         regions[name] = (start, end) if _holds_table(nt, name, start, end) else None
     return _printed_after_the_text(nt, sections, regions)
 
@@ -106,6 +108,21 @@ def _printed_after_the_text(nt: NormText, sections: list[Section], regions: Regi
         if _distinct_words(nt, name, start, end) >= 2:
             regions[name], cursor = (start, end), start
     return regions
+
+
+def _next_table(nt: NormText, name: str, start: int, end: int) -> int:
+    """``end``, or where another table starts before it: its anchor with two or more words only
+    it prints within ``_TABLE_SPAN`` (a report printing its tables again, as an annex, after the
+    appeals table, whose repeated headings are no sections: each is found once)."""
+    for other in (other for other in _ANCHORS if other != name):
+        cursor = start + 1
+        while (hit := nt.search(_ANCHORS[other], cursor, end)) is not None:
+            at = hit[1][0]
+            if _distinct_words(nt, other, at, min(at + _TABLE_SPAN, len(nt.original))) >= 2:
+                end = at
+                break
+            cursor = hit[1][1]
+    return end
 
 
 def _distinct_words(nt: NormText, name: str, start: int, end: int) -> int:
