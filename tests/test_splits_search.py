@@ -14,7 +14,7 @@ from nianbao.extraction.placement.runs import (
     MAX_PIECE,
     Piece,
     Run,
-    _valid_piece,
+    valid_piece,
     piece_value,
     splits,
 )
@@ -56,7 +56,7 @@ def _plain(run: Run, kinds: list[tuple[bool, bool]], totals: dict, stats: dict) 
             j = i + len(literal)
             if j <= len(chars) and whole(i, j) and (j == len(chars) or j in gaps or cell + 1 < n):
                 c = piece(i, j)
-                if c.raw == literal or (money and _valid_piece(c.raw, money, signed) and piece_value(c) == wanted):
+                if c.raw == literal or (money and valid_piece(c.raw, money, signed) and piece_value(c) == wanted):
                     rec(j, cell + 1, [*acc, c])
             return
         for j in range(i + 1, min(len(chars), i + MAX_PIECE) + 1):
@@ -64,7 +64,7 @@ def _plain(run: Run, kinds: list[tuple[bool, bool]], totals: dict, stats: dict) 
                 break
             if j < len(chars) and j not in gaps and len(chars) - j < n - cell - 1:
                 break
-            if _valid_piece(piece(i, j).raw, money, signed):
+            if valid_piece(piece(i, j).raw, money, signed):
                 rec(j, cell + 1, [*acc, piece(i, j)])
 
     rec(0, 0, [])

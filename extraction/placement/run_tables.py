@@ -20,6 +20,7 @@ from nianbao.extraction.placement.arithmetic import (
     APPEAL_ROWS,
     row_sums,
 )
+from nianbao.extraction.placement.blank_splits import blank_readings, spaced_values
 from nianbao.extraction.placement.decoder import Scored, choose, sure_split_scores
 from nianbao.extraction.placement.joint import PendingRow, refine
 from nianbao.extraction.placement.runs import Piece, Run, find_run, splits
@@ -85,16 +86,25 @@ def digits_after(norm: str, start: int) -> bool:
     return any(ch.isdigit() for ch in rest_of_line(norm, start))
 
 
+def piece_cell(
+    table: str, row: str, col: str, piece: Piece, original: str, money: bool = False, unit: str | None = None
+) -> Cell:
+    """The cell one piece of a split reads; ``raw`` is the original text (the split ran on the
+    normalised copy). An empty piece (a reading with cells printed empty) is a blank cell."""
+    if not piece.raw:
+        return Cell(table, row, col, state="blank")
+    raw = original[piece.start : piece.end]
+    parsed = parse_cell(raw, money=money, default_unit=unit if money else None)
+    return Cell(table, row, col, parsed.value, raw, parsed.unit, parsed.state, piece.start, piece.end)
+
+
 def _cells_for(
     table: str, row: str, cols: tuple[str, ...], split: list[Piece], money: frozenset, unit: str | None, original: str
 ) -> list[Cell]:
-    """Cells of one split; ``raw`` is the original text (the split ran on the normalised copy)."""
-    cells = []
-    for col, piece in zip(cols, split, strict=True):
-        raw = original[piece.start : piece.end]
-        parsed = parse_cell(raw, money=col in money, default_unit=unit if col in money else None)
-        cells.append(Cell(table, row, col, parsed.value, raw, parsed.unit, parsed.state, piece.start, piece.end))
-    return cells
+    """Cells of one split."""
+    return [
+        piece_cell(table, row, col, piece, original, col in money, unit) for col, piece in zip(cols, split, strict=True)
+    ]
 
 
 def _split_score(split: list[Piece], piece_score: PieceScorer | None) -> float:
@@ -118,7 +128,10 @@ def _pending(
     unit: str | None,
     original: str,
     piece_score: PieceScorer | None = None,
+    shifted: bool = False,
 ) -> PendingRow:
+    """The row's readings for the decoder; ``shifted``: its run may be another row's (its
+    cells unsure whatever the split)."""
     by_key = {tuple(p.start for p in split) + (len(split),): split for split in options}
     choice = choose(_scored_splits(list(by_key.items()), piece_score))
     keys = tuple(sorted(c.key for c in choice.alternatives))
@@ -130,7 +143,7 @@ def _pending(
         cells = _cells_for(table.name, row.key, row.cols, chosen, table.money_cols, unit, original)
         alternatives = [by_key[k] for k in placement.alternatives] if placement.ambiguous else [chosen]
         for index, cell in enumerate(cells):
-            cell.ambiguous = placement.ambiguous
+            cell.ambiguous = placement.ambiguous or shifted
             cell.evidence["split"] = 1.0
             cell.evidence["differs"] = float(len({alt[index].raw + str(alt[index].start) for alt in alternatives}) > 1)
             cell.evidence["candidates"] = float(len(by_key))
@@ -142,14 +155,26 @@ def _pending(
     return PendingRow(row.key, placement, build)
 
 
-def _runs_by_label(norm: str, labels: list[Label], region_end: int) -> dict[str, Run]:
-    runs = {}
+def _runs_by_label(
+    norm: str, labels: list[Label], widths: Mapping[str, int], region_end: int
+) -> tuple[dict[str, Run], set[str] | None]:
+    """Each label's run, and where values stand apart from their rows (a layout that printed
+    labels away from their values, then collapsed): after a run of more spaced values than its
+    row has cells, the next row's run may be another row's, and which row printed nothing is
+    not known. Returns the rows after such a run, or None when there is none."""
+    runs: dict[str, Run] = {}
+    shifted: set[str] | None = None
     for index, label in enumerate(labels):
         end = labels[index + 1].start if index + 1 < len(labels) else region_end
         run = find_run(norm, label.end, end)
-        if run is not None:
-            runs[label.row] = run
-    return runs
+        if run is None:
+            continue
+        runs[label.row] = run
+        more = len(spaced_values(run)) > widths.get(label.row, len(spaced_values(run)))
+        if more:
+            shifted = shifted or set()
+            shifted.update(next_label.row for next_label in labels[index + 1 : index + 2])
+    return runs, shifted
 
 
 def assemble_run_rows(
@@ -167,14 +192,15 @@ def assemble_run_rows(
 
     ``agrees`` keeps only the splits consistent with corrected cells (when any is).
     """
-    runs = _runs_by_label(norm, labels, region_end)
+    runs, shifted = _runs_by_label(norm, labels, {row.key: len(row.cols) for row in rows}, region_end)
     cells: dict = {}
     pending: list[PendingRow] = []
     for row in rows:
         run = runs.get(row.key)
-        if run is None:
+        if run is None:  # printed empty; unsure where values stand apart from their rows
             for col in row.cols:
-                cells[(table.name, row.key, col)] = Cell(table.name, row.key, col, state="blank")
+                cell = cells[(table.name, row.key, col)] = Cell(table.name, row.key, col, state="blank")
+                cell.ambiguous = shifted is not None
             continue
         kinds = [(col in table.money_cols, col == "items_change") for col in row.cols]
         started = time.perf_counter()
@@ -186,6 +212,9 @@ def assemble_run_rows(
             options = list(splits(run, kinds))
         if not options:  # ``2-3`` with no sign reading: the dash is the signed cell's own mark
             options = list(splits(run, kinds, dash_signs=False))
+        blanks = not options
+        if blanks:  # fewer spaced values than cells: the others printed empty
+            options = blank_readings(run, kinds, sums)
         if agrees is not None:
             options = _agreeing(options, agrees, table, row, unit, original)
         SPLIT_SECONDS[0] += time.perf_counter() - started
@@ -193,7 +222,8 @@ def assemble_run_rows(
             for cell in unsplit_cells(table.name, [(row.key, col) for col in row.cols], run, original):
                 cells[cell.key] = cell
             continue
-        pending_row = _pending(table, row, options, unit, original, piece_score)
+        scorer = None if blanks else piece_score
+        pending_row = _pending(table, row, options, unit, original, scorer, row.key in (shifted or ()))
         pending.append(pending_row)
         for cell in pending_row.build(pending_row.placement):
             cells[cell.key] = cell
@@ -229,8 +259,11 @@ def appeals_from_run(
     norm: str, original: str, start: int, end: int, piece_score: PieceScorer | None = None
 ) -> PendingRow | list[Cell] | None:
     """The appeals table from the region's first digit run whose splits fit the three row
-    sums (prose after the table may hold other numbers), else from its last run, unfiltered;
-    when no run splits into 15 cells, the 15 cells unparsed (:func:`unsplit_cells`).
+    sums (prose after the table may hold other numbers), else from its last run, unfiltered,
+    else from the first run of several spaced values too few for the 15 cells (the rest printed
+    empty: :func:`blank_splits.blank_readings`, not scored by the model); when no run reads so,
+    the 15 cells unparsed (:func:`unsplit_cells`), or None when no run holds several values
+    (a lone number is no table's values).
 
     Returns the decision as a pending row (key ``None``): its placement's positions are
     ``(index,)`` of the chosen split, and ``build`` gives the 15 cells of any split.
@@ -245,19 +278,23 @@ def appeals_from_run(
     started = time.perf_counter()
     options = next((fit for run in runs if (fit := list(splits(run, [(False, False)] * 15, APPEAL_ROW_SUMS)))), None)
     options = options or list(splits(runs[-1], [(False, False)] * 15))
+    several = [run for run in runs if len(spaced_values(run)) > 1]
+    blanks = not options
+    if blanks:
+        readings = (blank_readings(run, [(False, False)] * 15, APPEAL_ROW_SUMS) for run in several)
+        options = next((fit for fit in readings if fit), [])
     SPLIT_SECONDS[0] += time.perf_counter() - started
     if not options:
+        if not several and all(len(run.text.strip()) == 1 for run in runs):
+            return None
         return unsplit_cells("appeals", [(row, col) for row in APPEAL_ROWS for col in cols], runs[0], original)
-    choice = choose(_scored_splits(list(enumerate(options)), piece_score))
+    choice = choose(_scored_splits(list(enumerate(options)), None if blanks else piece_score))
     kept = [options[c.key] for c in choice.alternatives]
 
     def build(placement: Placement) -> list[Cell]:
         cells = []
         for index, piece in enumerate(options[placement.positions[0]]):
-            raw = original[piece.start : piece.end]
-            parsed = parse_cell(raw)
-            row, col = APPEAL_ROWS[index // 5], cols[index % 5]
-            cell = Cell("appeals", row, col, parsed.value, raw, None, parsed.state, piece.start, piece.end)
+            cell = piece_cell("appeals", APPEAL_ROWS[index // 5], cols[index % 5], piece, original)
             cell.ambiguous = choice.ambiguous
             cell.evidence["split"] = 1.0
             cell.evidence["differs"] = float(len({o[index].raw for o in kept}) > 1)

@@ -22,8 +22,9 @@ MAX_NODES = 100_000  # search steps of one run: bounded by construction, whateve
 # OCR's O, o, l, I, 〇 for 0 and 1, not beside another Latin letter (``OA``, ``Ltd``: words)
 _OCR = r"(?<![A-HJ-NP-Za-km-np-z])[OolI〇](?![A-HJ-NP-Za-km-np-z])"
 _UNIT = rf"(?<=\d)[ ]?[{UNITS}]"  # a count printed with its unit (``0件0件``, ``3 件``): ends its cell
+_WU = r"无(?!(?!无)[\u4e00-\u9fff])"  # 无 as a mark (``规章无无无``), not a word's first character (无法提供)
 _RUN = re.compile(
-    rf"(?:[增减+\-]?\d|[/无\\×]|[-—－–]|{_OCR})(?:{_UNIT}|[\d /无\\×\-—－–]|[增减+](?=\d)|{_OCR})*"
+    rf"(?:[增减+\-]?\d|[/\\×]|{_WU}|[-—－–]|{_OCR})(?:{_UNIT}|[\d /\\×\-—－–]|{_WU}|[增减+](?=\d)|{_OCR})*"
     r"(?:\.\d+)?(?:[ ]?(?:万元|亿元|元|万|亿))?"
 )
 # the digits OCR letters stand for: a run is split as if they were digits; their cells keep the
@@ -58,7 +59,8 @@ class Piece:
 def find_run(norm: str, start: int, end: int) -> Run | None:
     """The first digit run after a label (``start``) and before the next label (``end``).
 
-    A trailing digit that numbers the next label (``…00000002.其他``) is left to that label, and
+    A trailing digit that numbers the next label (``…00000002.其他``) is left to that label (a run
+    that is only that number is no run: the row printed nothing), and
     a year that opens the prose after a table (``…继续办理00000012024年3月``, ``…0002020-01-13前``)
     to the prose: the run ends before it, and a run that is only a year is not a value.
     """
@@ -71,13 +73,17 @@ def find_run(norm: str, start: int, end: int) -> Run | None:
                 continue
         stop = match.start() + len(text)
         numbering = _NEXT_NUMBERING.match(norm, stop - 1) if stop - 1 >= match.start() else None
-        if numbering and stop - 1 > match.start():
+        if numbering and stop - 1 == match.start():
+            continue  # only the next label's number (``部分公开 1.属于国家秘密``): no value of this row
+        if numbering:
             stop -= 1
         return Run(match.start(), stop, norm[match.start() : stop])
     return None
 
 
-def _valid_piece(text: str, money: bool, signed: bool) -> bool:
+def valid_piece(text: str, money: bool, signed: bool) -> bool:
+    """Whether ``text`` can be one cell: a count without leading zeros, a "not applicable" mark,
+    a signed change where ``signed``, decimals and 元/万元 only where ``money``."""
     if text.isdigit():  # most pieces: a count, valid without a leading zero
         return text == "0" or text[0] != "0"
     text = text.translate(OCR_DIGITS)
@@ -167,7 +173,7 @@ def splits(
             found = [
                 (j, *got)
                 for j in range(i + 1, top + 1)
-                if _valid_piece((got := make(i, j))[0].raw, money, signed)
+                if valid_piece((got := make(i, j))[0].raw, money, signed)
                 and not (signed and dash_signs and signs_next(got[0], j))
             ]
             valid[(i, money, signed)] = found
@@ -221,7 +227,7 @@ def splits(
             if j <= length and j <= boundary[i] and (j == length or boundary[j - 1] == j or cell + 1 < n):
                 candidate, number, whole = make(i, j)
                 if _bare(candidate.raw) == literal or (
-                    money and _valid_piece(candidate.raw, money, signed) and piece_value(candidate) == wanted
+                    money and valid_piece(candidate.raw, money, signed) and piece_value(candidate) == wanted
                 ):
                     push_piece(candidate), push_val(number), push_whole(whole)
                     rec(j, cell + 1)
