@@ -14,9 +14,9 @@ from nianbao.extraction.placement.runs import (
     MAX_PIECE,
     Piece,
     Run,
-    valid_piece,
     piece_value,
     splits,
+    valid_piece,
 )
 
 APPEALS = {r * 5 + 4: range(r * 5, r * 5 + 4) for r in range(3)}
