@@ -23,7 +23,7 @@ from nianbao.extraction.placement.arithmetic import (
 from nianbao.extraction.placement.blank_splits import blank_readings, spaced_values
 from nianbao.extraction.placement.decoder import Scored, choose, sure_split_scores
 from nianbao.extraction.placement.joint import PendingRow, refine
-from nianbao.extraction.placement.runs import Piece, Run, find_run, splits
+from nianbao.extraction.placement.runs import MAX_SPLITS, Piece, Run, find_run, splits
 from nianbao.extraction.placement.search import Placement, margin_feature
 from nianbao.extraction.templates import Row, Table
 from nianbao.extraction.text.patterns import Label, rest_of_line
@@ -170,10 +170,10 @@ def _runs_by_label(
         if run is None:
             continue
         runs[label.row] = run
-        more = len(spaced_values(run)) > widths.get(label.row, len(spaced_values(run)))
-        if more:
+        if len(spaced_values(run)) > widths.get(label.row, MAX_SPLITS):
             shifted = shifted or set()
-            shifted.update(next_label.row for next_label in labels[index + 1 : index + 2])
+            if index + 1 < len(labels):
+                shifted.add(labels[index + 1].row)
     return runs, shifted
 
 
@@ -278,14 +278,14 @@ def appeals_from_run(
     started = time.perf_counter()
     options = next((fit for run in runs if (fit := list(splits(run, [(False, False)] * 15, APPEAL_ROW_SUMS)))), None)
     options = options or list(splits(runs[-1], [(False, False)] * 15))
-    several = [run for run in runs if len(spaced_values(run)) > 1]
     blanks = not options
     if blanks:
+        several = (run for run in runs if len(spaced_values(run)) > 1)
         readings = (blank_readings(run, [(False, False)] * 15, APPEAL_ROW_SUMS) for run in several)
         options = next((fit for fit in readings if fit), [])
     SPLIT_SECONDS[0] += time.perf_counter() - started
     if not options:
-        if not several and all(len(run.text.strip()) == 1 for run in runs):
+        if all(len(run.text.strip()) == 1 for run in runs):
             return None
         return unsplit_cells("appeals", [(row, col) for row in APPEAL_ROWS for col in cols], runs[0], original)
     choice = choose(_scored_splits(list(enumerate(options)), None if blanks else piece_score))
