@@ -22,7 +22,8 @@ MAX_NODES = 100_000  # search steps of one run: bounded by construction, whateve
 # OCR's O, o, l, I, 〇 for 0 and 1, not beside another Latin letter (``OA``, ``Ltd``: words)
 _OCR = r"(?<![A-HJ-NP-Za-km-np-z])[OolI〇](?![A-HJ-NP-Za-km-np-z])"
 _UNIT = rf"(?<=\d)[ ]?[{UNITS}]"  # a count printed with its unit (``0件0件``, ``3 件``): ends its cell
-_WU = r"无(?!(?!无)[\u4e00-\u9fff])"  # 无 as a mark (``规章无无无``), not a word's first character (无法提供)
+# 无 as a mark (``规章无无无``, ``许可无第二十条``), not the template's labels opening with it (无法提供, 无正当理由)
+_WU = r"无(?!法提供|正当理由)"
 _RUN = re.compile(
     rf"(?:[增减+\-]?\d|[/\\×]|{_WU}|[-—－–]|{_OCR})(?:{_UNIT}|[\d /\\×\-—－–]|{_WU}|[增减+](?=\d)|{_OCR})*"
     r"(?:\.\d+)?(?:[ ]?(?:万元|亿元|元|万|亿))?"
