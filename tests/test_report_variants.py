@@ -157,3 +157,29 @@ def test_a_note_under_each_table_changes_nothing(extractor: Extractor, shared, n
         ], gold.name
         tried += 1
     assert tried >= 6
+
+
+@pytest.mark.parametrize("cut", ["whole", "before_five"])
+def test_a_report_printed_twice_is_read_once(extractor: Extractor, shared, cut: str) -> None:
+    """A page printing the report twice (a crawl joining two copies, a print view under the web
+    view), the first copy whole or ending after the appeals table: the cells, their offsets and
+    the review list are the single copy's. The second copy's headings are no sections (each is
+    found once), so the last table's region ends where the report starts over (an earlier
+    section's heading, with the title and opening printed before it). Before, the appeals table
+    of a report ending with it took the second copy's title and went to review (004), and the
+    second copy's column words after the appeals table sent it to review in every report."""
+    tried = 0
+    for gold in GOLDS:
+        data, text = gold.data, gold.source_path(shared).read_text("utf-8")
+        five = _section(data, 5)
+        if "\n" not in text[len(text) // 4 :] or (cut == "before_five" and five is None):
+            continue  # a crawled one-line body: its copies would run together on one line
+        first = text[: five["start"]] if cut == "before_five" else text
+        docs = [extractor(t.encode("utf-8"), name="report.txt") for t in (first, first + "\n\n" + text)]
+        assert _cells(docs[1]) == _cells(docs[0]), gold.name
+        assert [(c["start"], c["end"]) for c in docs[1]["cells"]] == [(c["start"], c["end"]) for c in docs[0]["cells"]]
+        assert [(r["table"], r["row"], r["col"]) for r in docs[1]["review"]] == [
+            (r["table"], r["row"], r["col"]) for r in docs[0]["review"]
+        ], gold.name
+        tried += 1
+    assert tried >= 5

@@ -16,6 +16,7 @@ from nianbao.extraction.placement.run_tables import digits_after
 from nianbao.extraction.templates import Table, get_template, single_other_subrows, template_text
 from nianbao.extraction.text.normalize import NormText
 from nianbao.extraction.text.patterns import Label, Token, masked, out_of_order
+from nianbao.extraction.text.regions import starts_over
 from nianbao.extraction.text.row_layout import line_spacing
 from nianbao.extraction.text.values import parse_cell
 
@@ -170,6 +171,7 @@ def printed_beyond(nt: NormText, template: str, regions: Mapping[str, tuple[int,
     beyond = set()
     for index, ((_, end), name) in enumerate(spans):
         until = spans[index + 1][0][0] if index + 1 < len(spans) else len(norm)
+        until = min(until, starts_over(nt, name, end) or until)  # not the report printed again
         words = set(tables[name].col_labels.values())
         if len({word for piece in _short_line_runs(norm, end, until) for word in words if word in piece}) >= 2:
             beyond.add(name)

@@ -138,6 +138,27 @@ def _heading(nt: NormText, number: int, cursor: int) -> tuple[int, int] | None:
     return (line.start, line.end) if line is not None else None
 
 
+def printed_again(nt: NormText, start: int, number: int) -> int | None:
+    """Where the report starts over after ``start``, or None: a heading line there numbered below
+    ``number`` (a page printing the report twice, a crawl joining two copies: ``四、…`` and its
+    table, then ``一、总体情况`` again), moved back over the text its first print has before that
+    heading too (the title and the opening paragraph printed again)."""
+    plain, other = _lines(nt)
+    lines = sorted((line for line in (*plain, *other) if _accept(line)), key=lambda line: line.start)
+    again = next((line for line in lines if line.start >= start and line.number < number), None)
+    if again is None:
+        return None
+    first = next(line for line in lines if line.number == again.number)
+    shared = 0
+    while (
+        first is not again
+        and shared < min(first.start, again.start - start)
+        and (nt.norm[first.start - shared - 1] == nt.norm[again.start - shared - 1])
+    ):
+        shared += 1
+    return again.start - shared
+
+
 def find_sections(nt: NormText) -> list[Section]:
     """The six standard headings, each at most once, in document order."""
     found: list[Section] = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from nianbao.extraction.templates import template_data
+from nianbao.extraction.text.headings import printed_again
 from nianbao.extraction.text.normalize import NormText
 from nianbao.extraction.text.patterns import Section, find_tokens
 
@@ -76,7 +77,7 @@ def find_regions(nt: NormText, sections: list[Section]) -> Regions:
         if start is None:
             regions[name] = None
             continue
-        later = [b for b in bounds if b > start]
+        later = [b for b in [*bounds, starts_over(nt, name, start)] if b is not None and b > start]
         if later:
             end = min(later)
         else:
@@ -84,6 +85,12 @@ def find_regions(nt: NormText, sections: list[Section]) -> Regions:
         end = _next_table(nt, name, start, end)
         regions[name] = (start, end) if _holds_table(nt, name, start, end) else None
     return _printed_after_the_text(nt, sections, regions)
+
+
+def starts_over(nt: NormText, name: str, start: int) -> int | None:
+    """Where the report is printed again after ``start`` inside table ``name``'s section: a
+    heading of an earlier section (its repeated headings are no sections: each is found once)."""
+    return printed_again(nt, start, _SECTION_OF[name])
 
 
 def _printed_after_the_text(nt: NormText, sections: list[Section], regions: Regions) -> Regions:
