@@ -46,7 +46,15 @@ from nianbao.extraction.placement.unsure import printed_beyond, unread_table, un
 from nianbao.extraction.templates import Row, Table, get_template, requests_search_table, single_other_subrows
 from nianbao.extraction.text.locator import RuleLocator
 from nianbao.extraction.text.normalize import NormText
-from nianbao.extraction.text.patterns import Label, Token, anchored_in_grid, find_labels, find_tokens, masked
+from nianbao.extraction.text.patterns import (
+    Label,
+    Token,
+    anchored_in_grid,
+    find_labels,
+    find_tokens,
+    masked,
+    opened_above,
+)
 from nianbao.extraction.text.values import parse_cell
 
 _SUB_OTHER = single_other_subrows()
@@ -158,6 +166,10 @@ def _fee_unit(nt: NormText, start: int, end: int) -> str | None:
     return match.group(1) if match else None
 
 
+def _in_label(token: Token, labels: list[Label]) -> bool:
+    return any(label.start <= token.start < label.end for label in labels)
+
+
 def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int, out: Assembly):
     labels = find_labels(nt, table, *region)
     extra = out.locator.extra_labels(nt, table, region, labels)
@@ -165,8 +177,9 @@ def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int
         labels = merge_labels(labels, extra, [row.key for row in table.rows])
     if any(label.row in _SUB_OTHER for label in labels):
         labels = [label for label in labels if label.row != "other"]  # a group label then
-    labels = anchored_in_grid(nt.norm, labels)
+    labels = opened_above(nt.norm, table, anchored_in_grid(nt.norm, labels))
     tokens, dropped = out.tokens_in(nt, region)
+    tokens = [t for t in tokens if not _in_label(t, labels)]  # a wrapped label's 无 (``| 4.无 |``): no value
     norm = masked(nt)
     groups = group_tokens(norm, tokens, ncols, [label.start for label in labels], out.inline)
     detached = detached_blocks(norm, labels, groups, region[1]) if out.inline else {}

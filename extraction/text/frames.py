@@ -9,8 +9,9 @@ import unicodedata
 from itertools import accumulate
 
 _FULL_PADDING = 2  # spaces after a field's text that still fill it (a wide character did not fit)
-# a field that may carry on wrapped text: no digit, and no item mark opening it (4. （五） 二、)
-_GOES_ON = re.compile(r"^(?!\s*(?:\d+[.、]|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、))[^\d]*$")
+ITEM_MARK = re.compile(r"\s*(?:\d+[.、]|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、)")  # 4. （五） 二、
+# a field that may carry on wrapped text: no digit, and no item mark opening it
+CARRIES_ON = re.compile(rf"^(?!{ITEM_MARK.pattern})[^\d]*$")
 
 
 def same_frame(line: str, other: str) -> bool:
@@ -29,7 +30,7 @@ def goes_on(line: str, above: str) -> bool:
     return (
         len(fields) == len(over)
         and _aligned(line, above)
-        and all(_GOES_ON.match(field) for field in fields)
+        and all(CARRIES_ON.match(field) for field in fields)
         and any(not field.strip() for field in fields)  # the cells that do not wrap print nothing
         and all(_fills(top) and _words(field) for field, top in zip(fields, over, strict=True) if field.strip())
     )

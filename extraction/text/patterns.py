@@ -12,7 +12,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from nianbao.extraction.templates import Table, template_markers
-from nianbao.extraction.text.frames import goes_on, same_frame
+from nianbao.extraction.text.frames import CARRIES_ON, ITEM_MARK, goes_on, same_frame
 from nianbao.extraction.text.headings import NUMERALS as NUMERALS
 from nianbao.extraction.text.headings import Section as Section
 from nianbao.extraction.text.headings import find_sections as find_sections
@@ -224,6 +224,39 @@ def _frame_anchor(norm: str, label: Label, line_start: int, line: str, taken: se
     return Label(label.row, *_cell_span(first, line, field))
 
 
+_LABEL_CORE = re.compile(r"\d+[.、]|[）)]|、")  # what comes before a template label's own words
+
+
+def opened_above(norm: str, table: Table, labels: list[Label]) -> list[Label]:
+    """``labels`` with those found on the second line of a label cell wrapped by a converter
+    (``| 1.信 |  | 3 | 4 |`` then ``| 访举报投诉类申请 |  |  |``: markdown, unpadded, the row's
+    values on the first line) moved to the cell's first line: its text there is an item mark and
+    the first words of the row's template label, the two lines' texts joined begin that label,
+    and no other label stands on that line."""
+    taken = {norm.rfind("\n", 0, label.start) + 1 for label in labels}
+    return [_opened_above(norm, table.row(label.row).label, label, taken) or label for label in labels]
+
+
+def _opened_above(norm: str, label_text: str, label: Label, taken: set[int]) -> Label | None:
+    line_start = norm.rfind("\n", 0, label.start) + 1
+    above_start = norm.rfind("\n", 0, max(line_start - 1, 0)) + 1
+    if line_start == 0 or above_start in taken:
+        return None
+    line, above = rest_of_line(norm, line_start), norm[above_start : line_start - 1]
+    field = norm.count("|", line_start, label.start)
+    if not (field and line.lstrip().startswith("|") and above.lstrip().startswith("|") and above.count("|") > field):
+        return None
+    here, first = line.split("|")[field], above.split("|")[field]
+    mark = ITEM_MARK.match(first)
+    if mark is None or ITEM_MARK.match(here):
+        return None
+    head, core = "".join(first[mark.end() :].split()), _LABEL_CORE.split(label_text)[-1]
+    joined = head + "".join(here.split())
+    if not head or not (core.startswith(joined) or joined.startswith(core)):
+        return None
+    return Label(label.row, *_cell_span(above_start, above, field))
+
+
 def _cell_span(line_start: int, line: str, field: int) -> tuple[int, int]:
     """Where the text of cell ``field`` (the one after the ``field``-th pipe) of a grid line
     stands, whitespace around it left out (an empty cell: where it starts)."""
@@ -324,7 +357,32 @@ def _wrapped_cells(norm: str, start: int, end: int) -> list[tuple[int, int, str]
             cells += _rows_without_rules(frame)
             frame = []
         at = line_end + 1
-    return cells + _rows_without_rules(frame)
+    return cells + _rows_without_rules(frame) + _marked_wraps(norm, start, end)
+
+
+def _marked_wraps(norm: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """Label cells of framed lines that a converter wrapped without padding (markdown: no
+    column to align): a field opening with an item mark (``| 1.本机关不掌 |``) whose field on the
+    next line holds words with no digit and no item mark (``| 握相关政府信息 |``), joined."""
+    lines = [(at, rest_of_line(norm, at)) for at in _line_starts(norm, start, end)]
+    cells = []
+    for (first_start, first), (_, second) in zip(lines, lines[1:], strict=False):
+        if not (first.lstrip().startswith("|") and second.lstrip().startswith("|")):
+            continue
+        if first.count("|") != second.count("|"):
+            continue
+        for k, (top, below) in enumerate(zip(first.split("|")[1:-1], second.split("|")[1:-1], strict=True), start=1):
+            if ITEM_MARK.match(top) and below.strip() and CARRIES_ON.match(below):
+                cells.append((*_cell_span(first_start, first, k), "".join((top + below).split())))
+    return cells
+
+
+def _line_starts(norm: str, start: int, end: int) -> list[int]:
+    starts, at = [], norm.rfind("\n", 0, start) + 1
+    while at < end:
+        starts.append(at)
+        at = _line_end(norm, at) + 1
+    return starts
 
 
 def _rows_without_rules(frame: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
