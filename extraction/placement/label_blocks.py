@@ -22,7 +22,8 @@ from collections.abc import Mapping
 
 from nianbao.extraction.placement.align import Group
 from nianbao.extraction.placement.arithmetic import RowSums, SumScorer
-from nianbao.extraction.text.patterns import Label, Token, rest_of_line
+from nianbao.extraction.text.frames import rest_of_line
+from nianbao.extraction.text.patterns import Label, Token
 
 Rows = tuple[tuple[Token, ...], ...]
 

@@ -26,7 +26,8 @@ from nianbao.extraction.placement.joint import PendingRow, refine
 from nianbao.extraction.placement.runs import MAX_SPLITS, Piece, Run, find_run, splits
 from nianbao.extraction.placement.search import Placement, margin_feature
 from nianbao.extraction.templates import Row, Table
-from nianbao.extraction.text.patterns import Label, rest_of_line
+from nianbao.extraction.text.frames import rest_of_line
+from nianbao.extraction.text.patterns import Label
 from nianbao.extraction.text.values import parse_cell
 
 # Model log-probability of a piece (start, end offsets) being the value of column slot k.

@@ -12,7 +12,16 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from nianbao.extraction.templates import Table, template_markers
-from nianbao.extraction.text.frames import CARRIES_ON, ITEM_MARK, goes_on, same_frame
+from nianbao.extraction.text.frames import (
+    GRID_RULE,
+    ITEM_MARK,
+    cell_span,
+    end_of_line,
+    goes_on,
+    rest_of_line,
+    same_frame,
+    wrapped_cells,
+)
 from nianbao.extraction.text.headings import NUMERALS as NUMERALS
 from nianbao.extraction.text.headings import Section as Section
 from nianbao.extraction.text.headings import find_sections as find_sections
@@ -43,9 +52,6 @@ _MD_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{2,}:?[ \t]*\|)+[ \t]*(?::?-{2,}:?
 # A simple or multiline table's rule (pandoc's plain text and markdown, reStructuredText):
 # ``  ------ ---- ------`` or ``====== ====``, runs of three or more, one per column.
 _COLUMN_RULE = re.compile(r"^[ \t]*(?:-{3,}|={3,})(?:[ \t]+(?:-{3,}|={3,}))*[ \t]*$", re.M)
-# A grid table's rule (pandoc, tabulate, a database console): ``+------+----+``, ``+======+====+``,
-# or drawn with box characters (``├──┼──┤``, normalised to ``+——+——+``).
-_GRID_RULE = re.compile(r"^[ \t]*\+(?:[-=:—═━]{2,}\+)+[ \t]*$", re.M)
 # A piece of rule between two junctions on a line that also crosses cells spanning rows (w3m
 # draws ``│    ├────┼────┤`` beside a merged label, normalised to ``|    +————+————+``).
 _RULE_PIECE = re.compile(r"\+(?:[-=:—═━]{2,}\+)+")
@@ -92,7 +98,7 @@ def mask_footers(norm: str) -> str:
             chars[start:end] = " " * (end - start)
         norm = "".join(chars)
     norm = _FOOTER.sub(lambda m: " " * len(m.group(0)), norm)
-    norm = _GRID_RULE.sub(lambda m: " " * len(m.group(0)), norm)
+    norm = GRID_RULE.sub(lambda m: " " * len(m.group(0)), norm)
     norm = _RULE_PIECE.sub(lambda m: " " * len(m.group(0)), norm)
     norm = _COLUMN_RULE.sub(lambda m: " " * len(m.group(0)), norm)
     return _MD_RULE.sub(lambda m: " " * len(m.group(0)), norm)
@@ -188,14 +194,14 @@ def anchored_in_grid(norm: str, labels: list[Label]) -> list[Label]:
 
 def _grid_anchor(norm: str, label: Label, taken: set[int]) -> Label | None:
     line_start = norm.rfind("\n", 0, label.start) + 1
-    line = norm[line_start : _line_end(norm, line_start)]
+    line = norm[line_start : end_of_line(norm, line_start)]
     if not line.lstrip().startswith("|"):
         return None
     first = line_start
     while first > 0:  # up through the row's lines to the rule above it
         above = norm.rfind("\n", 0, first - 1) + 1
         previous = norm[above : first - 1]
-        if _GRID_RULE.fullmatch(previous):
+        if GRID_RULE.fullmatch(previous):
             break
         if not previous.lstrip().startswith("|") or previous.count("|") != line.count("|"):
             return _frame_anchor(norm, label, line_start, line, taken)  # no rule above the row
@@ -203,7 +209,7 @@ def _grid_anchor(norm: str, label: Label, taken: set[int]) -> Label | None:
     if first == 0 or first == line_start:
         return None  # the label is on the row's first line
     field = norm.count("|", line_start, label.start)
-    return Label(label.row, *_cell_span(first, rest_of_line(norm, first), field))
+    return Label(label.row, *cell_span(first, rest_of_line(norm, first), field))
 
 
 def _frame_anchor(norm: str, label: Label, line_start: int, line: str, taken: set[int]) -> Label | None:
@@ -221,7 +227,7 @@ def _frame_anchor(norm: str, label: Label, line_start: int, line: str, taken: se
         first, line = above, previous
     if first == line_start or first in taken:
         return None
-    return Label(label.row, *_cell_span(first, line, field))
+    return Label(label.row, *cell_span(first, line, field))
 
 
 _LABEL_CORE = re.compile(r"\d+[.、]|[）)]|、")  # what comes before a template label's own words
@@ -254,26 +260,7 @@ def _opened_above(norm: str, label_text: str, label: Label, taken: set[int]) -> 
     joined = head + "".join(here.split())
     if not head or not (core.startswith(joined) or joined.startswith(core)):
         return None
-    return Label(label.row, *_cell_span(above_start, above, field))
-
-
-def _cell_span(line_start: int, line: str, field: int) -> tuple[int, int]:
-    """Where the text of cell ``field`` (the one after the ``field``-th pipe) of a grid line
-    stands, whitespace around it left out (an empty cell: where it starts)."""
-    bars = [line_start + i for i, ch in enumerate(line) if ch == "|"]
-    cell = line[bars[field - 1] + 1 - line_start : bars[field] - line_start]
-    start = bars[field - 1] + 1 + len(cell) - len(cell.lstrip())
-    return start, max(start, bars[field - 1] + 1 + len(cell.rstrip()))
-
-
-def _line_end(norm: str, offset: int) -> int:
-    end = norm.find("\n", offset)
-    return len(norm) if end < 0 else end
-
-
-def rest_of_line(norm: str, offset: int) -> str:
-    """The text from ``offset`` to the end of its line."""
-    return norm[offset : _line_end(norm, offset)]
+    return Label(label.row, *cell_span(above_start, above, field))
 
 
 def find_labels(nt: NormText, table: Table, start: int, end: int) -> list[Label]:
@@ -311,7 +298,7 @@ def _with_wrapped_cells(nt: NormText, table: Table, labels: list[Label], start: 
     (``| 5.属于三类内部 | 0 |`` then ``| 事务信息 |   |``: the pattern is cut by the other cells),
     each searched in its cell's lines joined, between the labels found around it, and placed on
     the cell's first line."""
-    cells = nt.memo(("wrapped cells", start, end), lambda: _wrapped_cells(nt.norm, start, end))
+    cells = nt.memo(("wrapped cells", start, end), lambda: wrapped_cells(nt.norm, start, end))
     if not cells:
         return labels
     found = {label.row: label for label in labels}
@@ -327,88 +314,3 @@ def _with_wrapped_cells(nt: NormText, table: Table, labels: list[Label], start: 
             out.append(Label(row.key, hit[0], hit[1]))
             lower = hit[1]
     return out
-
-
-def _wrapped_cells(norm: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    """The cells of a grid table's rows (the pipe lines between two rule lines) whose text goes
-    on past the row's first line: (start, end) of the text on the first line, and the lines'
-    text joined without whitespace. A framed table printed without rule lines (a Word reader's
-    ``| 5.要求行政机关 | 1 |`` then ``| 确认或重新出具已 |   |``) has its rows read from its lines:
-    a row goes on over the lines that carry on its wrapped text (:func:`goes_on`)."""
-    cells: list[tuple[int, int, str]] = []
-    row: list[tuple[int, str]] | None = None  # None: not after a rule line
-    frame: list[tuple[int, str]] = []  # framed lines since the last rule line or unframed line
-    at = start
-    while at <= end:
-        line_end = min(_line_end(norm, at), end)
-        line = norm[at:line_end]
-        framed = line.lstrip().startswith("|") and line.rstrip().endswith("|")
-        if _GRID_RULE.fullmatch(line):
-            if row and len(row) > 1 and len({text.count("|") for _, text in row}) == 1:
-                cells += _cells_of(row)
-            row, frame = [], []
-        elif row is not None and line.lstrip().startswith("|"):
-            row.append((at, line))
-        else:
-            row = None
-        if row is None and framed:
-            frame.append((at, line))
-        elif row is None:
-            cells += _rows_without_rules(frame)
-            frame = []
-        at = line_end + 1
-    return cells + _rows_without_rules(frame) + _marked_wraps(norm, start, end)
-
-
-def _marked_wraps(norm: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    """Label cells of framed lines that a converter wrapped without padding (markdown: no
-    column to align): a field opening with an item mark (``| 1.本机关不掌 |``) whose field on the
-    next line holds words with no digit and no item mark (``| 握相关政府信息 |``), joined."""
-    lines = [(at, rest_of_line(norm, at)) for at in _line_starts(norm, start, end)]
-    cells = []
-    for (first_start, first), (_, second) in zip(lines, lines[1:], strict=False):
-        if not (first.lstrip().startswith("|") and second.lstrip().startswith("|")):
-            continue
-        if first.count("|") != second.count("|"):
-            continue
-        for k, (top, below) in enumerate(zip(first.split("|")[1:-1], second.split("|")[1:-1], strict=True), start=1):
-            if ITEM_MARK.match(top) and below.strip() and CARRIES_ON.match(below):
-                cells.append((*_cell_span(first_start, first, k), "".join((top + below).split())))
-    return cells
-
-
-def _line_starts(norm: str, start: int, end: int) -> list[int]:
-    starts, at = [], norm.rfind("\n", 0, start) + 1
-    while at < end:
-        starts.append(at)
-        at = _line_end(norm, at) + 1
-    return starts
-
-
-def _rows_without_rules(frame: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
-    """The wrapped cells of framed lines printed without rule lines: each line opening a row
-    with the lines after it that go on with its cells (each field without digits, none opening
-    with an item mark), where every line has as many pipes."""
-    if len(frame) < 2 or len({line.count("|") for _, line in frame}) != 1:
-        return []
-    cells: list[tuple[int, int, str]] = []
-    for i, (_, line) in enumerate(frame):
-        if i and goes_on(line, frame[i - 1][1]):
-            continue  # this line goes on with the row above
-        j = i + 1
-        while j < len(frame) and goes_on(frame[j][1], frame[j - 1][1]):
-            j += 1
-        if j - i > 1:
-            cells += _cells_of(frame[i:j])
-    return cells
-
-
-def _cells_of(row: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
-    first_start, first = row[0]
-    cells = []
-    for k in range(1, first.count("|")):
-        parts = [line.split("|")[k] for _, line in row]
-        if not any(part.strip() for part in parts[1:]):
-            continue  # the cell's text is on the first line alone: the patterns read it there
-        cells.append((*_cell_span(first_start, first, k), "".join("".join(parts).split())))
-    return cells
