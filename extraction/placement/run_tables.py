@@ -45,6 +45,10 @@ GLUED_DIGITS = 7  # digits a requests row's seven cells print at least: a count 
 _GLUED = re.compile(r"[^\d\s.,|:：+\-－增减]\d+[ \t]*$", re.M)
 _VALUE_LINE = re.compile(r"[^\d\n+\-－增减]\d+[ \t]*$", re.M)
 
+PIPE_FIELDS = 7  # numbers at least (a requests row's cells) for a region to be read as pipe fields
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_PIPE_FIELD = re.compile(r"(?<=\|)[ \t]*\d+(?:\.\d+)?[ \t]*(?=\|)")
+
 SPLIT_SECONDS = [0.0]  # time spent splitting runs in this process (read by the benchmark)
 
 
@@ -60,7 +64,15 @@ def is_run_layout(norm: str, region: tuple[int, int]) -> bool:
         start = region[0]
     end = norm.find("\n", region[1])
     lines = norm[start : end if end >= 0 else len(norm)].split("\n")
-    return max((len(line) for line in lines), default=0) > RUN_LINE
+    return max((len(line) for line in lines), default=0) > RUN_LINE and not _pipe_fields(norm, *region)
+
+
+def _pipe_fields(norm: str, start: int, end: int) -> bool:
+    """True when the region's numbers stand each in a field of its own between pipes (a pipe
+    table whose line breaks a scraper collapsed: ``数量 | 0 | 0 | 0 | || 二、…``): its values are
+    read as printed tokens, not split out of runs."""
+    numbers = len(_NUMBER.findall(norm, start, end))
+    return numbers >= PIPE_FIELDS and len(_PIPE_FIELD.findall(norm, start, end)) >= 0.9 * numbers
 
 
 def glued_rows(norm: str, regions: Mapping[str, tuple[int, int] | None]) -> tuple[bool, bool]:

@@ -49,6 +49,8 @@ _COUNT_WORD = re.compile(r"[ \t\u3000\u00a0]*[件条篇项个次场人家起份]
 _SENTENCE = re.compile(r"[，。；]")
 COUNT_UNITS = "件个项条"  # a cell may print its count with one of these (``3件``), as parse_cell reads it
 _MD_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{2,}:?[ \t]*\|)+[ \t]*(?::?-{2,}:?)?[ \t]*$", re.M)
+# The same rule inside a line (a markdown table whose line breaks a scraper collapsed): two fields or more
+_MD_RULE_INLINE = re.compile(r"\|(?:[ \t]*:?-{3,}:?[ \t]*\|){2,}")
 # A simple or multiline table's rule (pandoc's plain text and markdown, reStructuredText):
 # ``  ------ ---- ------`` or ``====== ====``, runs of three or more, one per column.
 _COLUMN_RULE = re.compile(r"^[ \t]*(?:-{3,}|={3,})(?:[ \t]+(?:-{3,}|={3,}))*[ \t]*$", re.M)
@@ -101,6 +103,7 @@ def mask_footers(norm: str) -> str:
     norm = GRID_RULE.sub(lambda m: " " * len(m.group(0)), norm)
     norm = _RULE_PIECE.sub(lambda m: " " * len(m.group(0)), norm)
     norm = _COLUMN_RULE.sub(lambda m: " " * len(m.group(0)), norm)
+    norm = _MD_RULE_INLINE.sub(lambda m: " " * len(m.group(0)), norm)
     return _MD_RULE.sub(lambda m: " " * len(m.group(0)), norm)
 
 
