@@ -169,16 +169,18 @@ def _pending(
 
 
 def _runs_by_label(
-    norm: str, labels: list[Label], widths: Mapping[str, int], region_end: int
+    norm: str, labels: list[Label], widths: Mapping[str, int], region: tuple[int, int]
 ) -> tuple[dict[str, Run], set[str] | None]:
     """Each label's run, and where values stand apart from their rows (a layout that printed
     labels away from their values, then collapsed): after a run of more spaced values than its
     row has cells, the next row's run may be another row's, and which row printed nothing is
-    not known. Returns the rows after such a run, or None when there is none."""
+    not known; so around a run of digits no row reads (a PDF's value line printed above its
+    label: ``现行有效件数 0 0 0 规章 行政规范性文件 3 0 8``). Returns the rows beside such runs,
+    or None when there is none."""
     runs: dict[str, Run] = {}
     shifted: set[str] | None = None
     for index, label in enumerate(labels):
-        end = labels[index + 1].start if index + 1 < len(labels) else region_end
+        end = labels[index + 1].start if index + 1 < len(labels) else region[1]
         run = find_run(norm, label.end, end)
         if run is None:
             continue
@@ -187,7 +189,28 @@ def _runs_by_label(
             shifted = shifted or set()
             if index + 1 < len(labels):
                 shifted.add(labels[index + 1].row)
+    for run in _unread_runs(norm, labels, runs, region[0]):
+        shifted = shifted or set()
+        shifted |= {label.row for label in _beside(labels, run.start)}
     return runs, shifted
+
+
+def _unread_runs(norm: str, labels: list[Label], runs: dict[str, Run], start: int) -> list[Run]:
+    """Runs holding a digit between the region's start and its last label that no row reads."""
+    read, unread = {run.start for run in runs.values()}, []
+    cursor, limit = start, labels[-1].start if labels else start
+    while (run := find_run(norm, cursor, limit)) is not None:
+        if run.start not in read and any(ch.isdigit() for ch in run.text):
+            unread.append(run)
+        cursor = max(run.end, cursor + 1)
+    return unread
+
+
+def _beside(labels: list[Label], at: int) -> list[Label]:
+    """The labels just before and just after offset ``at``."""
+    before = [label for label in labels if label.start < at]
+    after = [label for label in labels if label.start > at]
+    return before[-1:] + after[:1]
 
 
 def assemble_run_rows(
@@ -196,7 +219,7 @@ def assemble_run_rows(
     table: Table,
     rows: list[Row],
     labels: list[Label],
-    region_end: int,
+    region: tuple[int, int],
     unit: str | None = None,
     piece_score: PieceScorer | None = None,
     agrees: SplitFilter | None = None,
@@ -205,42 +228,67 @@ def assemble_run_rows(
 
     ``agrees`` keeps only the splits consistent with corrected cells (when any is).
     """
-    runs, shifted = _runs_by_label(norm, labels, {row.key: len(row.cols) for row in rows}, region_end)
+    runs, shifted = _runs_by_label(norm, labels, {row.key: len(row.cols) for row in rows}, region)
+    read = {row.key: _readings(table, row, runs[row.key], unit, original, agrees) for row in rows if row.key in runs}
+    unsure = _beside_empty(labels, runs, {key for key, (_, blanks) in read.items() if blanks})
     cells: dict = {}
     pending: list[PendingRow] = []
     for row in rows:
-        run = runs.get(row.key)
-        if run is None:  # printed empty; unsure where values stand apart from their rows
+        if row.key not in runs:  # printed empty; unsure where values stand apart from their rows
             for col in row.cols:
                 cell = cells[(table.name, row.key, col)] = Cell(table.name, row.key, col, state="blank")
-                cell.ambiguous = shifted is not None
+                cell.ambiguous = shifted is not None or row.key in unsure
             continue
-        kinds = [(col in table.money_cols, col == "items_change") for col in row.cols]
-        started = time.perf_counter()
-        options: list[list[Piece]] = []
-        sums = row_sums(table.name, len(row.cols))
-        if sums:
-            options = list(splits(run, kinds, sums))
-        if not options:  # active rows have no identities; a broken row keeps what the run allows
-            options = list(splits(run, kinds))
-        if not options:  # ``2-3`` with no sign reading: the dash is the signed cell's own mark
-            options = list(splits(run, kinds, dash_signs=False))
-        blanks = not options
-        if blanks:  # fewer spaced values than cells: the others printed empty
-            options = blank_readings(run, kinds, sums)
-        if agrees is not None:
-            options = _agreeing(options, agrees, table, row, unit, original)
-        SPLIT_SECONDS[0] += time.perf_counter() - started
+        options, blanks = read[row.key]
         if not options:
-            for cell in unsplit_cells(table.name, [(row.key, col) for col in row.cols], run, original):
+            for cell in unsplit_cells(table.name, [(row.key, col) for col in row.cols], runs[row.key], original):
                 cells[cell.key] = cell
             continue
         scorer = None if blanks else piece_score
-        pending_row = _pending(table, row, options, unit, original, scorer, row.key in (shifted or ()))
+        doubt = row.key in (shifted or ()) or row.key in unsure
+        pending_row = _pending(table, row, options, unit, original, scorer, doubt)
         pending.append(pending_row)
         for cell in pending_row.build(pending_row.placement):
             cells[cell.key] = cell
     return cells, pending
+
+
+def _readings(
+    table: Table, row: Row, run: Run, unit: str | None, original: str, agrees: SplitFilter | None
+) -> tuple[list[list[Piece]], bool]:
+    """The row's readings of its run, and whether they leave cells empty (fewer spaced values
+    than cells, no split fitting)."""
+    kinds = [(col in table.money_cols, col == "items_change") for col in row.cols]
+    started = time.perf_counter()
+    options: list[list[Piece]] = []
+    sums = row_sums(table.name, len(row.cols))
+    if sums:
+        options = list(splits(run, kinds, sums))
+    if not options:  # active rows have no identities; a broken row keeps what the run allows
+        options = list(splits(run, kinds))
+    if not options:  # ``2-3`` with no sign reading: the dash is the signed cell's own mark
+        options = list(splits(run, kinds, dash_signs=False))
+    blanks = not options
+    if blanks:  # fewer spaced values than cells: the others printed empty
+        options = blank_readings(run, kinds, sums)
+    if agrees is not None:
+        options = _agreeing(options, agrees, table, row, unit, original)
+    SPLIT_SECONDS[0] += time.perf_counter() - started
+    return options, blanks
+
+
+def _beside_empty(labels: list[Label], runs: Mapping[str, Run], short: set[str]) -> set[str]:
+    """Rows read with cells left empty beside a row printing nothing, and that row: in a text
+    whose whitespace was collapsed, the values may be the empty row's, printed before its label
+    (``结果 3 3 （一）予以公开 （二）…``: a PDF's value line above the label)."""
+    unsure = set()
+    for index, label in enumerate(labels):
+        if label.row not in short:
+            continue
+        for other in labels[max(index - 1, 0) : index + 2]:
+            if other.row not in runs:
+                unsure |= {label.row, other.row}
+    return unsure
 
 
 def _agreeing(

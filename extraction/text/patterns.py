@@ -103,8 +103,8 @@ def mask_footers(norm: str) -> str:
     norm = GRID_RULE.sub(lambda m: " " * len(m.group(0)), norm)
     norm = _RULE_PIECE.sub(lambda m: " " * len(m.group(0)), norm)
     norm = _COLUMN_RULE.sub(lambda m: " " * len(m.group(0)), norm)
-    norm = _MD_RULE_INLINE.sub(lambda m: " " * len(m.group(0)), norm)
-    return _MD_RULE.sub(lambda m: " " * len(m.group(0)), norm)
+    norm = _MD_RULE.sub(lambda m: " " * len(m.group(0)), norm)  # whole rule lines first: then the rest
+    return _MD_RULE_INLINE.sub(lambda m: " " * len(m.group(0)), norm)
 
 
 def masked(nt: NormText) -> str:
