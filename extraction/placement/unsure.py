@@ -21,7 +21,6 @@ from nianbao.extraction.text.row_layout import line_spacing
 from nianbao.extraction.text.values import parse_cell
 
 HEADER_PIECE = 6  # characters a line of a column word split over lines holds at most (``结果`` / ``维持``)
-FLOAT_INDENT = 8  # spaces before a value line of its own: a layout-preserving PDF text's row height
 WHOLE_TABLE = None  # in :func:`unsure_rows`' answer: every row of the table
 _SUB_OTHER = single_other_subrows()
 
@@ -64,7 +63,7 @@ def unsure_rows(
 
 def floating_rows(norm: str, labels: list[Label], assignment: Mapping[str, Group]) -> set[str]:
     """Rows the text does not give their values: in a layout-preserving PDF text each row's
-    values print on an indented line of their own at the row's height, between label lines
+    values print on a line of their own at the row's height, between label lines
     (``8.属于行政查询事项`` / ``        10        10`` / ``1.本机关不掌握…``). While every row has
     such a line they pair in order; once a row prints no value at all (zeros printed as empty
     cells), a value line next to that row's label may be its, not the row's it was paired with:
@@ -275,11 +274,11 @@ def _lines_between(norm: str, a: int, b: int) -> int:
 
 
 def _floats(norm: str, group: Group) -> bool:
-    """True when the group's values fill an indented line of their own (one line, nothing but
-    whitespace before them on it)."""
+    """True when the group's values fill a line of their own (one line, nothing but whitespace
+    before them on it: a PDF text prints it at its row's height, indented or at the margin)."""
     line_start = norm.rfind("\n", 0, group.start) + 1
     line_end = norm.find("\n", group.start)
     if 0 <= line_end < group.end:
         return False
     lead = norm[line_start : group.start]
-    return len(lead) >= FLOAT_INDENT and not lead.strip()
+    return not lead.strip()
