@@ -281,10 +281,11 @@ def test_real_reports_with_their_whitespace_collapsed(model: str | None) -> None
     fewer values than cells (``一、本年新收… 10 10``), a row printed empty is followed by the
     next label's number, a PDF's interleaved rows put values before their labels. Before: 700
     of 2,006 cells wrong (rows of fewer values unparsed; 32 silent once those were read), then
-    239 (154 of them 002's pipe table, now read from its fields); now 85, every one in review."""
+    239 (154 of them 002's pipe table, now read from its fields), then 85 (the PDF texts' page
+    footers, ``- 3 -``, read among the runs); now 77, every one in review."""
     records = [(gold.source_path(SHARED).read_text("utf-8"), gold.data["cells"]) for gold in _text_golds()]
     wrong, silent, cells = _collapsed_errors(model, records)
-    assert silent == 0 and wrong < 0.06 * cells, (wrong, silent, cells)
+    assert silent == 0 and wrong < 0.04 * cells, (wrong, silent, cells)
 
 
 @pytest.mark.parametrize("model", [None, "rules"])

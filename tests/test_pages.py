@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from nianbao.extraction.text.pages import MIN_LINES_APART, page_number_lines
+from nianbao.extraction.text.pages import MIN_LINES_APART, inline_page_numbers, page_number_lines
 from nianbao.training.generator.generate import GenConfig, generate_report
 
 
@@ -70,3 +70,19 @@ def test_lone_values_counting_up_inside_one_table_are_not_page_numbers() -> None
     rows = [f"第{k}段正文" for k in range(30)] + ["规章", "1"] + ["x 0 0"] * 8 + ["规范性文件", "2"]
     rows += ["x 0 0"] * 8 + ["行政许可", "3"] + [f"第{k}段正文" for k in range(40)]
     assert _found("\n".join(rows)) == []
+
+
+def test_page_footers_inside_a_collapsed_line_are_found(shared) -> None:
+    """A PDF's text collapsed to one line (a scraper's ``get_text(" ")``) keeps its footers among
+    the values (``… 31 0 0 0 0 0 31 - 3 - 1 0 …``): footers of one shape counting up through the
+    text are found; a dash, a count and a dash in a table's run once (``- 3 -``: three cells) or
+    numbers that do not count up are not."""
+    for name, pages in (("hongze-district-2024-pdftext.txt", 4), ("huaian-city-2024-pdftext.txt", 6)):
+        text = " ".join((shared / "dev" / name).read_text("utf-8").split())
+        found = [text[start:end] for start, end in inline_page_numbers(text)]
+        assert found == [f"- {n} -" for n in range(1, pages + 1)], name
+    row = "一、本年新收政府信息公开申请数量 - 3 - 0 0 0 3 "
+    assert inline_page_numbers(row * 3) == []  # close together and not counting up: cells
+    prose = "正文" * 150
+    assert inline_page_numbers(f"{prose} 第 2 页 {prose} 第 3 页 {prose} 第 4 页 {prose}") != []
+    assert inline_page_numbers(f"{prose} - 5 - {prose} - 2 - {prose} - 9 - {prose}") == []

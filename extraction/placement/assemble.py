@@ -206,7 +206,7 @@ def _assemble_active(nt: NormText, template: str, region: tuple[int, int], out: 
     if out.glued_runs or is_run_layout(nt.norm, region):
         rows = [row for row in table.rows if row.key in found]
         cells, pending = assemble_run_rows(
-            nt.norm,
+            masked(nt),
             nt.original,
             table,
             rows,
@@ -292,7 +292,7 @@ def _requests_from_runs(
     used = [label for label in labels if label.row in {row.key for row in present}]
     table = canonical if not out.single_other else requests_search_table("2021")
     cells, pending = assemble_run_rows(
-        nt.norm,
+        masked(nt),
         nt.original,
         table,
         present,
@@ -337,7 +337,7 @@ def _assemble_appeals(nt: NormText, region: tuple[int, int] | None, out: Assembl
     if out.glued_blanks or holds_any(nt.norm, tokens, dropped) or unread_table(masked(nt), region, _APPEAL_WORDS):
         out.set_aside.add(("appeals", None))
     run = (
-        appeals_from_run(nt.norm, nt.original, *region, out.locator.piece_scorer())
+        appeals_from_run(masked(nt), nt.original, *region, out.locator.piece_scorer())
         if out.glued_runs or is_run_layout(nt.norm, region)
         else None
     )

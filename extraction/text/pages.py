@@ -17,6 +17,12 @@ _LONE_NUMBER = re.compile(
 )
 MIN_PAGES = 3  # a run of page numbers this long or longer
 MIN_LINES_APART = 8  # lines from one page number to the next (a page holds more)
+MIN_CHARS_APART = 200  # characters from one page footer to the next inside a line (a page holds more)
+# A page footer inside a line (a text whose line breaks were collapsed): `` - 3 - ``, `` 第 3 页 ``
+_INLINE_FOOTER = re.compile(
+    r"(?<=\s)(?:[-—]{1,2}[ \t]*(?P<n>\d{1,3})[ \t]*[-—]{1,2}"
+    r"|第[ \t]*(?P<m>\d{1,3})[ \t]*页(?:[ \t]*[/，,]?[ \t]*共[ \t]*\d+[ \t]*页)?)(?=\s|$)"
+)
 
 
 def page_number_lines(norm: str) -> list[tuple[int, int]]:
@@ -54,16 +60,33 @@ def page_number_lines(norm: str) -> list[tuple[int, int]]:
     return [spans[index] for index, _ in chain]
 
 
-def _longest_count_up(numbers: list[tuple[int, int]]) -> list[int]:
-    """Indices of the longest chain of ``(value, line)`` whose values go up by one and whose
-    lines are ``MIN_LINES_APART`` apart or more: per value, the longest chain ending there (the
-    first found of equal ones), linked back through ``before``; one pass."""
+def inline_page_numbers(norm: str) -> list[tuple[int, int]]:
+    """The spans of page footers printed inside lines (``… 31 0 0 - 3 - 1 0 …``: a PDF's text
+    whose line breaks a scraper or a copy collapsed), or none: footers of one shape whose
+    numbers count up by one through the text, ``MIN_PAGES`` of them or more, each
+    ``MIN_CHARS_APART`` characters after the one before (``- 3 -`` as three cells does not count
+    up through a report)."""
+    shapes: dict[bool, list[tuple[int, int, tuple[int, int]]]] = {}
+    for match in _INLINE_FOOTER.finditer(norm):
+        value = int(match["n"] or match["m"])
+        shapes.setdefault(match["n"] is None, []).append((value, match.start(), match.span()))
+    chain: list[tuple[int, int]] = []
+    for found in shapes.values():
+        counted_up = [found[k][2] for k in _longest_count_up([(v, at) for v, at, _ in found], MIN_CHARS_APART)]
+        chain = counted_up if len(counted_up) > len(chain) else chain
+    return chain if len(chain) >= MIN_PAGES else []
+
+
+def _longest_count_up(numbers: list[tuple[int, int]], apart: int = MIN_LINES_APART) -> list[int]:
+    """Indices of the longest chain of ``(value, place)`` whose values go up by one and whose
+    places are ``apart`` or more apart: per value, the longest chain ending there (the first
+    found of equal ones), linked back through ``before``; one pass."""
     ending: dict[int, tuple[int, int]] = {}  # value -> (length, index of its last line)
     before: list[int] = []
     for index, (value, line) in enumerate(numbers):
         length, link = 1, -1
         previous = ending.get(value - 1)
-        if previous is not None and line - numbers[previous[1]][1] >= MIN_LINES_APART:
+        if previous is not None and line - numbers[previous[1]][1] >= apart:
             length, link = previous[0] + 1, previous[1]
         before.append(link)
         if length > ending.get(value, (0, -1))[0]:

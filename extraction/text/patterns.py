@@ -26,7 +26,7 @@ from nianbao.extraction.text.headings import NUMERALS as NUMERALS
 from nianbao.extraction.text.headings import Section as Section
 from nianbao.extraction.text.headings import find_sections as find_sections
 from nianbao.extraction.text.normalize import NormText, normalize_line_ends
-from nianbao.extraction.text.pages import page_number_lines
+from nianbao.extraction.text.pages import inline_page_numbers, page_number_lines
 
 _FOOTER = re.compile(
     r"^[ \t]*(?:[-—]{1,2}[ \t]*\d{1,3}[ \t]*[-—]{1,2}|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[/，,]?[ \t]*共[ \t]*\d+[ "
@@ -93,7 +93,7 @@ def mask_footers(norm: str) -> str:
     """Blank out page footers (``- 3 -``, ``第 3 页``, and lone page numbers counting up through the
     document: ``pages.page_number_lines``), markdown rules and grid tables' rules, keeping every
     offset."""
-    pages = page_number_lines(norm)
+    pages = page_number_lines(norm) + inline_page_numbers(norm)
     if pages:
         chars = list(norm)
         for start, end in pages:
