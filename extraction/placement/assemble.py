@@ -166,8 +166,10 @@ def _fee_unit(nt: NormText, start: int, end: int) -> str | None:
     return match.group(1) if match else None
 
 
-def _in_label(token: Token, labels: list[Label]) -> bool:
-    return any(label.start <= token.start < label.end for label in labels)
+def _outside_labels(tokens: list[Token], labels: list[Label]) -> list[Token]:
+    """``tokens`` but those inside a label's span (a wrapped label's 无, ``| 4.无 |``: no value)."""
+    inside = {at for label in labels for at in range(label.start, label.end)}
+    return [token for token in tokens if token.start not in inside]
 
 
 def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int, out: Assembly):
@@ -179,7 +181,7 @@ def _locate_rows(nt: NormText, table: Table, region: tuple[int, int], ncols: int
         labels = [label for label in labels if label.row != "other"]  # a group label then
     labels = opened_above(nt.norm, table, anchored_in_grid(nt.norm, labels))
     tokens, dropped = out.tokens_in(nt, region)
-    tokens = [t for t in tokens if not _in_label(t, labels)]  # a wrapped label's 无 (``| 4.无 |``): no value
+    tokens = _outside_labels(tokens, labels)
     norm = masked(nt)
     groups = group_tokens(norm, tokens, ncols, [label.start for label in labels], out.inline)
     detached = detached_blocks(norm, labels, groups, region[1]) if out.inline else {}

@@ -143,8 +143,7 @@ def printed_again(nt: NormText, start: int, number: int) -> int | None:
     ``number`` (a page printing the report twice, a crawl joining two copies: ``四、…`` and its
     table, then ``一、总体情况`` again), moved back over the text its first print has before that
     heading too (the title and the opening paragraph printed again)."""
-    plain, other = _lines(nt)
-    lines = sorted((line for line in (*plain, *other) if _accept(line)), key=lambda line: line.start)
+    lines = nt.memo("accepted heading lines", lambda: _accepted_lines(nt))
     again = next((line for line in lines if line.start >= start and line.number < number), None)
     if again is None:
         return None
@@ -157,6 +156,11 @@ def printed_again(nt: NormText, start: int, number: int) -> int | None:
     ):
         shared += 1
     return again.start - shared
+
+
+def _accepted_lines(nt: NormText) -> list[_Line]:
+    plain, other = _lines(nt)
+    return sorted((line for line in (*plain, *other) if _accept(line)), key=lambda line: line.start)
 
 
 def find_sections(nt: NormText) -> list[Section]:
